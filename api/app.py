@@ -1,0 +1,34 @@
+"""The FastAPI application: routes, problem+json, and the engine's life cycle."""
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from api.problems import install_problem_handlers
+from api.routes import chat, executions, health, playbooks
+from scheduler.clock import SYSTEM_CLOCK, Clock
+from scheduler.runtime import Runtime
+from scheduler.settings import Settings, get_settings
+
+
+def create_app(settings: Settings | None = None, demo: bool = True, clock: Clock = SYSTEM_CLOCK) -> FastAPI:
+    """An app whose engine starts with the server and stops with it."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runtime = Runtime.build(settings, clock=clock, demo=demo)
+        app.state.runtime = runtime
+        await runtime.start()
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    app = FastAPI(title="Playbooks", version="0.1.0", lifespan=lifespan)
+    install_problem_handlers(app)
+    for module in (health, playbooks, executions, chat):
+        app.include_router(module.router)
+    return app

@@ -1,0 +1,37 @@
+"""`playbooks chat`: one turn through the same graph and stream as POST /api/chat, printed."""
+from __future__ import annotations
+
+import json
+
+import typer
+from sqlmodel import Session, select
+
+from api.chat_stream import chat_parts
+from scheduler.auth import Principal, UnknownOrganization
+from scheduler.models import Organization, User
+from scheduler.runtime import Runtime
+from scheduler.settings import Settings
+
+
+async def run_chat(settings: Settings, org_id: str, email: str, agent: str | None, message: str) -> None:
+    """Stream one answer to the terminal; runs it starts finish before returning."""
+    runtime = Runtime.build(settings)
+    with Session(runtime.engine) as session:
+        if session.get(Organization, org_id) is None:
+            raise UnknownOrganization(f"no organisation {org_id!r} (run `playbooks serve` once to seed the demo)")
+        user = session.exec(select(User).where(User.org_id == org_id, User.email == email)).first()
+    who = Principal(kind="user", org_id=org_id, user_id=user.id if user else None)
+    messages = [{"role": "user", "parts": [{"type": "text", "text": message}]}]
+    async for part in chat_parts(runtime, who, messages, agent):
+        kind = part.get("type", "")
+        if kind == "text-delta":
+            typer.echo(part["delta"], nl=False)
+        elif kind == "tool-input-available":
+            typer.secho(f"[tool] {part['toolName']}({json.dumps(part['input'])[:200]})", fg="cyan")
+        elif kind == "tool-output-error":
+            typer.secho(f"[tool error] {part['errorText']}", fg="red")
+        elif kind.startswith("data-"):
+            typer.secho(f"[{kind[5:]}] {part['data'].get('id') or part['data'].get('executionId')}", fg="green")
+    typer.echo()
+    await runtime.dispatcher.drain()
+    runtime.engine.dispose()

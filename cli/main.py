@@ -1,0 +1,154 @@
+"""The `playbooks` command: serve, credentials, chat, planning and schedule tools."""
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from datetime import datetime, timezone
+from typing import Optional
+
+import typer
+
+from scheduler.settings import get_settings
+
+app = typer.Typer(help="Playbooks: chat with agent personas; get automations that run themselves.", no_args_is_help=True)
+schedule_app = typer.Typer(help="Cron and schedule phrases.", no_args_is_help=True)
+app.add_typer(schedule_app, name="schedule")
+
+
+def fail(message: str) -> None:
+    """A plain message on stderr and exit 1: how the CLI reports bad input."""
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(1)
+
+
+def _engine():
+    from scheduler.db import make_engine, migrate
+
+    engine = make_engine(get_settings())
+    migrate(engine)
+    return engine
+
+
+@app.command()
+def serve(host: str = "127.0.0.1", port: int = 8000, no_demo: bool = typer.Option(False, "--no-demo")) -> None:
+    """API + scheduler + inline executor in one process."""
+    import uvicorn
+
+    from api.app import create_app
+    from scheduler.auth import issue_session_token
+    from scheduler.demo import DEMO_EMAIL, DEMO_ORG, seed_demo
+
+    settings = get_settings()
+    engine = _engine()
+    if not no_demo:
+        seed_demo(engine)
+        token = issue_session_token(engine, DEMO_ORG, DEMO_EMAIL)
+        base = f"http://{host}:{port}"
+        typer.echo(
+            f"Playbooks on {base}  (database: {settings.resolved_database_url})\n"
+            f"  API docs:   {base}/docs\n"
+            f"  Demo token: {token}   (org {DEMO_ORG}, {DEMO_EMAIL})\n"
+            f"  Try:  curl -N {base}/api/chat -H 'Authorization: Bearer {token}' -H 'Content-Type: application/json' \\\n"
+            f"          -d '{{\"messages\":[{{\"role\":\"user\",\"parts\":[{{\"type\":\"text\",\"text\":\"Every day at 9am email me a sales report\"}}]}}]}}'\n"
+            f"  Mail goes to {settings.smtp_url or settings.outbox.resolve()}\n"
+            + ("" if settings.cron_secret or settings.cron_secret_file else "  CRON_SECRET is unset: calls with a cron secret are refused.\n")
+        )
+    engine.dispose()
+    uvicorn.run(create_app(settings, demo=not no_demo), host=host, port=port, log_level="info")
+
+
+@app.command()
+def token(org: str = typer.Option(..., "--org"), email: str = typer.Option(..., "--email")) -> None:
+    """Print a new user session token."""
+    from scheduler.auth import UnknownOrganization, issue_session_token
+
+    try:
+        typer.echo(issue_session_token(_engine(), org, email))
+    except UnknownOrganization as exc:
+        fail(str(exc))
+
+
+@app.command("agent-key")
+def agent_key(org: str = typer.Option(..., "--org"), agent: str = typer.Option(..., "--agent")) -> None:
+    """Print a new agent API key for a persona."""
+    from scheduler.auth import UnknownOrganization, issue_agent_key
+
+    try:
+        typer.echo(issue_agent_key(_engine(), org, agent))
+    except (UnknownOrganization, ValueError) as exc:
+        fail(str(exc))
+
+
+@app.command()
+def chat(message: str, org: str = typer.Option("demo", "--org"), agent: Optional[str] = typer.Option(None, "--agent"),
+         email: str = typer.Option("owner@example.com", "--email")) -> None:
+    """One chat turn in the terminal, streamed."""
+    from cli.chat import run_chat
+
+    try:
+        asyncio.run(run_chat(get_settings(), org, email, agent, message))
+    except LookupError as exc:
+        fail(str(exc))
+
+
+@app.command()
+def plan(text: Optional[str] = typer.Argument(None), batch: bool = typer.Option(False, "--batch"),
+         tz: str = typer.Option("America/New_York", "--tz")) -> None:
+    """The planner contract: JSON lines in (id, text, timezone), one plan per line out."""
+    from agents.planner import plan as make_plan
+    from agents.planner import plan_batch
+
+    if batch:
+        for line in plan_batch(sys.stdin):
+            typer.echo(line)
+    elif text:
+        typer.echo(json.dumps(make_plan(text, tz)))
+    else:
+        fail("give a request, or --batch to read JSON lines on standard input")
+
+
+@schedule_app.command("parse")
+def schedule_parse(text: str, tz: str = typer.Option("UTC", "--tz"), as_json: bool = typer.Option(False, "--json")) -> None:
+    """A schedule phrase to cron, in code."""
+    from scheduler.crontime import CronError, validate_schedule
+    from scheduler.schedule_text import ScheduleTextError, parse_schedule
+
+    try:
+        validate_schedule("* * * * *", tz)
+        parsed = parse_schedule(text, tz)
+    except (ScheduleTextError, CronError) as exc:
+        fail(str(exc))
+    out = {"cron": parsed.cron, "timezone": parsed.timezone, "description": parsed.description}
+    typer.echo(json.dumps(out) if as_json else f"{parsed.cron}  ({parsed.description})")
+
+
+@schedule_app.command("preview")
+def schedule_preview(cron: str, tz: str = typer.Option("UTC", "--tz"), start: Optional[str] = typer.Option(None, "--start"),
+                     count: int = typer.Option(5, "--count", min=1, max=1000), as_json: bool = typer.Option(False, "--json")) -> None:
+    """The next N fire instants after START, in UTC."""
+    from scheduler.crontime import CronError, next_fire_times, validate_schedule
+
+    try:
+        validate_schedule(cron, tz)
+        after = datetime.fromisoformat(start.replace("Z", "+00:00")) if start else datetime.now(timezone.utc)
+    except CronError as exc:
+        fail(str(exc))
+    except ValueError:
+        fail(f"--start {start!r} is not an ISO-8601 date-time")
+    if after.tzinfo is None:
+        after = after.replace(tzinfo=timezone.utc)
+    times = [t.astimezone(timezone.utc).isoformat().replace("+00:00", "Z") for t in next_fire_times(cron, tz, after, count)]
+    typer.echo(json.dumps(times) if as_json else "\n".join(times))
+
+
+@app.command()
+def worker() -> None:
+    """Celery worker (scale-out): not built yet."""
+    fail("the Celery worker is not built yet; PLAYBOOKS_EXECUTOR=inline runs everything in `playbooks serve`")
+
+
+@app.command("scheduler")
+def scheduler_cmd() -> None:
+    """Standby-safe scheduler process (scale-out): not built yet."""
+    fail("the standalone scheduler is not built yet; `playbooks serve` runs the scheduler in process")

@@ -1,0 +1,44 @@
+"""Hands executions to an executor: asyncio tasks in this process (inline)."""
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from scheduler.executor import Executor
+
+log = logging.getLogger(__name__)
+
+
+class InlineDispatcher:
+    """Runs each dispatched execution as an asyncio task of this process."""
+
+    def __init__(self, executor: Executor) -> None:
+        self.executor = executor
+        self._tasks: set[asyncio.Task[str | None]] = set()
+
+    def dispatch(self, execution_id: str) -> None:
+        """Start running an execution in the background."""
+        task = asyncio.get_running_loop().create_task(self._run(execution_id), name=f"run:{execution_id}")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _run(self, execution_id: str) -> str | None:
+        try:
+            return await self.executor.run(execution_id)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            # A bug in the engine must not vanish silently; the lease expiry lets recovery retry.
+            log.exception("execution %s crashed", execution_id)
+            return None
+
+    async def drain(self) -> None:
+        """Wait for the runs started so far (tests, graceful stop)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def abandon(self) -> None:
+        """Stop every run in place, as a crash would: their rows stay for the recovery sweep."""
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*list(self._tasks), return_exceptions=True)

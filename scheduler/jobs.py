@@ -1,0 +1,125 @@
+"""APScheduler wiring: jobs derived from active playbooks' schedule triggers; a fire opens a run."""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.base import BaseTrigger
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from scheduler.clock import SYSTEM_CLOCK, Clock
+from scheduler.crontime import next_fire_times
+from scheduler.ledger import open_execution
+from scheduler.models import Playbook, PlaybookStatus
+
+log = logging.getLogger(__name__)
+MISFIRE_GRACE = timedelta(minutes=5)
+
+
+class ClockedCronTrigger(BaseTrigger):
+    """Cron over cronsim (Debian DST rules) in an IANA zone, seen through an injectable clock."""
+
+    def __init__(self, cron: str, zone: str, clock: Clock = SYSTEM_CLOCK) -> None:
+        self.cron, self.zone, self.clock = cron, zone, clock
+
+    def get_next_fire_time(self, previous_fire_time: datetime | None, now: datetime) -> datetime | None:
+        # APScheduler works in real time; slots are computed in the clock's time and shifted back.
+        after = max(filter(None, [previous_fire_time, now - timedelta(microseconds=1)]))
+        slots = next_fire_times(self.cron, self.zone, after + self.clock.offset, 1)
+        return slots[0] - self.clock.offset if slots else None
+
+    def __str__(self) -> str:
+        return f"cron[{self.cron} {self.zone}]"
+
+
+def slot_at(cron: str, zone: str, now: datetime, grace: timedelta = MISFIRE_GRACE) -> datetime | None:
+    """The latest slot of a cron at or before `now`, if it is within the grace window."""
+    latest = None
+    for slot in next_fire_times(cron, zone, now - grace, int(grace.total_seconds() // 60) + 2):
+        if slot > now:
+            break
+        latest = slot
+    return latest
+
+
+class PlaybookJobs:
+    """Keeps one APScheduler job per schedule trigger of each active playbook, and nothing else."""
+
+    def __init__(self, engine: Engine, dispatch: Callable[[str], None], clock: Clock = SYSTEM_CLOCK) -> None:
+        self.engine, self.dispatch, self.clock = engine, dispatch, clock
+        self.aps = AsyncIOScheduler(timezone=timezone.utc)
+
+    def start(self) -> None:
+        """Start APScheduler and derive the job set from the store."""
+        self.aps.start()
+        self.rebuild()
+
+    def shutdown(self) -> None:
+        """Stop firing; runs in flight are left to the executor."""
+        if self.aps.running:
+            self.aps.shutdown(wait=False)
+
+    def rebuild(self) -> None:
+        """Drop every playbook job and add back those of the active playbooks."""
+        for job in self.aps.get_jobs():
+            if job.id.startswith("pb:"):
+                job.remove()
+        with Session(self.engine) as session:
+            active = session.exec(
+                select(Playbook).where(Playbook.status == PlaybookStatus.active.value, Playbook.deleted_at.is_(None))
+            ).all()
+        for playbook in active:
+            self.sync(playbook)
+
+    def sync(self, playbook: Playbook) -> None:
+        """Make this playbook's jobs match its status and triggers (called on every change)."""
+        for job in self.aps.get_jobs():
+            if job.id.startswith(f"pb:{playbook.id}:"):
+                job.remove()
+        if playbook.status != PlaybookStatus.active.value or playbook.deleted_at is not None:
+            return
+        for index, trigger in enumerate(playbook.triggers):
+            if trigger.get("type") != "schedule":
+                continue
+            self.aps.add_job(
+                self.fire, ClockedCronTrigger(trigger["cron"], trigger["timezone"], self.clock),
+                args=[playbook.id, index], id=f"pb:{playbook.id}:{index}:v{playbook.version}",
+                misfire_grace_time=int(MISFIRE_GRACE.total_seconds()), coalesce=True, max_instances=10,
+            )
+
+    def job_ids(self) -> list[str]:
+        """Ids of the playbook jobs APScheduler holds now."""
+        return sorted(j.id for j in self.aps.get_jobs() if j.id.startswith("pb:"))
+
+    async def fire(self, playbook_id: str, trigger_index: int) -> str | None:
+        """A job fired: open the run for the slot that is due (once per slot) and dispatch it."""
+        with Session(self.engine) as session:
+            playbook = session.get(Playbook, playbook_id)
+        if playbook is None or playbook.status != PlaybookStatus.active.value or playbook.deleted_at is not None:
+            return None
+        trigger = playbook.triggers[trigger_index]
+        slot = slot_at(trigger["cron"], trigger["timezone"], self.clock.now())
+        if slot is None:
+            log.warning("playbook %s fired with no slot due", playbook_id)
+            return None
+        return self.fire_slot(playbook, slot)
+
+    def fire_slot(self, playbook: Playbook, slot: datetime) -> str:
+        """Open the run of one slot; a second fire of the same slot finds it and runs nothing."""
+        slot_utc = slot.astimezone(timezone.utc)
+        opened = open_execution(
+            self.engine, playbook, triggered_by="schedule",
+            dedupe_key=f"schedule:{slot_utc.isoformat()}", scheduled_for=slot_utc,
+        )
+        if opened.created:
+            self.dispatch(opened.execution.id)
+        return opened.execution.id
+
+
+def describe_job_state(jobs: PlaybookJobs) -> dict[str, Any]:
+    """What readiness reports about the scheduler."""
+    return {"running": jobs.aps.running, "jobs": len(jobs.job_ids())}

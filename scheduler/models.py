@@ -1,0 +1,224 @@
+"""Tables of the store: tenants, credentials, playbooks, the run ledger, demo commerce data."""
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime, timezone
+from typing import Any, Optional
+
+from sqlalchemy import JSON, Column, DateTime, UniqueConstraint
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    """Aware UTC now (the store keeps UTC only)."""
+    return datetime.now(timezone.utc)
+
+
+def iso_utc(value: datetime | None) -> str | None:
+    """ISO-8601 in UTC with a Z, as the API writes instants."""
+    return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z") if value else None
+
+
+def new_id(prefix: str) -> str:
+    """A short opaque id with a readable prefix (pb_..., ex_...)."""
+    return f"{prefix}_{uuid.uuid4().hex[:20]}"
+
+
+class UTCDateTime(TypeDecorator):
+    """Stores UTC, always reads back aware UTC (SQLite forgets the zone otherwise)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: Optional[datetime], dialect: Any) -> Optional[datetime]:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(timezone.utc)
+
+    def process_result_value(self, value: Optional[datetime], dialect: Any) -> Optional[datetime]:
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+def _ts(nullable: bool, default: Any = None, index: bool = False) -> Any:
+    if default is not None:
+        return Field(default_factory=default, sa_column=Column(UTCDateTime(), nullable=nullable, index=index))
+    return Field(default=None, sa_column=Column(UTCDateTime(), nullable=nullable, index=index))
+
+
+def _json(default: Any) -> Any:
+    return Field(default_factory=default, sa_column=Column(JSON, nullable=False))
+
+
+class PlaybookStatus(str, enum.Enum):
+    draft = "draft"
+    active = "active"
+    paused = "paused"
+    archived = "archived"
+
+
+class ExecutionStatus(str, enum.Enum):
+    queued = "queued"
+    running = "running"
+    waiting_approval = "waiting_approval"
+    completed = "completed"
+    failed = "failed"
+    skipped = "skipped"
+    missed = "missed"
+
+
+class StepStatus(str, enum.Enum):
+    running = "running"
+    completed = "completed"
+    skipped = "skipped"
+    failed = "failed"
+
+
+class Organization(SQLModel, table=True):
+    __tablename__ = "organizations"
+    id: str = Field(primary_key=True)
+    name: str
+    timezone: str = "America/New_York"
+    created_at: datetime = _ts(nullable=False, default=utcnow)
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "users"
+    __table_args__ = (UniqueConstraint("org_id", "email"),)
+    id: str = Field(default_factory=lambda: new_id("usr"), primary_key=True)
+    org_id: str = Field(foreign_key="organizations.id", index=True)
+    email: str
+    name: str = ""
+    created_at: datetime = _ts(nullable=False, default=utcnow)
+
+
+class ApiToken(SQLModel, table=True):
+    """A session token (user) or agent key; only its SHA-256 is stored."""
+
+    __tablename__ = "api_tokens"
+    id: str = Field(default_factory=lambda: new_id("tok"), primary_key=True)
+    org_id: str = Field(foreign_key="organizations.id", index=True)
+    kind: str  # "session" | "agent"
+    user_id: Optional[str] = Field(default=None, foreign_key="users.id")
+    agent: Optional[str] = None
+    token_hash: str = Field(unique=True, index=True)
+    created_at: datetime = _ts(nullable=False, default=utcnow)
+    revoked_at: Optional[datetime] = _ts(nullable=True)
+
+
+class Playbook(SQLModel, table=True):
+    __tablename__ = "playbooks"
+    id: str = Field(default_factory=lambda: new_id("pb"), primary_key=True)
+    org_id: str = Field(foreign_key="organizations.id", index=True)
+    name: str
+    agent: str
+    category: str
+    status: str = Field(default=PlaybookStatus.active.value, index=True)
+    triggers: list[dict[str, Any]] = _json(list)
+    steps: list[dict[str, Any]] = _json(list)
+    version: int = 1
+    created_by: Optional[str] = None
+    created_at: datetime = _ts(nullable=False, default=utcnow)
+    updated_at: datetime = _ts(nullable=False, default=utcnow)
+    # Deleted playbooks keep their row so their run history stays readable.
+    deleted_at: Optional[datetime] = _ts(nullable=True)
+
+
+class Execution(SQLModel, table=True):
+    """One run of a playbook; (org, playbook, dedupe_key) makes every trigger fire once."""
+
+    __tablename__ = "executions"
+    __table_args__ = (UniqueConstraint("org_id", "playbook_id", "dedupe_key", name="uq_execution_dedupe"),)
+    id: str = Field(default_factory=lambda: new_id("ex"), primary_key=True)
+    org_id: str = Field(foreign_key="organizations.id", index=True)
+    playbook_id: str = Field(foreign_key="playbooks.id", index=True)
+    playbook_version: int = 1
+    status: str = Field(default=ExecutionStatus.queued.value, index=True)
+    triggered_by: str = "manual"
+    dedupe_key: str
+    scheduled_for: Optional[datetime] = _ts(nullable=True)
+    # The run context (user, org, trigger, event) and the steps as they were when triggered.
+    context: dict[str, Any] = _json(dict)
+    steps: list[dict[str, Any]] = _json(list)
+    error: Optional[str] = None
+    lease_owner: Optional[str] = None
+    lease_expires_at: Optional[datetime] = _ts(nullable=True)
+    attempts: int = 0
+    created_at: datetime = _ts(nullable=False, default=utcnow)
+    started_at: Optional[datetime] = _ts(nullable=True)
+    completed_at: Optional[datetime] = _ts(nullable=True)
+
+
+class StepRun(SQLModel, table=True):
+    """The checkpoint of one step of one execution."""
+
+    __tablename__ = "step_runs"
+    __table_args__ = (UniqueConstraint("execution_id", "index", name="uq_step_run_index"),)
+    id: str = Field(default_factory=lambda: new_id("sr"), primary_key=True)
+    execution_id: str = Field(foreign_key="executions.id", index=True)
+    index: int
+    action: str
+    status: str = StepStatus.running.value
+    output: Optional[dict[str, Any]] = Field(default=None, sa_column=Column(JSON, nullable=True))
+    seen: Optional[dict[str, Any]] = Field(default=None, sa_column=Column(JSON, nullable=True))
+    error: Optional[str] = None
+    attempts: int = 0
+    started_at: Optional[datetime] = _ts(nullable=True)
+    completed_at: Optional[datetime] = _ts(nullable=True)
+
+
+class SideEffect(SQLModel, table=True):
+    """A side effect done under key `execution_id:step_index`; its presence means: never again."""
+
+    __tablename__ = "side_effects"
+    key: str = Field(primary_key=True)
+    org_id: str = Field(index=True)
+    kind: str
+    result: dict[str, Any] = _json(dict)
+    created_at: datetime = _ts(nullable=False, default=utcnow)
+
+
+class Notification(SQLModel, table=True):
+    __tablename__ = "notifications"
+    id: str = Field(default_factory=lambda: new_id("ntf"), primary_key=True)
+    org_id: str = Field(foreign_key="organizations.id", index=True)
+    user_id: Optional[str] = Field(default=None, foreign_key="users.id")
+    title: str
+    body: str = ""
+    execution_id: Optional[str] = None
+    created_at: datetime = _ts(nullable=False, default=utcnow)
+    read_at: Optional[datetime] = _ts(nullable=True)
+
+
+class Product(SQLModel, table=True):
+    __tablename__ = "products"
+    id: str = Field(default_factory=lambda: new_id("prd"), primary_key=True)
+    org_id: str = Field(foreign_key="organizations.id", index=True)
+    name: str
+    category: str = ""
+    price: float
+    cost: float = 0.0
+    quantity: int = 0
+    reorder_point: int = 0
+
+
+class Order(SQLModel, table=True):
+    __tablename__ = "orders"
+    id: str = Field(default_factory=lambda: new_id("ord"), primary_key=True)
+    org_id: str = Field(foreign_key="organizations.id", index=True)
+    placed_at: datetime = _ts(nullable=False, default=utcnow, index=True)
+    total: float
+
+
+class OrderItem(SQLModel, table=True):
+    __tablename__ = "order_items"
+    id: str = Field(default_factory=lambda: new_id("oi"), primary_key=True)
+    order_id: str = Field(foreign_key="orders.id", index=True)
+    product_id: str = Field(foreign_key="products.id")
+    quantity: int
+    unit_price: float

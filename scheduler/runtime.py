@@ -1,0 +1,80 @@
+"""The engine assembled: store, registry, executor, dispatcher, jobs and services, started and stopped together."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+
+from sqlalchemy.engine import Engine
+
+from scheduler.clock import SYSTEM_CLOCK, Clock
+from scheduler.db import make_engine, migrate
+from scheduler.demo import seed_demo
+from scheduler.dispatch import InlineDispatcher
+from scheduler.executor import Executor
+from scheduler.jobs import PlaybookJobs
+from scheduler.playbooks import PlaybookService
+from scheduler.recovery import orphaned_executions
+from scheduler.settings import Settings
+from scheduler.steps.registry import StepRegistry, default_registry
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    """One process's engine: what `serve` runs and what the API and tools call."""
+
+    settings: Settings
+    engine: Engine
+    registry: StepRegistry
+    executor: Executor
+    dispatcher: InlineDispatcher
+    jobs: PlaybookJobs
+    playbooks: PlaybookService
+    clock: Clock = SYSTEM_CLOCK
+    _sweeper: asyncio.Task[None] | None = field(default=None, repr=False)
+
+    @classmethod
+    def build(cls, settings: Settings, clock: Clock = SYSTEM_CLOCK, demo: bool = False) -> "Runtime":
+        """Open the store (migrated, optionally seeded) and wire the parts; nothing runs yet."""
+        engine = make_engine(settings)
+        migrate(engine)
+        if demo:
+            seed_demo(engine, clock)
+        registry = default_registry()
+        executor = Executor(engine, settings, registry, clock=clock)
+        dispatcher = InlineDispatcher(executor)
+        jobs = PlaybookJobs(engine, dispatcher.dispatch, clock=clock)
+        playbooks = PlaybookService(engine, registry, jobs, clock=clock)
+        return cls(settings, engine, registry, executor, dispatcher, jobs, playbooks, clock)
+
+    async def start(self) -> None:
+        """Start the scheduler (jobs rebuilt from the store) and the recovery sweep."""
+        self.jobs.start()
+        self.sweep()
+        self._sweeper = asyncio.get_running_loop().create_task(self._sweep_forever())
+
+    async def stop(self) -> None:
+        """Stop firing and leave runs in flight to be resumed by the next start."""
+        self.jobs.shutdown()
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+        await self.dispatcher.abandon()
+        self.engine.dispose()
+
+    def sweep(self) -> list[str]:
+        """Dispatch every run whose process died (lease expired) or that was never picked up."""
+        orphans = orphaned_executions(self.engine, self.clock)
+        for execution_id in orphans:
+            log.info("resuming execution %s", execution_id)
+            self.dispatcher.dispatch(execution_id)
+        return orphans
+
+    async def _sweep_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self.settings.recovery_interval_seconds)
+            try:
+                self.sweep()
+            except Exception:
+                log.exception("recovery sweep failed")

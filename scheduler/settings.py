@@ -1,0 +1,55 @@
+"""Settings from the environment or a .env file (names as in CONTRACTS.md)."""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every knob of the service; unset secrets stay None and fail closed."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    home: Path = Field(Path("./var"), validation_alias="PLAYBOOKS_HOME")
+    database_url: str | None = Field(None, validation_alias="PLAYBOOKS_DATABASE_URL")
+    cron_secret: str | None = Field(None, validation_alias="CRON_SECRET")
+    cron_secret_previous: str | None = Field(
+        None, validation_alias="CRON_SECRET_PREVIOUS"
+    )
+    cron_secret_file: Path | None = Field(None, validation_alias="CRON_SECRET_FILE")
+    anthropic_api_key: str | None = Field(None, validation_alias="ANTHROPIC_API_KEY")
+    anthropic_base_url: str | None = Field(
+        None, validation_alias="ANTHROPIC_BASE_URL"
+    )
+    smtp_url: str | None = Field(None, validation_alias="PLAYBOOKS_SMTP_URL")
+    executor: str = Field("inline", validation_alias="PLAYBOOKS_EXECUTOR")
+    redis_url: str | None = Field(None, validation_alias="PLAYBOOKS_REDIS_URL")
+    allow_loopback_fetch: bool = Field(
+        False, validation_alias="PLAYBOOKS_ALLOW_LOOPBACK_FETCH"
+    )
+    # Run-engine tuning; not part of the public contract.
+    lease_seconds: float = Field(60.0, validation_alias="PLAYBOOKS_LEASE_SECONDS")
+    recovery_interval_seconds: float = Field(
+        30.0, validation_alias="PLAYBOOKS_RECOVERY_INTERVAL"
+    )
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The configured URL, else a SQLite file inside PLAYBOOKS_HOME."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.home / 'playbooks.db').resolve()}"
+
+    @property
+    def outbox(self) -> Path:
+        """Folder where mail lands when no SMTP server is configured."""
+        return self.home / "outbox"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """Settings read once per process (tests pass aliases: Settings(PLAYBOOKS_HOME=...))."""
+    return Settings()

@@ -1,0 +1,72 @@
+"""The one interface every step type implements, and what a step sees while it runs."""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy.engine import Engine
+
+from scheduler.clock import Clock
+from scheduler.settings import Settings
+
+
+class StepError(Exception):
+    """A step failed; `retryable` says whether trying again may help."""
+
+    retryable: bool = False
+
+
+class RetryableStepError(StepError):
+    """A transient failure (network, busy server): the executor retries with backoff."""
+
+    retryable = True
+
+
+class StepParams(BaseModel):
+    """Base of every step's params model: unknown keys are a mistake worth reporting."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class StepOutput(BaseModel):
+    """Base of every step's output model; `summary` is the line a digest or email shows."""
+
+    summary: str = ""
+
+
+@dataclass
+class StepContext:
+    """Everything a running step may use; side effects go through `once`."""
+
+    org_id: str
+    execution_id: str
+    step_index: int
+    values: dict[str, Any]
+    settings: Settings
+    engine: Engine
+    clock: Clock
+    previous: list[dict[str, Any]] = field(default_factory=list)
+    once: Callable[[str, Callable[[], Awaitable[dict[str, Any]]]], Awaitable[dict[str, Any]]] | None = None
+
+    @property
+    def idempotency_key(self) -> str:
+        """The key a side effect of this step is recorded under."""
+        return f"{self.execution_id}:{self.step_index}"
+
+
+class Step(ABC):
+    """A step type: typed params in, typed output out, side effects declared."""
+
+    name: ClassVar[str]
+    Params: ClassVar[type[StepParams]]
+    Output: ClassVar[type[StepOutput]]
+    side_effect: ClassVar[bool] = False
+    timeout_seconds: ClassVar[float] = 30.0
+    max_attempts: ClassVar[int] = 3
+
+    @abstractmethod
+    async def run(self, params: Any, ctx: StepContext) -> StepOutput:
+        """Do the work once; raise StepError (or RetryableStepError) on failure."""

@@ -1,0 +1,96 @@
+"""Report steps over the organisation's own commerce data."""
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel
+from sqlmodel import Session, col, func, select
+
+from scheduler.models import Order, OrderItem, Organization, Product
+from scheduler.steps.base import Step, StepContext, StepOutput, StepParams
+
+Period = Literal["today", "yesterday", "last_7_days", "last_30_days", "week_to_date", "month_to_date"]
+
+
+class SalesReportParams(StepParams):
+    period: Period = "yesterday"
+    top: int = 5
+
+
+class ProductLine(BaseModel):
+    name: str
+    quantity: int
+    revenue: float
+
+
+class SalesReportOutput(StepOutput):
+    period: str
+    start: datetime
+    end: datetime
+    order_count: int
+    revenue: float
+    average_order: float
+    top_products: list[ProductLine]
+
+
+def period_bounds(period: str, now: datetime, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    """[start, end) of a named period, in the organisation's zone, as aware datetimes."""
+    local = now.astimezone(zone)
+    today = datetime.combine(local.date(), time(0), tzinfo=zone)
+    if period == "today":
+        return today, local
+    if period == "yesterday":
+        return today - timedelta(days=1), today
+    if period == "last_7_days":
+        return today - timedelta(days=7), today
+    if period == "last_30_days":
+        return today - timedelta(days=30), today
+    if period == "week_to_date":
+        return today - timedelta(days=local.weekday()), local
+    return today.replace(day=1), local
+
+
+class SalesReport(Step):
+    """Orders, revenue and top sellers for a period."""
+
+    name = "sales_report"
+    Params = SalesReportParams
+    Output = SalesReportOutput
+
+    async def run(self, params: SalesReportParams, ctx: StepContext) -> SalesReportOutput:
+        with Session(ctx.engine) as session:
+            org = session.get(Organization, ctx.org_id)
+            zone = ZoneInfo(org.timezone if org else "UTC")
+            start, end = period_bounds(params.period, _reference_time(ctx), zone)
+            in_period = (Order.org_id == ctx.org_id) & (Order.placed_at >= start) & (Order.placed_at < end)
+            count, revenue = session.exec(select(func.count(Order.id), func.coalesce(func.sum(Order.total), 0.0)).where(in_period)).one()
+            rows = session.exec(
+                select(Product.name, func.sum(OrderItem.quantity), func.sum(OrderItem.quantity * OrderItem.unit_price))
+                .join(OrderItem, col(OrderItem.product_id) == col(Product.id))
+                .join(Order, col(Order.id) == col(OrderItem.order_id))
+                .where(in_period)
+                .group_by(Product.name)
+                .order_by(func.sum(OrderItem.quantity * OrderItem.unit_price).desc())
+                .limit(params.top)
+            ).all()
+        top = [ProductLine(name=n, quantity=int(q), revenue=round(float(r), 2)) for n, q, r in rows]
+        revenue = round(float(revenue), 2)
+        average = round(revenue / count, 2) if count else 0.0
+        label = params.period.replace("_", " ")
+        best = f"; top seller {top[0].name} (${top[0].revenue:,.2f})" if top else ""
+        return SalesReportOutput(
+            summary=f"Sales {label}: {count} orders, ${revenue:,.2f} revenue, average ${average:,.2f}{best}.",
+            period=params.period, start=start, end=end, order_count=count, revenue=revenue,
+            average_order=average, top_products=top,
+        )
+
+
+def _reference_time(ctx: StepContext) -> datetime:
+    # A scheduled run reports relative to its slot, so a late or resumed run reports the same period.
+    slot = (ctx.values.get("trigger") or {}).get("scheduledFor")
+    return datetime.fromisoformat(slot) if slot else ctx.clock.now()
+
+
+STEPS = [SalesReport()]

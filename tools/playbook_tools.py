@@ -1,0 +1,124 @@
+"""The tools personas call to manage playbooks: thin typed functions over the scheduler package."""
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from langchain_core.runnables import RunnableConfig
+from langchain_core.tools import BaseTool, ToolException, tool
+
+from scheduler.ledger import open_execution
+from scheduler.models import Playbook
+from scheduler.playbooks import NotFound, playbook_json
+from scheduler.validation import PlaybookInvalid
+from tools.context import ToolContext, tool_context
+
+
+def human_time(moment: datetime, zone: str) -> str:
+    """'Thu Nov 26, 9:00 AM EST' in the trigger's zone."""
+    local = moment.astimezone(ZoneInfo(zone))
+    return local.strftime("%a %b %-d, %-I:%M %p %Z")
+
+
+def describe_playbook(ctx: ToolContext, playbook: Playbook, runs: int = 3) -> dict[str, Any]:
+    """A playbook with its schedule in words and its next runs, for the model and the UI."""
+    service = ctx.runtime.playbooks
+    next_runs = service.next_runs(playbook, runs)
+    zone = next((t["timezone"] for t in playbook.triggers if t.get("type") == "schedule"), "UTC")
+    return {
+        **playbook_json(playbook, next_runs[0] if next_runs else None),
+        "schedule": service.describe_schedule(playbook),
+        "events": [t["event"] for t in playbook.triggers if t.get("type") == "event"],
+        "nextRuns": [r.isoformat() for r in next_runs],
+        "nextRunsText": [human_time(r, zone) for r in next_runs],
+    }
+
+
+def _guard(fn: Any) -> Any:
+    # Mistakes the model can fix go back to it as the tool's answer, not as a crash.
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except PlaybookInvalid as exc:
+            raise ToolException("the playbook is not valid: " + "; ".join(exc.errors)) from exc
+        except NotFound as exc:
+            raise ToolException(str(exc)) from exc
+
+    wrapped.__name__, wrapped.__doc__ = fn.__name__, fn.__doc__
+    return wrapped
+
+
+def _answer(payload: dict[str, Any], artifact: Any = None) -> tuple[str, Any]:
+    return json.dumps(payload, default=str), artifact
+
+
+@tool(response_format="content_and_artifact")
+def create_playbook(playbook: dict[str, Any], config: RunnableConfig) -> tuple[str, Any]:
+    """Create and schedule a playbook: name, agent, category, status, triggers, steps (see the planner contract)."""
+    ctx = tool_context(config)
+    stored = _guard(ctx.runtime.playbooks.create)(ctx.org_id, playbook, created_by=ctx.user_id)
+    described = describe_playbook(ctx, stored)
+    return _answer({"created": True, "playbook": described}, described)
+
+
+@tool(response_format="content_and_artifact")
+def list_playbooks(config: RunnableConfig) -> tuple[str, Any]:
+    """List the organisation's playbooks with their status and next run."""
+    ctx = tool_context(config)
+    items, _ = ctx.runtime.playbooks.list(ctx.org_id, limit=200)
+    described = [describe_playbook(ctx, p, runs=1) for p in items]
+    return _answer({"playbooks": [{k: d[k] for k in ("id", "name", "status", "schedule", "events", "nextRunsText")} for d in described]}, described)
+
+
+@tool(response_format="content_and_artifact")
+def run_playbook(name: str, config: RunnableConfig) -> tuple[str, Any]:
+    """Run a playbook now, named by the words the user used for it."""
+    ctx = tool_context(config)
+    playbook = _guard(ctx.runtime.playbooks.find)(ctx.org_id, name)
+    opened = open_execution(
+        ctx.runtime.engine, playbook, triggered_by="agent" if ctx.agent else "manual",
+        dedupe_key=f"chat:{uuid.uuid4().hex}", user_id=ctx.user_id,
+    )
+    ctx.runtime.dispatcher.dispatch(opened.execution.id)
+    run = {"executionId": opened.execution.id, "playbookId": playbook.id, "playbook": playbook.name, "status": opened.execution.status}
+    return _answer({"started": True, **run}, run)
+
+
+@tool(response_format="content_and_artifact")
+def set_playbook_status(name: str, status: str, config: RunnableConfig) -> tuple[str, Any]:
+    """Pause ("paused"), resume ("active") or archive ("archived") a playbook named by the user's words."""
+    ctx = tool_context(config)
+    playbook = _guard(ctx.runtime.playbooks.find)(ctx.org_id, name)
+    changed = _guard(ctx.runtime.playbooks.set_status)(ctx.org_id, playbook.id, status)
+    described = describe_playbook(ctx, changed)
+    return _answer({"updated": True, "playbook": described}, described)
+
+
+@tool(response_format="content_and_artifact")
+def update_playbook(name: str, changes: dict[str, Any], config: RunnableConfig) -> tuple[str, Any]:
+    """Change a playbook named by the user's words: any of name, triggers, steps, status."""
+    ctx = tool_context(config)
+    playbook = _guard(ctx.runtime.playbooks.find)(ctx.org_id, name)
+    changed = _guard(ctx.runtime.playbooks.update)(ctx.org_id, playbook.id, changes)
+    described = describe_playbook(ctx, changed)
+    return _answer({"updated": True, "playbook": described}, described)
+
+
+@tool(response_format="content_and_artifact")
+def delete_playbook(name: str, config: RunnableConfig) -> tuple[str, Any]:
+    """Delete a playbook named by the user's words; its past runs stay readable."""
+    ctx = tool_context(config)
+    playbook = _guard(ctx.runtime.playbooks.find)(ctx.org_id, name)
+    ctx.runtime.playbooks.delete(ctx.org_id, playbook.id)
+    return _answer({"deleted": True, "id": playbook.id, "name": playbook.name}, None)
+
+
+def playbook_tools() -> list[BaseTool]:
+    """Every playbook tool, with model-fixable errors returned as tool messages."""
+    tools = [create_playbook, list_playbooks, run_playbook, update_playbook, set_playbook_status, delete_playbook]
+    for t in tools:
+        t.handle_tool_error = True
+    return tools
