@@ -1,6 +1,7 @@
 """`playbooks chat`: one turn through the same graph and stream as POST /api/chat, printed."""
 from __future__ import annotations
 
+import asyncio
 import json
 
 import typer
@@ -16,6 +17,7 @@ from scheduler.settings import Settings
 async def run_chat(settings: Settings, org_id: str, email: str, agent: str | None, message: str) -> None:
     """Stream one answer to the terminal; runs it starts finish before returning."""
     runtime = Runtime.build(settings)
+    runtime.dispatcher.bind(asyncio.get_running_loop())
     with Session(runtime.engine) as session:
         if session.get(Organization, org_id) is None:
             raise UnknownOrganization(f"no organisation {org_id!r} (run `playbooks serve` once to seed the demo)")

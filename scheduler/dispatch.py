@@ -15,9 +15,28 @@ class InlineDispatcher:
     def __init__(self, executor: Executor) -> None:
         self.executor = executor
         self._tasks: set[asyncio.Task[str | None]] = set()
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def bind(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Run executions on this loop, whichever thread dispatches them."""
+        self._loop = loop
 
     def dispatch(self, execution_id: str) -> None:
-        """Start running an execution in the background."""
+        """Start running an execution in the background (callable from any thread)."""
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        loop = self._loop or running
+        if loop is None:
+            raise RuntimeError("dispatcher has no event loop: start the runtime first")
+        if running is loop:
+            self._start(execution_id)
+        else:
+            # API routes run in worker threads; tasks must be created on the loop's own thread.
+            loop.call_soon_threadsafe(self._start, execution_id)
+
+    def _start(self, execution_id: str) -> None:
         task = asyncio.get_running_loop().create_task(self._run(execution_id), name=f"run:{execution_id}")
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)

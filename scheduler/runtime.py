@@ -51,6 +51,7 @@ class Runtime:
 
     async def start(self) -> None:
         """Start the scheduler (jobs rebuilt from the store) and the recovery sweep."""
+        self.dispatcher.bind(asyncio.get_running_loop())
         self.jobs.start()
         self.sweep()
         self._sweeper = asyncio.get_running_loop().create_task(self._sweep_forever())

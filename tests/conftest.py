@@ -1,0 +1,71 @@
+"""Shared fixtures: settings on a temporary PLAYBOOKS_HOME, a live server, tokens."""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from scheduler.auth import issue_session_token
+from scheduler.settings import Settings
+from tests.fakes.live import LiveServer
+
+CRON_SECRET = "s3cret-for-tests"
+
+
+@pytest.fixture
+def settings(tmp_path) -> Settings:
+    """Embedded defaults in a fresh folder, with a cron secret set."""
+    return Settings(PLAYBOOKS_HOME=tmp_path / "home", CRON_SECRET=CRON_SECRET, PLAYBOOKS_LEASE_SECONDS=2)
+
+
+@pytest.fixture
+def server(settings: Settings) -> Iterator[LiveServer]:
+    """The app served on loopback with the demo organisation."""
+    with LiveServer(settings) as srv:
+        yield srv
+
+
+@pytest.fixture
+def user_token(server: LiveServer) -> str:
+    """A session token of the demo owner."""
+    return issue_session_token(server.runtime.engine, "demo", "owner@example.com")
+
+
+def auth(token: str) -> dict[str, str]:
+    """The Authorization header for a bearer token."""
+    return {"Authorization": f"Bearer {token}"}
+
+
+def wait_for(check: Callable[[], Any], timeout: float = 20.0, every: float = 0.05) -> Any:
+    """Poll until `check()` is truthy; fail the test with the last value otherwise."""
+    deadline = time.monotonic() + timeout
+    value = None
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(every)
+    raise AssertionError(f"condition not met in {timeout}s; last value: {value!r}")
+
+
+def sales_report_spec(cron: str = "0 9 * * *", **extra: Any) -> dict[str, Any]:
+    """A daily sales report emailed to the run's user."""
+    return {
+        "name": "Daily Sales Report", "agent": "pops", "category": "operations",
+        "triggers": [{"type": "schedule", "cron": cron, "timezone": "America/New_York"}],
+        "steps": [
+            {"action": "sales_report", "params": {"period": "yesterday"}},
+            {"action": "send_email", "params": {"to": "{{user.email}}", "subject": "Your sales report"}},
+        ],
+        **extra,
+    }
+
+
+def execution(server: LiveServer, execution_id: str, token: str = CRON_SECRET) -> dict[str, Any]:
+    """GET /api/executions/{id}."""
+    r = httpx.get(f"{server.url}/api/executions/{execution_id}", headers=auth(token))
+    assert r.status_code == 200, r.text
+    return r.json()

@@ -1,0 +1,73 @@
+"""A real SMTP server on loopback (aiosmtpd) that records messages and can be made to stall."""
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+from email import message_from_bytes
+from email.message import Message
+
+from aiosmtpd.controller import Controller
+
+
+def free_port() -> int:
+    """A free TCP port on loopback."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class _Recorder:
+    def __init__(self) -> None:
+        self.messages: list[Message] = []
+        self.open = threading.Event()
+        self.open.set()
+        self.waiting = threading.Event()
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options) -> str:  # noqa: N802 (aiosmtpd's hook)
+        # Stalling before DATA: a client killed here has delivered nothing.
+        if not self.open.is_set():
+            self.waiting.set()
+            while not self.open.is_set():
+                await asyncio.sleep(0.02)
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 (aiosmtpd's hook name)
+        self.messages.append(message_from_bytes(envelope.content))
+        return "250 Message accepted"
+
+
+class SmtpServer:
+    """`with SmtpServer() as smtp:` -> smtp.url, smtp.messages; smtp.stall() holds MAIL FROM until release()."""
+
+    def __init__(self) -> None:
+        self.recorder = _Recorder()
+        self.port = free_port()
+        self.controller = Controller(self.recorder, hostname="127.0.0.1", port=self.port)
+
+    @property
+    def url(self) -> str:
+        return f"smtp://127.0.0.1:{self.port}"
+
+    @property
+    def messages(self) -> list[Message]:
+        return self.recorder.messages
+
+    def stall(self) -> None:
+        self.recorder.open.clear()
+
+    def release(self) -> None:
+        self.recorder.open.set()
+
+    def wait_until_stalled(self, timeout: float = 10) -> bool:
+        return self.recorder.waiting.wait(timeout)
+
+    def __enter__(self) -> "SmtpServer":
+        self.controller.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+        self.controller.stop()

@@ -1,0 +1,116 @@
+"""A run whose process dies resumes after its last finished step; a send is never repeated."""
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from sqlmodel import Session, select
+
+from scheduler.clock import Clock
+from scheduler.ledger import open_execution
+from scheduler.models import Execution, StepRun
+from scheduler.runtime import Runtime
+from scheduler.settings import Settings
+from tests.conftest import sales_report_spec
+from tests.fakes.smtp import SmtpServer
+
+
+def _steps(runtime: Runtime, execution_id: str) -> list[StepRun]:
+    with Session(runtime.engine) as session:
+        return list(session.exec(select(StepRun).where(StepRun.execution_id == execution_id).order_by(StepRun.index)))
+
+
+def _execution(runtime: Runtime, execution_id: str) -> Execution:
+    with Session(runtime.engine) as session:
+        return session.get(Execution, execution_id)
+
+
+async def _until(predicate, timeout: float = 20.0):
+    for _ in range(int(timeout / 0.02)):
+        if predicate():
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("timed out")
+
+
+async def test_run_killed_after_step_one_resumes_at_step_two_and_mails_once(tmp_path):
+    with SmtpServer() as smtp:
+        settings = Settings(PLAYBOOKS_HOME=tmp_path, PLAYBOOKS_SMTP_URL=smtp.url, PLAYBOOKS_LEASE_SECONDS=2)
+        first = Runtime.build(settings, demo=True)
+        await first.start()
+        playbook = first.playbooks.create("demo", sales_report_spec())
+        run_id = open_execution(first.engine, playbook, triggered_by="manual", dedupe_key="crash-test").execution.id
+        smtp.stall()
+        first.dispatcher.dispatch(run_id)
+        assert await asyncio.to_thread(smtp.wait_until_stalled)
+        report_done = _steps(first, run_id)[0]
+        assert report_done.status == "completed"
+        # The crash: the process's tasks vanish mid-send, the database stays as it was.
+        await first.dispatcher.abandon()
+        first.jobs.shutdown()
+        first.engine.dispose()
+        assert _execution(first, run_id).status == "running"
+        assert [s.status for s in _steps(first, run_id)] == ["completed", "running"]
+        smtp.release()
+
+        # A new process, once the dead one's lease has run out.
+        second = Runtime.build(settings, clock=Clock(offset=timedelta(seconds=5)))
+        await second.start()
+        try:
+            await _until(lambda: _execution(second, run_id).status == "completed")
+            steps = _steps(second, run_id)
+            assert [s.status for s in steps] == ["completed", "completed"]
+            assert steps[0].started_at == report_done.started_at and steps[0].attempts == 1
+            assert steps[0].output == report_done.output
+            assert len(smtp.messages) == 1
+            assert smtp.messages[0]["Message-ID"] == f"<{run_id}-1@playbooks.local>"
+            assert _execution(second, run_id).attempts == 2
+        finally:
+            await second.stop()
+
+
+async def test_a_send_recorded_before_the_crash_is_not_repeated(tmp_path):
+    with SmtpServer() as smtp:
+        settings = Settings(PLAYBOOKS_HOME=tmp_path, PLAYBOOKS_SMTP_URL=smtp.url, PLAYBOOKS_LEASE_SECONDS=2)
+        runtime = Runtime.build(settings, demo=True)
+        await runtime.start()
+        try:
+            playbook = runtime.playbooks.create("demo", sales_report_spec())
+            run_id = open_execution(runtime.engine, playbook, triggered_by="manual", dedupe_key="k").execution.id
+            runtime.dispatcher.dispatch(run_id)
+            await runtime.dispatcher.drain()
+            assert len(smtp.messages) == 1
+            # Crash point: the mail went out and its key was recorded, but the step's checkpoint was not.
+            with Session(runtime.engine) as session:
+                step = session.exec(select(StepRun).where(StepRun.execution_id == run_id, StepRun.index == 1)).one()
+                step.status, step.completed_at = "running", None
+                execution = session.get(Execution, run_id)
+                execution.status, execution.completed_at = "running", None
+                execution.lease_owner, execution.lease_expires_at = "dead-process", runtime.clock.now() - timedelta(seconds=1)
+                session.add_all([step, execution])
+                session.commit()
+            assert runtime.sweep() == [run_id]
+            await runtime.dispatcher.drain()
+            assert _execution(runtime, run_id).status == "completed"
+            assert len(smtp.messages) == 1
+        finally:
+            await runtime.stop()
+
+
+async def test_a_live_lease_is_not_stolen(settings):
+    runtime = Runtime.build(settings, demo=True)
+    await runtime.start()
+    try:
+        playbook = runtime.playbooks.create("demo", sales_report_spec())
+        run_id = open_execution(runtime.engine, playbook, triggered_by="manual", dedupe_key="k").execution.id
+        with Session(runtime.engine) as session:
+            execution = session.get(Execution, run_id)
+            execution.status, execution.lease_owner = "running", "someone-else"
+            execution.lease_expires_at = runtime.clock.now() + timedelta(seconds=60)
+            session.add(execution)
+            session.commit()
+        assert await runtime.executor.run(run_id) is None
+        assert runtime.sweep() == []
+        assert _steps(runtime, run_id) == []
+    finally:
+        await runtime.stop()

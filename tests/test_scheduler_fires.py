@@ -1,0 +1,111 @@
+"""The schedule really fires through APScheduler, once per slot."""
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta, timezone
+
+from sqlmodel import Session, select
+
+from scheduler.clock import Clock
+from scheduler.crontime import next_fire_times
+from scheduler.models import Execution
+from scheduler.runtime import Runtime
+from tests.conftest import sales_report_spec
+
+
+def _clock_just_before(cron: str, zone: str, seconds: float) -> tuple[Clock, datetime]:
+    """A clock that reads `seconds` before the cron's next slot, and that slot."""
+    slot = next_fire_times(cron, zone, datetime.now(timezone.utc), 1)[0]
+    offset = (slot - timedelta(seconds=seconds)) - datetime.now(timezone.utc)
+    return Clock(offset=offset), slot
+
+
+def _executions(runtime: Runtime) -> list[Execution]:
+    with Session(runtime.engine) as session:
+        return list(session.exec(select(Execution)).all())
+
+
+async def _wait(predicate, timeout: float = 20.0):
+    for _ in range(int(timeout / 0.05)):
+        value = predicate()
+        if value:
+            return value
+        await asyncio.sleep(0.05)
+    raise AssertionError("timed out waiting")
+
+
+async def test_active_playbook_fires_once_for_its_slot(settings):
+    clock, slot = _clock_just_before("0 9 * * *", "America/New_York", 1.5)
+    runtime = Runtime.build(settings, clock=clock, demo=True)
+    await runtime.start()
+    try:
+        playbook = runtime.playbooks.create("demo", sales_report_spec())
+        assert runtime.playbooks.next_runs(playbook, 1) == [slot]
+        runs = await _wait(lambda: [e for e in _executions(runtime) if e.status == "completed"])
+        assert len(runs) == 1
+        assert runs[0].triggered_by == "schedule"
+        assert runs[0].scheduled_for == slot.astimezone(timezone.utc)
+        assert runs[0].scheduled_for.astimezone(slot.tzinfo).hour == 9
+        # The same slot fired again (a second scheduler, a retried call) finds the run and runs nothing.
+        assert runtime.jobs.fire_slot(playbook, slot) == runs[0].id
+        await runtime.dispatcher.drain()
+        assert len(_executions(runtime)) == 1
+        assert len(list((settings.home / "outbox").glob("*.eml"))) == 1
+        # After firing, APScheduler already points at the next day's 9:00.
+        job = runtime.jobs.aps.get_jobs()[0]
+        assert (job.next_run_time + clock.offset).astimezone(slot.tzinfo) == slot.astimezone(slot.tzinfo) + timedelta(days=1)
+    finally:
+        await runtime.stop()
+
+
+async def test_same_slot_fired_concurrently_makes_one_execution(settings):
+    runtime = Runtime.build(settings, demo=True)
+    await runtime.start()
+    try:
+        playbook = runtime.playbooks.create("demo", sales_report_spec())
+        slot = datetime(2026, 11, 26, 14, 0, tzinfo=timezone.utc)
+        ids = await asyncio.gather(*[asyncio.to_thread(runtime.jobs.fire_slot, playbook, slot) for _ in range(8)])
+        assert len(set(ids)) == 1
+        await runtime.dispatcher.drain()
+        assert len(_executions(runtime)) == 1
+    finally:
+        await runtime.stop()
+
+
+async def test_job_set_follows_status_and_triggers(settings):
+    runtime = Runtime.build(settings, demo=True)
+    await runtime.start()
+    try:
+        playbook = runtime.playbooks.create("demo", sales_report_spec())
+        assert runtime.jobs.job_ids() == [f"pb:{playbook.id}:0:v1"]
+        runtime.playbooks.update("demo", playbook.id, {"triggers": [
+            {"type": "schedule", "cron": "30 8 * * 1-5", "timezone": "America/Chicago"},
+            {"type": "schedule", "cron": "0 12 * * 6"},
+        ]})
+        assert runtime.jobs.job_ids() == [f"pb:{playbook.id}:0:v2", f"pb:{playbook.id}:1:v2"]
+        runtime.playbooks.set_status("demo", playbook.id, "paused")
+        assert runtime.jobs.job_ids() == []
+        runtime.playbooks.set_status("demo", playbook.id, "active")
+        assert len(runtime.jobs.job_ids()) == 2
+        runtime.playbooks.set_status("demo", playbook.id, "archived")
+        assert runtime.jobs.job_ids() == []
+        runtime.playbooks.set_status("demo", playbook.id, "active")
+        runtime.playbooks.delete("demo", playbook.id)
+        assert runtime.jobs.job_ids() == []
+    finally:
+        await runtime.stop()
+
+
+async def test_jobs_are_rebuilt_from_the_store_on_start(settings):
+    first = Runtime.build(settings, demo=True)
+    await first.start()
+    kept = first.playbooks.create("demo", sales_report_spec())
+    paused = first.playbooks.create("demo", sales_report_spec(status="paused"))
+    await first.stop()
+    second = Runtime.build(settings, demo=True)
+    await second.start()
+    try:
+        assert second.jobs.job_ids() == [f"pb:{kept.id}:0:v1"]
+        assert paused.id not in "".join(second.jobs.job_ids())
+    finally:
+        await second.stop()
