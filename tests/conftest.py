@@ -1,7 +1,9 @@
 """Shared fixtures: settings on a temporary PLAYBOOKS_HOME, a live server, tokens."""
 from __future__ import annotations
 
+import os
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -19,6 +21,29 @@ CRON_SECRET = "s3cret-for-tests"
 def settings(tmp_path) -> Settings:
     """Embedded defaults in a fresh folder, with a cron secret set."""
     return Settings(PLAYBOOKS_HOME=tmp_path / "home", CRON_SECRET=CRON_SECRET, PLAYBOOKS_LEASE_SECONDS=2)
+
+
+PG_ADMIN_URL = os.environ.get("PLAYBOOKS_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+@pytest.fixture
+def pg_settings(tmp_path) -> Iterator[Settings]:
+    """Settings on a fresh PostgreSQL database (skipped without a server, required with CI=true)."""
+    psycopg = pytest.importorskip("psycopg")
+    try:
+        admin = psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=3)
+    except psycopg.OperationalError as exc:
+        if os.environ.get("CI") == "true":
+            raise
+        pytest.skip(f"PostgreSQL not reachable at {PG_ADMIN_URL}: {exc}")
+    name = f"playbooks_test_{uuid.uuid4().hex[:10]}"
+    admin.execute(f'CREATE DATABASE "{name}"')
+    url = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + f"/{name}"
+    try:
+        yield Settings(PLAYBOOKS_HOME=tmp_path / "home", PLAYBOOKS_DATABASE_URL=url, CRON_SECRET=CRON_SECRET, PLAYBOOKS_LEASE_SECONDS=2)
+    finally:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
 
 
 @pytest.fixture

@@ -64,6 +64,8 @@ class Step(ABC):
     Params: ClassVar[type[StepParams]]
     Output: ClassVar[type[StepOutput]]
     side_effect: ClassVar[bool] = False
+    # Params a contract test runs every registered step with, on the embedded default.
+    example: ClassVar[dict[str, Any]] = {}
     timeout_seconds: ClassVar[float] = 30.0
     max_attempts: ClassVar[int] = 3
 

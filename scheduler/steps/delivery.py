@@ -49,6 +49,7 @@ class SendEmail(Step):
     Params = SendEmailParams
     Output = SendEmailOutput
     side_effect = True
+    example = {"to": "owner@example.com", "subject": "Contract test", "body": "Hello"}
 
     async def run(self, params: SendEmailParams, ctx: StepContext) -> SendEmailOutput:
         msg = build_message(SENDER, list(params.to), params.subject, params.body or digest(ctx.previous), ctx.idempotency_key)
@@ -84,6 +85,7 @@ class Notify(Step):
     Params = NotifyParams
     Output = NotifyOutput
     side_effect = True
+    example = {"title": "Contract test", "message": "Hello"}
 
     async def run(self, params: NotifyParams, ctx: StepContext) -> NotifyOutput:
         async def store() -> dict[str, Any]:

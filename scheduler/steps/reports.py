@@ -58,6 +58,7 @@ class SalesReport(Step):
     name = "sales_report"
     Params = SalesReportParams
     Output = SalesReportOutput
+    example = {"period": "last_7_days", "top": 3}
 
     async def run(self, params: SalesReportParams, ctx: StepContext) -> SalesReportOutput:
         with Session(ctx.engine) as session:

@@ -1,0 +1,62 @@
+"""Every registered step type keeps the Step contract and really runs on the embedded default."""
+from __future__ import annotations
+
+import pytest
+from sqlmodel import Session, select
+
+from scheduler.ledger import open_execution
+from scheduler.models import Notification, SideEffect
+from scheduler.runs import get_execution
+from scheduler.runtime import Runtime
+from scheduler.steps.base import Step, StepOutput, StepParams
+from scheduler.steps.registry import StepRegistry, default_registry
+
+REGISTRY = default_registry()
+
+
+def test_names_are_unique():
+    registry = StepRegistry()
+    step = REGISTRY.get("notify")
+    registry.register(step)
+    with pytest.raises(ValueError, match="registered twice"):
+        registry.register(step)
+
+
+@pytest.mark.parametrize("name", REGISTRY.names())
+def test_step_declares_its_models(name):
+    step = REGISTRY.get(name)
+    assert isinstance(step, Step) and step.name == name
+    assert issubclass(step.Params, StepParams) and issubclass(step.Output, StepOutput)
+    step.Params.model_validate(step.example)
+    with pytest.raises(Exception):
+        step.Params.model_validate({**step.example, "no_such_param": 1})
+    assert step.__doc__ and step.timeout_seconds > 0 and step.max_attempts >= 1
+
+
+@pytest.mark.parametrize("name", REGISTRY.names())
+async def test_step_runs_for_real_and_side_effects_happen_once(settings, name):
+    runtime = Runtime.build(settings, demo=True)
+    await runtime.start()
+    try:
+        step = REGISTRY.get(name)
+        playbook = runtime.playbooks.create("demo", {
+            "name": f"Contract {name}", "agent": "pops", "triggers": [{"type": "manual"}],
+            "steps": [{"action": name, "params": step.example}],
+        })
+        run_id = open_execution(runtime.engine, playbook, triggered_by="manual", dedupe_key="contract").execution.id
+        runtime.dispatcher.dispatch(run_id)
+        await runtime.dispatcher.drain()
+        run = get_execution(runtime.engine, "demo", run_id)
+        assert run["status"] == "completed", run
+        output = run["stepResults"][0]["output"]
+        step.Output.model_validate(output)
+        assert output["summary"]
+        with Session(runtime.engine) as session:
+            effects = session.exec(select(SideEffect).where(SideEffect.key == f"{run_id}:0")).all()
+            assert len(effects) == (1 if step.side_effect else 0)
+            if name == "notify":
+                assert len(session.exec(select(Notification)).all()) == 1
+        if name == "send_email":
+            assert len(list((settings.home / "outbox").glob("*.eml"))) == 1
+    finally:
+        await runtime.stop()
