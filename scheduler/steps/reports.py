@@ -8,14 +8,14 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel
 from sqlmodel import Session, col, func, select
 
-from scheduler.models import Order, OrderItem, Organization, Product
+from scheduler.models import Execution, ExecutionStatus, Order, OrderItem, Organization, Product
 from scheduler.steps.base import Step, StepContext, StepOutput, StepParams
 
-Period = Literal["today", "yesterday", "last_7_days", "last_30_days", "week_to_date", "month_to_date"]
+Period = Literal["since_last_run", "today", "yesterday", "last_7_days", "last_30_days", "week_to_date", "month_to_date"]
 
 
 class SalesReportParams(StepParams):
-    period: Period = "yesterday"
+    period: Period = "since_last_run"
     top: int = 5
 
 
@@ -64,7 +64,11 @@ class SalesReport(Step):
         with Session(ctx.engine) as session:
             org = session.get(Organization, ctx.org_id)
             zone = ZoneInfo(org.timezone if org else "UTC")
-            start, end = period_bounds(params.period, _reference_time(ctx), zone)
+            now = _reference_time(ctx)
+            if params.period == "since_last_run":
+                start, end = _since_last_run(session, ctx, now), now
+            else:
+                start, end = period_bounds(params.period, now, zone)
             in_period = (Order.org_id == ctx.org_id) & (Order.placed_at >= start) & (Order.placed_at < end)
             count, revenue = session.exec(select(func.count(Order.id), func.coalesce(func.sum(Order.total), 0.0)).where(in_period)).one()
             rows = session.exec(
@@ -86,6 +90,20 @@ class SalesReport(Step):
             period=params.period, start=start, end=end, order_count=count, revenue=revenue,
             average_order=average, top_products=top,
         )
+
+
+def _since_last_run(session: Session, ctx: StepContext, now: datetime) -> datetime:
+    """Where the previous completed run of this playbook left off; a day back for the first run."""
+    current = session.get(Execution, ctx.execution_id)
+    previous = session.exec(
+        select(Execution)
+        .where(Execution.playbook_id == current.playbook_id, Execution.status == ExecutionStatus.completed.value,
+               Execution.id != current.id, Execution.created_at < current.created_at)
+        .order_by(col(Execution.created_at).desc())
+    ).first() if current else None
+    if previous is None:
+        return now - timedelta(days=1)
+    return previous.scheduled_for or previous.started_at or previous.created_at
 
 
 def _reference_time(ctx: StepContext) -> datetime:

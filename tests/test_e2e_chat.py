@@ -1,0 +1,112 @@
+"""End to end over a real server: chat -> stored, scheduled playbook -> run -> email in the outbox."""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from email import message_from_bytes
+from zoneinfo import ZoneInfo
+
+import httpx
+
+from scheduler.crontime import next_fire_times
+from tests.conftest import CRON_SECRET, auth, execution, wait_for
+
+
+def chat(server, token, text, agent=None):
+    """POST /api/chat and return (response headers, parsed parts, saw [DONE])."""
+    body = {"id": "thread-1", "messages": [{"id": "m1", "role": "user", "parts": [{"type": "text", "text": text}]}]}
+    if agent:
+        body["agent"] = agent
+    parts, done = [], False
+    with httpx.stream("POST", f"{server.url}/api/chat", json=body, headers=auth(token), timeout=60) as r:
+        assert r.status_code == 200, r.read()
+        headers = r.headers
+        for line in r.iter_lines():
+            if not line.startswith("data: "):
+                continue
+            if line == "data: [DONE]":
+                done = True
+                continue
+            parts.append(json.loads(line[6:]))
+    return headers, parts, done
+
+
+def text_of(parts):
+    return "".join(p["delta"] for p in parts if p["type"] == "text-delta")
+
+
+def test_chat_creates_a_scheduled_playbook_that_runs_and_mails(server, user_token, settings):
+    headers, parts, done = chat(server, user_token, "Every day at 9am email me a sales report")
+    assert headers["x-vercel-ai-ui-message-stream"] == "v1"
+    assert headers["content-type"].startswith("text/event-stream")
+    assert done and parts[0]["type"] == "start" and parts[-1]["type"] == "finish"
+    call = next(p for p in parts if p["type"] == "tool-input-available")
+    assert call["toolName"] == "create_playbook"
+    assert any(p["type"] == "tool-input-delta" and p["toolCallId"] == call["toolCallId"] for p in parts)
+    output = next(p for p in parts if p["type"] == "tool-output-available")
+    assert output["toolCallId"] == call["toolCallId"]
+    stored = next(p for p in parts if p["type"] == "data-playbook")["data"]
+    assert stored["status"] == "active"
+    assert stored["triggers"] == [{"type": "schedule", "cron": "0 9 * * *", "timezone": "America/New_York"}]
+    actions = [s["action"] for s in stored["steps"]]
+    assert "sales_report" in actions and "send_email" in actions
+
+    reply = text_of(parts)
+    assert "every day at 9:00 AM, America/New_York" in reply
+    expected = next_fire_times("0 9 * * *", "America/New_York", datetime.now(timezone.utc), 3)
+    for moment in expected:
+        assert moment.strftime("%a %b %-d, %-I:%M %p") in reply
+
+    # Scheduled with no other action: the API shows the next 9:00 in New York.
+    playbook = httpx.get(f"{server.url}/api/playbooks/{stored['id']}", headers=auth(user_token)).json()
+    next_run = datetime.fromisoformat(playbook["nextRunAt"].replace("Z", "+00:00"))
+    assert next_run == expected[0]
+    assert next_run.astimezone(ZoneInfo("America/New_York")).hour == 9
+    assert len(server.runtime.jobs.job_ids()) == 1
+
+    # Run it now with the cron secret and watch it go queued -> running -> completed.
+    r = httpx.post(f"{server.url}/api/playbooks/{stored['id']}/execute",
+                   json={"triggeredBy": "manual", "orgId": "demo"}, headers=auth(CRON_SECRET))
+    assert r.status_code == 202
+    run_id = r.json()["executionId"]
+    seen = {r.json()["status"]}
+    run = wait_for(lambda: (e := execution(server, run_id), seen.add(e["status"]))[0]["status"] == "completed" and e)
+    assert seen <= {"queued", "running", "completed"}
+    assert [(s["action"], s["status"]) for s in run["stepResults"]] == [(a, "completed") for a in actions]
+    mails = list((settings.home / "outbox").glob("*.eml"))
+    assert len(mails) == 1
+    mail = message_from_bytes(mails[0].read_bytes())
+    assert mail["To"] == "owner@example.com"
+    assert "orders" in mail.get_payload(decode=True).decode()
+
+
+def test_chat_lists_and_runs_playbooks(server, user_token):
+    chat(server, user_token, "Every Monday at 8am email me a weekly sales report")
+    _, parts, _ = chat(server, user_token, "What playbooks do I have running?")
+    assert next(p for p in parts if p["type"] == "tool-input-available")["toolName"] == "list_playbooks"
+    assert "Sales Report" in text_of(parts) or "sales report" in text_of(parts).lower()
+    _, parts, _ = chat(server, user_token, "Run the weekly sales report now")
+    run = next(p for p in parts if p["type"] == "data-run")["data"]
+    done = wait_for(lambda: (e := execution(server, run["executionId"], user_token))["status"] == "completed" and e)
+    assert done["triggeredBy"] == "manual"
+
+
+def test_chat_asks_when_it_does_not_understand(server, user_token):
+    _, parts, done = chat(server, user_token, "do the thing")
+    assert done
+    assert not any(p["type"].startswith("tool-") for p in parts)
+    assert "?" in text_of(parts)
+    assert httpx.get(f"{server.url}/api/playbooks", headers=auth(user_token)).json()["items"] == []
+
+
+def test_chat_reports_a_step_that_is_not_built_yet_without_storing_anything(server, user_token):
+    _, parts, _ = chat(server, user_token, "Check competitor menus for new products every 6 hours")
+    err = next(p for p in parts if p["type"] == "tool-output-error")
+    assert "unknown action" in err["errorText"]
+    assert "couldn't" in text_of(parts)
+    assert httpx.get(f"{server.url}/api/playbooks", headers=auth(user_token)).json()["items"] == []
+
+
+def test_chat_needs_a_token(server):
+    r = httpx.post(f"{server.url}/api/chat", json={"messages": [{"role": "user", "parts": [{"type": "text", "text": "hi"}]}]})
+    assert r.status_code == 401 and r.headers["content-type"].startswith("application/problem+json")
