@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -37,18 +39,15 @@ def describe_playbook(ctx: ToolContext, playbook: Playbook, runs: int = 3) -> di
     }
 
 
-def _guard(fn: Any) -> Any:
-    # Mistakes the model can fix go back to it as the tool's answer, not as a crash.
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except PlaybookInvalid as exc:
-            raise ToolException("the playbook is not valid: " + "; ".join(exc.errors)) from exc
-        except NotFound as exc:
-            raise ToolException(str(exc)) from exc
-
-    wrapped.__name__, wrapped.__doc__ = fn.__name__, fn.__doc__
-    return wrapped
+@contextmanager
+def model_fixable() -> Iterator[None]:
+    """Mistakes the model can fix go back to it as the tool's answer, not as a crash."""
+    try:
+        yield
+    except PlaybookInvalid as exc:
+        raise ToolException("the playbook is not valid: " + "; ".join(exc.errors)) from exc
+    except NotFound as exc:
+        raise ToolException(str(exc)) from exc
 
 
 def _answer(payload: dict[str, Any], artifact: Any = None) -> tuple[str, Any]:
@@ -59,7 +58,8 @@ def _answer(payload: dict[str, Any], artifact: Any = None) -> tuple[str, Any]:
 def create_playbook(playbook: dict[str, Any], config: RunnableConfig) -> tuple[str, Any]:
     """Create and schedule a playbook: name, agent, category, status, triggers, steps (see the planner contract)."""
     ctx = tool_context(config)
-    stored = _guard(ctx.runtime.playbooks.create)(ctx.org_id, playbook, created_by=ctx.user_id)
+    with model_fixable():
+        stored = ctx.runtime.playbooks.create(ctx.org_id, playbook, created_by=ctx.user_id)
     described = describe_playbook(ctx, stored)
     return _answer({"created": True, "playbook": described}, described)
 
@@ -77,7 +77,8 @@ def list_playbooks(config: RunnableConfig) -> tuple[str, Any]:
 def run_playbook(name: str, config: RunnableConfig) -> tuple[str, Any]:
     """Run a playbook now, named by the words the user used for it."""
     ctx = tool_context(config)
-    playbook = _guard(ctx.runtime.playbooks.find)(ctx.org_id, name)
+    with model_fixable():
+        playbook = ctx.runtime.playbooks.find(ctx.org_id, name)
     opened = open_execution(
         ctx.runtime.engine, playbook, triggered_by="agent" if ctx.agent else "manual",
         dedupe_key=f"chat:{uuid.uuid4().hex}", user_id=ctx.user_id,
@@ -91,8 +92,9 @@ def run_playbook(name: str, config: RunnableConfig) -> tuple[str, Any]:
 def set_playbook_status(name: str, status: str, config: RunnableConfig) -> tuple[str, Any]:
     """Pause ("paused"), resume ("active") or archive ("archived") a playbook named by the user's words."""
     ctx = tool_context(config)
-    playbook = _guard(ctx.runtime.playbooks.find)(ctx.org_id, name)
-    changed = _guard(ctx.runtime.playbooks.set_status)(ctx.org_id, playbook.id, status)
+    with model_fixable():
+        playbook = ctx.runtime.playbooks.find(ctx.org_id, name)
+        changed = ctx.runtime.playbooks.set_status(ctx.org_id, playbook.id, status)
     described = describe_playbook(ctx, changed)
     return _answer({"updated": True, "playbook": described}, described)
 
@@ -101,8 +103,9 @@ def set_playbook_status(name: str, status: str, config: RunnableConfig) -> tuple
 def update_playbook(name: str, changes: dict[str, Any], config: RunnableConfig) -> tuple[str, Any]:
     """Change a playbook named by the user's words: any of name, triggers, steps, status."""
     ctx = tool_context(config)
-    playbook = _guard(ctx.runtime.playbooks.find)(ctx.org_id, name)
-    changed = _guard(ctx.runtime.playbooks.update)(ctx.org_id, playbook.id, changes)
+    with model_fixable():
+        playbook = ctx.runtime.playbooks.find(ctx.org_id, name)
+        changed = ctx.runtime.playbooks.update(ctx.org_id, playbook.id, changes)
     described = describe_playbook(ctx, changed)
     return _answer({"updated": True, "playbook": described}, described)
 
@@ -111,8 +114,9 @@ def update_playbook(name: str, changes: dict[str, Any], config: RunnableConfig) 
 def delete_playbook(name: str, config: RunnableConfig) -> tuple[str, Any]:
     """Delete a playbook named by the user's words; its past runs stay readable."""
     ctx = tool_context(config)
-    playbook = _guard(ctx.runtime.playbooks.find)(ctx.org_id, name)
-    ctx.runtime.playbooks.delete(ctx.org_id, playbook.id)
+    with model_fixable():
+        playbook = ctx.runtime.playbooks.find(ctx.org_id, name)
+        ctx.runtime.playbooks.delete(ctx.org_id, playbook.id)
     return _answer({"deleted": True, "id": playbook.id, "name": playbook.name}, None)
 
 
