@@ -14,7 +14,7 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 from langchain_core.runnables import Runnable
 from langchain_core.utils.function_calling import convert_to_openai_tool
 
-from agents.planner import plan
+
 from agents.replies import reply_to_tool
 
 ZONE_LINE = re.compile(r"^Organisation time zone: (\S+)$", re.MULTILINE)
@@ -66,6 +66,8 @@ class OfflineChatModel(BaseChatModel):
             return AIMessage(content=reply_to_tool(_tool_name(messages, last), last))
         if not isinstance(last, HumanMessage):
             return AIMessage(content="What would you like me to set up?")
+        from agents.planner import plan  # TEMP lazy until planner lands
+
         decided = plan(_text(last), _zone(messages))
         call = _tool_call(decided, tools)
         if call is None:
@@ -87,7 +89,11 @@ def _tool_call(decided: dict[str, Any], tools: set[str]) -> tuple[str, dict[str,
     elif intent == "delete_playbook":
         call = ("delete_playbook", {"name": target})
     elif intent == "update_playbook" and decided.get("changes"):
-        call = ("update_playbook", {"name": target, "changes": decided["changes"]})
+        changes = dict(decided["changes"])
+        if "time" in changes:
+            # A new time keeps the playbook's own days; the planner cannot know them.
+            changes.pop("triggers", None)
+        call = ("update_playbook", {"name": target, "changes": changes})
     else:
         return None
     return call if call[0] in tools else None

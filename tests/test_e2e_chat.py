@@ -110,3 +110,22 @@ def test_chat_reports_a_step_that_is_not_built_yet_without_storing_anything(serv
 def test_chat_needs_a_token(server):
     r = httpx.post(f"{server.url}/api/chat", json={"messages": [{"role": "user", "parts": [{"type": "text", "text": "hi"}]}]})
     assert r.status_code == 401 and r.headers["content-type"].startswith("application/problem+json")
+
+
+def test_chat_pauses_changes_resumes_and_deletes(server, user_token):
+    _, parts, _ = chat(server, user_token, "Every day at 9am email me a sales report")
+    playbook_id = next(p for p in parts if p["type"] == "data-playbook")["data"]["id"]
+
+    def stored():
+        return httpx.get(f"{server.url}/api/playbooks/{playbook_id}", headers=auth(user_token))
+
+    chat(server, user_token, "Pause my daily sales report")
+    assert stored().json()["status"] == "paused" and server.runtime.jobs.job_ids() == []
+    chat(server, user_token, "Resume the daily sales report")
+    assert stored().json()["status"] == "active" and len(server.runtime.jobs.job_ids()) == 1
+    _, parts, _ = chat(server, user_token, "Change the sales report to run at 8am instead")
+    changed = stored().json()
+    assert changed["triggers"][0]["cron"] == "0 8 * * *" and changed["version"] == 2
+    assert "8:00 AM" in text_of(parts)
+    chat(server, user_token, "Delete the sales report playbook")
+    assert stored().status_code == 404 and server.runtime.jobs.job_ids() == []

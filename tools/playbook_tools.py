@@ -54,6 +54,23 @@ def _answer(payload: dict[str, Any], artifact: Any = None) -> tuple[str, Any]:
     return json.dumps(payload, default=str), artifact
 
 
+def with_time(triggers: list[dict[str, Any]], hhmm: str) -> list[dict[str, Any]]:
+    """The triggers with every fixed-time schedule moved to HH:MM, days unchanged."""
+    try:
+        hour, minute = (int(x) for x in hhmm.split(":"))
+    except ValueError:
+        hour = minute = -1
+    if not (0 <= hour < 24 and 0 <= minute < 60):
+        raise ToolException(f"time must be HH:MM, got {hhmm!r}")
+    moved = []
+    for trigger in triggers:
+        fields = trigger.get("cron", "").split()
+        if trigger.get("type") == "schedule" and len(fields) == 5:
+            trigger = {**trigger, "cron": " ".join([str(minute), str(hour), *fields[2:]])}
+        moved.append(trigger)
+    return moved
+
+
 @tool(response_format="content_and_artifact")
 def create_playbook(playbook: dict[str, Any], config: RunnableConfig) -> tuple[str, Any]:
     """Create and schedule a playbook: name, agent, category, status, triggers, steps (see the planner contract)."""
@@ -101,10 +118,13 @@ def set_playbook_status(name: str, status: str, config: RunnableConfig) -> tuple
 
 @tool(response_format="content_and_artifact")
 def update_playbook(name: str, changes: dict[str, Any], config: RunnableConfig) -> tuple[str, Any]:
-    """Change a playbook named by the user's words: any of name, triggers, steps, status."""
+    """Change a playbook named by the user's words: name, triggers, steps, status, or "time" ("08:00": same days, new time)."""
     ctx = tool_context(config)
     with model_fixable():
         playbook = ctx.runtime.playbooks.find(ctx.org_id, name)
+        changes = dict(changes)
+        if "time" in changes:
+            changes["triggers"] = with_time(playbook.triggers, str(changes.pop("time")))
         changed = ctx.runtime.playbooks.update(ctx.org_id, playbook.id, changes)
     described = describe_playbook(ctx, changed)
     return _answer({"updated": True, "playbook": described}, described)
