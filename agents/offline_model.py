@@ -15,6 +15,7 @@ from langchain_core.runnables import Runnable
 from langchain_core.utils.function_calling import convert_to_openai_tool
 
 
+from agents.planner import plan
 from agents.replies import reply_to_tool
 
 ZONE_LINE = re.compile(r"^Organisation time zone: (\S+)$", re.MULTILINE)
@@ -66,8 +67,6 @@ class OfflineChatModel(BaseChatModel):
             return AIMessage(content=reply_to_tool(_tool_name(messages, last), last))
         if not isinstance(last, HumanMessage):
             return AIMessage(content="What would you like me to set up?")
-        from agents.planner import plan  # TEMP lazy until planner lands
-
         decided = plan(_text(last), _zone(messages))
         call = _tool_call(decided, tools)
         if call is None:

@@ -73,9 +73,12 @@ def run_context(
         user = session.get(User, playbook.created_by) if playbook.created_by else None
     if user is None:
         user = session.exec(select(User).where(User.org_id == playbook.org_id).order_by(User.created_at)).first()
+    owner = session.exec(select(User).where(User.org_id == playbook.org_id).order_by(User.created_at)).first()
     return {
         "user": {"id": user.id, "email": user.email, "name": user.name} if user else {},
-        "org": {"id": org.id, "name": org.name, "timezone": org.timezone} if org else {},
+        # The team's address is the organisation owner's until organisations can set their own.
+        "org": {"id": org.id, "name": org.name, "timezone": org.timezone,
+                "team_email": owner.email if owner else None} if org else {},
         "trigger": {"type": triggered_by, "scheduledFor": scheduled_for.isoformat() if scheduled_for else None},
         "event": event or {},
     }

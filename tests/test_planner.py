@@ -1,0 +1,259 @@
+"""The deterministic planner against the planning contract (shared/evals/CONTRACT.md)."""
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from agents.planner import plan, plan_batch
+from scheduler.crontime import validate_schedule
+
+EVALS = Path(__file__).resolve().parents[2] / "shared/evals"
+EXTRA = Path(__file__).resolve().parent / "planner_extra_requests.jsonl"
+NY = "America/New_York"
+
+CATALOG = set("""scan_competitors detect_price_changes track_new_products find_competitor_promotions
+generate_competitor_report analyze_competitive_intelligence analyze_pricing suggest_price_adjustment
+analyze_margins check_inventory create_reorder_list sales_report top_sellers export_csv
+create_campaign_draft segment_customers generate_social_post send_email send_sms notify post_slack
+post_webhook save_to_drive delegate request_approval wait run_playbook emit_event summarize""".split())
+EVENTS = {"inventory.low_stock", "inventory.out_of_stock", "inventory.restocked", "order.created",
+          "customer.created", "customer.lapsed", "competitor.price_change", "competitor.price_drop",
+          "competitor.new_product", "playbook.failed"}
+CATEGORY = {"ezal": "intelligence", "money_mike": "pricing", "pops": "operations", "craig": "marketing"}
+INTENTS = {"create_playbook", "update_playbook", "pause_playbook", "resume_playbook", "delete_playbook",
+           "run_playbook", "list_playbooks", "clarify"}
+
+
+def _scorer():
+    path = EVALS / "score.py"
+    if not path.exists():
+        pytest.skip(f"scorer not found at {path}")
+    spec = importlib.util.spec_from_file_location("evals_score", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _cases(path: Path) -> list[dict]:
+    if not path.exists():
+        pytest.skip(f"requests not found at {path}")
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def _run_cases(path: Path) -> list[str]:
+    score = _scorer()
+    cases = _cases(path)
+    lines = [json.dumps({k: c[k] for k in ("id", "text", "timezone")}) for c in cases]
+    plans = {json.loads(out)["id"]: json.loads(out) for out in plan_batch(lines)}
+    return [f"{c['id']} {c['text']!r}: {'; '.join(why)}" for c in cases
+            if (why := score.check(c["expect"], plans[c["id"]]))]
+
+
+def test_every_public_case_passes_the_scorer():
+    assert _run_cases(EVALS / "requests.jsonl") == []
+
+
+def test_every_extra_paraphrase_passes_the_scorer():
+    assert _run_cases(EXTRA) == []
+
+
+def _check_shape(result: dict) -> None:
+    """What the contract promises for any plan, whatever the request."""
+    assert result["intent"] in INTENTS
+    assert {"intent", "target", "playbook", "message"} <= set(result)
+    assert isinstance(result["message"], str) and result["message"]
+    if result["intent"] != "create_playbook":
+        assert result["playbook"] is None
+        return
+    pb = result["playbook"]
+    assert result["target"] is None
+    assert pb["status"] == "active" and pb["category"] == CATEGORY[pb["agent"]]
+    assert pb["name"] and pb["name"][0].isupper()
+    for trig in pb["triggers"]:
+        if trig["type"] == "schedule":
+            validate_schedule(trig["cron"], trig["timezone"])
+        elif trig["type"] == "event":
+            assert trig["event"] in EVENTS
+        else:
+            assert trig == {"type": "manual"}
+    seen: set[str] = set()
+    for step in pb["steps"]:
+        assert step["action"] in CATALOG
+        assert step.get("agent", "pops") in CATEGORY
+        for ref in re.findall(r"\{\{\s*(\w+)\.", step.get("condition", "")):
+            # a condition reads an EARLIER step, or the run context
+            assert ref in seen | {"user", "org", "trigger", "event"}, (ref, step)
+        seen.add(step["action"])
+
+
+def test_every_plan_keeps_the_contract_shape():
+    texts = [c["text"] for path in (EVALS / "requests.jsonl", EXTRA) if path.exists() for c in _cases(path)]
+    for text in texts + ["", "   ", "?!", "help", "Remind me to check the dashboard"]:
+        _check_shape(plan(text, NY))
+
+
+@pytest.mark.parametrize("text,cron,zone,actions,channel,agent", [
+    ("Keep tabs on rival prices every weekday at 7am Mountain and email me when we're more expensive",
+     "0 7 * * 1-5", "America/Denver", {"scan_competitors", "analyze_pricing"}, "send_email", "money_mike"),
+    ("At 10pm each night give me today's revenue by text", "0 22 * * *", NY, {"sales_report"}, "send_sms", "pops"),
+    ("Each Monday morning, post the week's best sellers to Slack", "0 9 * * 1", NY, {"top_sellers"}, "post_slack", "pops"),
+    ("Every Sunday evening write two Instagram posts about new arrivals", "0 18 * * 0", NY,
+     {"generate_social_post"}, None, "craig"),
+    ("every 4 hours, see if competitors have any new strains on their menus and ping me", "0 */4 * * *", NY,
+     {"scan_competitors", "track_new_products"}, "notify", "ezal"),
+    ("On the 5th of each month, review margins and save the results to Google Drive", "0 9 5 * *", NY,
+     {"analyze_margins", "save_to_drive"}, None, "money_mike"),
+])
+def test_new_phrasings_of_scheduled_playbooks(text, cron, zone, actions, channel, agent):
+    result = plan(text, NY)
+    pb = result["playbook"]
+    assert result["intent"] == "create_playbook", result["message"]
+    assert (pb["triggers"][0]["cron"], pb["triggers"][0]["timezone"]) == (cron, zone)
+    assert actions <= {s["action"] for s in pb["steps"]}
+    if channel:
+        assert channel in {s["action"] for s in pb["steps"]}
+    assert pb["agent"] == agent
+
+
+@pytest.mark.parametrize("text,event,channel,agent", [
+    ("Ping me on Slack as soon as something sells out", "inventory.out_of_stock", "post_slack", "pops"),
+    ("Whenever stock of any product falls below 5 units, text me", "inventory.low_stock", "send_sms", "pops"),
+    ("Let me know when a rival releases a new product", "competitor.new_product", "notify", "ezal"),
+    ("If a playbook fails, email me", "playbook.failed", "send_email", None),
+    ("Send new customers a welcome text when they sign up", "customer.created", "send_sms", "craig"),
+])
+def test_new_phrasings_of_event_playbooks(text, event, channel, agent):
+    result = plan(text, NY)
+    pb = result["playbook"]
+    assert result["intent"] == "create_playbook", result["message"]
+    assert pb["triggers"][0] == {"type": "event", "event": event} | (
+        {"filter": pb["triggers"][0]["filter"]} if "filter" in pb["triggers"][0] else {})
+    assert channel in {s["action"] for s in pb["steps"]}
+    if agent:
+        assert pb["agent"] == agent
+
+
+def test_thresholds_become_conditions_and_filters():
+    pb = plan("Alert me whenever an order of more than $750 is placed", NY)["playbook"]
+    assert pb["triggers"][0]["filter"] == "{{event.total}} > 750"
+    pb = plan("Every morning check competitor prices and email me if anyone undercuts us by over 15%", NY)["playbook"]
+    email = next(s for s in pb["steps"] if s["action"] == "send_email")
+    assert email["condition"] == "{{analyze_pricing.price_gap}} > 15"
+    assert email["params"]["to"] == "{{user.email}}" and email["params"]["subject"]
+    pb = plan("Every Friday at 4pm check margins and notify me if any fall below 25%", NY)["playbook"]
+    assert any(s.get("condition") == "{{analyze_margins.min_margin_pct}} < 25" for s in pb["steps"])
+
+
+def test_named_persona_gets_the_delegated_step():
+    pb = plan("Every Thursday, look for competitor promotions and get Craig to draft a reply campaign", NY)["playbook"]
+    craig = [s for s in pb["steps"] if s.get("agent") == "craig"
+             or (s["action"] == "delegate" and s["params"]["agent"] == "craig")]
+    assert craig and pb["agent"] == "ezal"
+    assert craig[0]["condition"] == "{{find_competitor_promotions.promo_count}} > 0"
+
+
+@pytest.mark.parametrize("text,intent,target", [
+    ("Please pause the low stock alert", "pause_playbook", "low stock alert"),
+    ("stop the competitor digest for now", "pause_playbook", "competitor digest"),
+    ("Put my margin alert on hold", "pause_playbook", "margin alert"),
+    ("Switch the daily sales report back on", "resume_playbook", "daily sales report"),
+    ("unpause the price alert", "resume_playbook", "price alert"),
+    ("Remove my new product watch playbook", "delete_playbook", "new product watch"),
+    ("I'd like to cancel the orders backup", "delete_playbook", "orders backup"),
+    ("Trigger the competitor scan right now", "run_playbook", "competitor scan"),
+    ("Could you run my top sellers report?", "run_playbook", "top sellers report"),
+    ("Reschedule the sales summary to Fridays at 4pm", "update_playbook", "sales summary"),
+    ("Make the low stock alert email me instead", "update_playbook", "low stock alert"),
+    ("Which playbooks are active?", "list_playbooks", None),
+    ("show me my automations", "list_playbooks", None),
+])
+def test_intents_about_existing_playbooks(text, intent, target):
+    result = plan(text, NY)
+    assert (result["intent"], result["target"]) == (intent, target)
+    assert result["playbook"] is None
+
+
+def test_update_carries_the_changes():
+    result = plan("Change the price alert to run at 8am instead", NY)
+    assert result["changes"]["triggers"] == [{"type": "schedule", "cron": "0 8 * * *", "timezone": NY}]
+    assert result["changes"]["time"] == "08:00"  # only a time was said: days stay as they were
+    result = plan("Reschedule the sales summary to Fridays at 4pm", NY)
+    assert result["changes"]["triggers"][0]["cron"] == "0 16 * * 5" and "time" not in result["changes"]
+    assert plan("Update the low stock alert to text me instead", NY)["changes"] == {"delivery": ["send_sms"]}
+
+
+@pytest.mark.parametrize("text", [
+    "do the thing", "asdf qwerty", "hmm", "Every February 30th at 9am email me the sales report",
+    "every day at 9am", "Send me a sales report every other week", "Check competitor prices tomorrow at 9am",
+    "Email me the sales report", "Pause", "Every evening, email me the weather",
+    "every day at 9am email me the sales report " * 100,
+])
+def test_clarify_when_it_cannot_be_done_as_said(text):
+    result = plan(text, NY)
+    assert result["intent"] == "clarify" and result["playbook"] is None
+    assert "?" in result["message"]  # a clarification asks the user something
+
+
+def test_reminders_say_what_to_do():
+    pb = plan("Every day at noon, text me a reminder to take inventory", NY)["playbook"]
+    assert [s["action"] for s in pb["steps"]] == ["send_sms"]  # a reminder, not an inventory check
+    assert pb["steps"][0]["params"]["message"] == "Reminder: take inventory"
+    assert pb["name"] == "Take Inventory Reminder"
+
+
+def test_message_confirms_in_plain_words():
+    msg = plan("Every Monday at 8am email me a weekly sales report", NY)["message"]
+    assert msg.startswith("Done! Every Monday at 8:00 AM, America/New_York")
+    assert "email you" in msg
+    pb = plan("Every Monday at 8am email me a weekly sales report", NY)["playbook"]
+    assert pb["name"] == "Weekly Sales Report"
+
+
+def test_plan_batch_keeps_order_ids_first_and_survives_bad_lines():
+    lines = [
+        json.dumps({"id": "a", "text": "Pause my competitor price alert", "timezone": NY, "expect": {}}),
+        "not json at all",
+        "",
+        json.dumps({"id": "c", "timezone": NY}),
+        json.dumps(["a", "list"]),
+        json.dumps({"id": 7, "text": "every day at 9am check inventory", "timezone": "Mars/Olympus"}),
+        json.dumps({"id": "e", "text": "What playbooks do I have running?", "timezone": NY}),
+    ]
+    out = list(plan_batch(lines))
+    assert len(out) == 6  # the blank line is not a request
+    parsed = [json.loads(line) for line in out]
+    assert [p["id"] for p in parsed] == ["a", None, "c", None, 7, "e"]
+    assert all(line.startswith('{"id":') and ", " not in line[:20] for line in out)
+    assert parsed[0]["intent"] == "pause_playbook"
+    assert all(bad["intent"] == "clarify" and bad["error"] for bad in parsed[1:5])
+    assert parsed[1]["error"] and parsed[2]["error"] and parsed[3]["error"]
+    assert "unknown time zone 'Mars/Olympus'" in parsed[4]["error"]
+    assert parsed[5]["intent"] == "list_playbooks"
+
+
+def test_unknown_organisation_zone_is_an_error_not_a_plan():
+    with pytest.raises(ValueError, match="unknown time zone"):
+        plan("Every day at 9am check inventory", "Mars/Olympus")
+
+
+def test_params_validate_against_the_registered_step_models():
+    """Where a step type is already registered, the planner's params must pass its Params model."""
+    try:
+        from scheduler.steps.registry import default_registry
+        registry = default_registry()
+    except Exception as e:  # the step catalog is being built alongside; nothing to check against yet
+        pytest.skip(f"step registry not importable: {e}")
+    texts = [c["text"] for path in (EVALS / "requests.jsonl", EXTRA) if path.exists() for c in _cases(path)]
+    checked = 0
+    for text in texts:
+        pb = plan(text, NY)["playbook"]
+        for step in (pb or {}).get("steps", []):
+            kind = registry.get(step["action"])
+            if kind is not None:
+                kind.Params.model_validate(step.get("params", {}))
+                checked += 1
+    assert checked > 0
