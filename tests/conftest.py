@@ -4,13 +4,18 @@ from __future__ import annotations
 import os
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
 import pytest
 
 from scheduler.auth import issue_session_token
+from scheduler.clock import SYSTEM_CLOCK, Clock
+from scheduler.ledger import open_execution
+from scheduler.models import Playbook
+from scheduler.runtime import Runtime
 from scheduler.settings import Settings
 from tests.fakes.live import LiveServer
 
@@ -94,3 +99,22 @@ def execution(server: LiveServer, execution_id: str, token: str = CRON_SECRET) -
     r = httpx.get(f"{server.url}/api/executions/{execution_id}", headers=auth(token))
     assert r.status_code == 200, r.text
     return r.json()
+
+
+@asynccontextmanager
+async def running(settings: Settings, clock: Clock = SYSTEM_CLOCK, demo: bool = True) -> AsyncIterator[Runtime]:
+    """A started engine (scheduler, sweep, dispatcher) for the duration of the block."""
+    runtime = Runtime.build(settings, clock=clock, demo=demo)
+    await runtime.start()
+    try:
+        yield runtime
+    finally:
+        await runtime.stop()
+
+
+async def run_now(runtime: Runtime, playbook: Playbook, key: str = "test-run") -> str:
+    """Open a manual run, let it finish, return its id."""
+    run_id = open_execution(runtime.engine, playbook, triggered_by="manual", dedupe_key=key).execution.id
+    runtime.dispatcher.dispatch(run_id)
+    await runtime.dispatcher.drain()
+    return run_id

@@ -8,19 +8,16 @@ import httpx
 from sqlmodel import Session, select
 
 from scheduler.clock import Clock
-from scheduler.ledger import open_execution
 from scheduler.models import Execution, SideEffect, StepRun
 from scheduler.runs import get_execution
 from scheduler.runtime import Runtime
 from scheduler.auth import issue_session_token
-from tests.conftest import CRON_SECRET, auth, sales_report_spec, wait_for
+from tests.conftest import running, run_now, CRON_SECRET, auth, sales_report_spec, wait_for
 from tests.fakes.live import LiveServer
 
 
 async def test_slot_fired_concurrently_is_one_run_and_it_completes(pg_settings):
-    runtime = Runtime.build(pg_settings, demo=True)
-    await runtime.start()
-    try:
+    async with running(pg_settings) as runtime:
         playbook = runtime.playbooks.create("demo", sales_report_spec())
         slot = datetime(2026, 11, 26, 14, 0, tzinfo=timezone.utc)
         ids = await asyncio.gather(*[asyncio.to_thread(runtime.jobs.fire_slot, playbook, slot) for _ in range(8)])
@@ -29,18 +26,12 @@ async def test_slot_fired_concurrently_is_one_run_and_it_completes(pg_settings):
         run = get_execution(runtime.engine, "demo", ids[0])
         assert run["status"] == "completed" and run["scheduledFor"] == "2026-11-26T14:00:00Z"
         assert len(list((pg_settings.home / "outbox").glob("*.eml"))) == 1
-    finally:
-        await runtime.stop()
 
 
 async def test_expired_lease_is_resumed_after_the_last_finished_step(pg_settings):
-    runtime = Runtime.build(pg_settings, demo=True)
-    await runtime.start()
-    try:
+    async with running(pg_settings) as runtime:
         playbook = runtime.playbooks.create("demo", sales_report_spec())
-        run_id = open_execution(runtime.engine, playbook, triggered_by="manual", dedupe_key="k").execution.id
-        runtime.dispatcher.dispatch(run_id)
-        await runtime.dispatcher.drain()
+        run_id = await run_now(runtime, playbook, "k")
         with Session(runtime.engine) as session:
             # As if the process died after step 0: step 1 never checkpointed, lease left behind.
             session.delete(session.exec(select(StepRun).where(StepRun.execution_id == run_id, StepRun.index == 1)).one())
@@ -65,8 +56,6 @@ async def test_expired_lease_is_resumed_after_the_last_finished_step(pg_settings
             assert len(list((pg_settings.home / "outbox").glob("*.eml"))) == 1
         finally:
             await later.stop()
-    finally:
-        await runtime.stop()
 
 
 def test_idempotency_key_over_http_on_postgres(pg_settings):

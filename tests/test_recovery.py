@@ -11,7 +11,7 @@ from scheduler.ledger import open_execution
 from scheduler.models import Execution, StepRun
 from scheduler.runtime import Runtime
 from scheduler.settings import Settings
-from tests.conftest import sales_report_spec
+from tests.conftest import running, run_now, sales_report_spec
 from tests.fakes.smtp import SmtpServer
 
 
@@ -72,13 +72,9 @@ async def test_run_killed_after_step_one_resumes_at_step_two_and_mails_once(tmp_
 async def test_a_send_recorded_before_the_crash_is_not_repeated(tmp_path):
     with SmtpServer() as smtp:
         settings = Settings(PLAYBOOKS_HOME=tmp_path, PLAYBOOKS_SMTP_URL=smtp.url, PLAYBOOKS_LEASE_SECONDS=2)
-        runtime = Runtime.build(settings, demo=True)
-        await runtime.start()
-        try:
+        async with running(settings) as runtime:
             playbook = runtime.playbooks.create("demo", sales_report_spec())
-            run_id = open_execution(runtime.engine, playbook, triggered_by="manual", dedupe_key="k").execution.id
-            runtime.dispatcher.dispatch(run_id)
-            await runtime.dispatcher.drain()
+            run_id = await run_now(runtime, playbook, "k")
             assert len(smtp.messages) == 1
             # Crash point: the mail went out and its key was recorded, but the step's checkpoint was not.
             with Session(runtime.engine) as session:
@@ -93,14 +89,10 @@ async def test_a_send_recorded_before_the_crash_is_not_repeated(tmp_path):
             await runtime.dispatcher.drain()
             assert _execution(runtime, run_id).status == "completed"
             assert len(smtp.messages) == 1
-        finally:
-            await runtime.stop()
 
 
 async def test_a_live_lease_is_not_stolen(settings):
-    runtime = Runtime.build(settings, demo=True)
-    await runtime.start()
-    try:
+    async with running(settings) as runtime:
         playbook = runtime.playbooks.create("demo", sales_report_spec())
         run_id = open_execution(runtime.engine, playbook, triggered_by="manual", dedupe_key="k").execution.id
         with Session(runtime.engine) as session:
@@ -112,5 +104,3 @@ async def test_a_live_lease_is_not_stolen(settings):
         assert await runtime.executor.run(run_id) is None
         assert runtime.sweep() == []
         assert _steps(runtime, run_id) == []
-    finally:
-        await runtime.stop()

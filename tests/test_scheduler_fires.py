@@ -10,7 +10,7 @@ from scheduler.clock import Clock
 from scheduler.crontime import next_fire_times
 from scheduler.models import Execution
 from scheduler.runtime import Runtime
-from tests.conftest import sales_report_spec
+from tests.conftest import running, sales_report_spec
 
 
 def _clock_just_before(cron: str, zone: str, seconds: float) -> tuple[Clock, datetime]:
@@ -36,9 +36,7 @@ async def _wait(predicate, timeout: float = 20.0):
 
 async def test_active_playbook_fires_once_for_its_slot(settings):
     clock, slot = _clock_just_before("0 9 * * *", "America/New_York", 1.5)
-    runtime = Runtime.build(settings, clock=clock, demo=True)
-    await runtime.start()
-    try:
+    async with running(settings, clock=clock) as runtime:
         playbook = runtime.playbooks.create("demo", sales_report_spec())
         assert runtime.playbooks.next_runs(playbook, 1) == [slot]
         runs = await _wait(lambda: [e for e in _executions(runtime) if e.status == "completed"])
@@ -54,28 +52,20 @@ async def test_active_playbook_fires_once_for_its_slot(settings):
         # After firing, APScheduler already points at the next day's 9:00.
         job = runtime.jobs.aps.get_jobs()[0]
         assert (job.next_run_time + clock.offset).astimezone(slot.tzinfo) == slot.astimezone(slot.tzinfo) + timedelta(days=1)
-    finally:
-        await runtime.stop()
 
 
 async def test_same_slot_fired_concurrently_makes_one_execution(settings):
-    runtime = Runtime.build(settings, demo=True)
-    await runtime.start()
-    try:
+    async with running(settings) as runtime:
         playbook = runtime.playbooks.create("demo", sales_report_spec())
         slot = datetime(2026, 11, 26, 14, 0, tzinfo=timezone.utc)
         ids = await asyncio.gather(*[asyncio.to_thread(runtime.jobs.fire_slot, playbook, slot) for _ in range(8)])
         assert len(set(ids)) == 1
         await runtime.dispatcher.drain()
         assert len(_executions(runtime)) == 1
-    finally:
-        await runtime.stop()
 
 
 async def test_job_set_follows_status_and_triggers(settings):
-    runtime = Runtime.build(settings, demo=True)
-    await runtime.start()
-    try:
+    async with running(settings) as runtime:
         playbook = runtime.playbooks.create("demo", sales_report_spec())
         assert runtime.jobs.job_ids() == [f"pb:{playbook.id}:0:v1"]
         runtime.playbooks.update("demo", playbook.id, {"triggers": [
@@ -92,8 +82,6 @@ async def test_job_set_follows_status_and_triggers(settings):
         runtime.playbooks.set_status("demo", playbook.id, "active")
         runtime.playbooks.delete("demo", playbook.id)
         assert runtime.jobs.job_ids() == []
-    finally:
-        await runtime.stop()
 
 
 async def test_jobs_are_rebuilt_from_the_store_on_start(settings):
@@ -102,10 +90,6 @@ async def test_jobs_are_rebuilt_from_the_store_on_start(settings):
     kept = first.playbooks.create("demo", sales_report_spec())
     paused = first.playbooks.create("demo", sales_report_spec(status="paused"))
     await first.stop()
-    second = Runtime.build(settings, demo=True)
-    await second.start()
-    try:
+    async with running(settings) as second:
         assert second.jobs.job_ids() == [f"pb:{kept.id}:0:v1"]
         assert paused.id not in "".join(second.jobs.job_ids())
-    finally:
-        await second.stop()

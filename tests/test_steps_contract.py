@@ -4,12 +4,11 @@ from __future__ import annotations
 import pytest
 from sqlmodel import Session, select
 
-from scheduler.ledger import open_execution
 from scheduler.models import Notification, SideEffect
 from scheduler.runs import get_execution
-from scheduler.runtime import Runtime
 from scheduler.steps.base import Step, StepOutput, StepParams
 from scheduler.steps.registry import StepRegistry, default_registry
+from tests.conftest import run_now, running
 
 REGISTRY = default_registry()
 
@@ -35,17 +34,13 @@ def test_step_declares_its_models(name):
 
 @pytest.mark.parametrize("name", REGISTRY.names())
 async def test_step_runs_for_real_and_side_effects_happen_once(settings, name):
-    runtime = Runtime.build(settings, demo=True)
-    await runtime.start()
-    try:
+    async with running(settings) as runtime:
         step = REGISTRY.get(name)
         playbook = runtime.playbooks.create("demo", {
             "name": f"Contract {name}", "agent": "pops", "triggers": [{"type": "manual"}],
             "steps": [{"action": name, "params": step.example}],
         })
-        run_id = open_execution(runtime.engine, playbook, triggered_by="manual", dedupe_key="contract").execution.id
-        runtime.dispatcher.dispatch(run_id)
-        await runtime.dispatcher.drain()
+        run_id = await run_now(runtime, playbook, "contract")
         run = get_execution(runtime.engine, "demo", run_id)
         assert run["status"] == "completed", run
         output = run["stepResults"][0]["output"]
@@ -58,5 +53,3 @@ async def test_step_runs_for_real_and_side_effects_happen_once(settings, name):
                 assert len(session.exec(select(Notification)).all()) == 1
         if name == "send_email":
             assert len(list((settings.home / "outbox").glob("*.eml"))) == 1
-    finally:
-        await runtime.stop()
