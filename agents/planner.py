@@ -36,7 +36,12 @@ from typing import Iterable, Iterator
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from agents import planner_vocab as V
-from scheduler.schedule_text import MAX_CHARS, ParsedSchedule, ScheduleTextError, parse_schedule
+from scheduler.schedule_text import (
+    MAX_CHARS,
+    ParsedSchedule,
+    ScheduleTextError,
+    parse_schedule,
+)
 
 __all__ = ["plan", "plan_batch"]
 

@@ -7,7 +7,14 @@ from pydantic import ValidationError
 
 from scheduler.crontime import CronError, validate_schedule
 from scheduler.expressions import ExpressionError, condition_names, template_names
-from scheduler.specs import EVENT_NAMES, RUN_CONTEXT_NAMES, PlaybookSpec, ScheduleTrigger, EventTrigger, step_aliases
+from scheduler.specs import (
+    EVENT_NAMES,
+    RUN_CONTEXT_NAMES,
+    EventTrigger,
+    PlaybookSpec,
+    ScheduleTrigger,
+    step_aliases,
+)
 from scheduler.steps.registry import StepRegistry
 
 

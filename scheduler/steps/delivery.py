@@ -8,7 +8,14 @@ from sqlmodel import Session, select
 
 from scheduler.mail import MailError, build_message, deliver
 from scheduler.models import Notification, User
-from scheduler.steps.base import RetryableStepError, Step, StepContext, StepError, StepOutput, StepParams
+from scheduler.steps.base import (
+    RetryableStepError,
+    Step,
+    StepContext,
+    StepError,
+    StepOutput,
+    StepParams,
+)
 
 SENDER = "Playbooks <playbooks@localhost>"
 

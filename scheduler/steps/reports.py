@@ -8,7 +8,14 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel
 from sqlmodel import Session, col, func, select
 
-from scheduler.models import Execution, ExecutionStatus, Order, OrderItem, Organization, Product
+from scheduler.models import (
+    Execution,
+    ExecutionStatus,
+    Order,
+    OrderItem,
+    Organization,
+    Product,
+)
 from scheduler.steps.base import Step, StepContext, StepOutput, StepParams
 
 Period = Literal["since_last_run", "today", "yesterday", "last_7_days", "last_30_days", "week_to_date", "month_to_date"]
