@@ -20,6 +20,7 @@ def free_port() -> int:
 class _Recorder:
     def __init__(self) -> None:
         self.messages: list[Message] = []
+        self.refusals = 0  # how many DATA commands to answer with a transient 451 first
         self.open = threading.Event()
         self.open.set()
         self.waiting = threading.Event()
@@ -35,6 +36,9 @@ class _Recorder:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 (aiosmtpd's hook name)
+        if self.refusals > 0:
+            self.refusals -= 1
+            return "451 Try again later"
         self.messages.append(message_from_bytes(envelope.content))
         return "250 Message accepted"
 
@@ -54,6 +58,9 @@ class SmtpServer:
     @property
     def messages(self) -> list[Message]:
         return self.recorder.messages
+
+    def refuse_next(self, count: int) -> None:
+        self.recorder.refusals = count
 
     def stall(self) -> None:
         self.recorder.open.clear()
