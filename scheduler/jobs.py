@@ -30,7 +30,8 @@ class ClockedCronTrigger(BaseTrigger):
         # APScheduler works in real time; slots are computed in the clock's time and shifted back.
         after = max(filter(None, [previous_fire_time, now - timedelta(microseconds=1)]))
         slots = next_fire_times(self.cron, self.zone, after + self.clock.offset, 1)
-        return slots[0] - self.clock.offset if slots else None
+        # Arithmetic in UTC: on a zoned datetime it drops `fold`, and the repeated hour would loop.
+        return slots[0].astimezone(timezone.utc) - self.clock.offset if slots else None
 
     def __str__(self) -> str:
         return f"cron[{self.cron} {self.zone}]"
@@ -39,6 +40,7 @@ class ClockedCronTrigger(BaseTrigger):
 def slot_at(cron: str, zone: str, now: datetime, grace: timedelta = MISFIRE_GRACE) -> datetime | None:
     """The latest slot of a cron at or before `now`, if it is within the grace window."""
     latest = None
+    now = now.astimezone(timezone.utc)
     for slot in next_fire_times(cron, zone, now - grace, int(grace.total_seconds() // 60) + 2):
         if slot > now:
             break
@@ -73,7 +75,11 @@ class PlaybookJobs:
                 select(Playbook).where(Playbook.status == PlaybookStatus.active.value, Playbook.deleted_at.is_(None))
             ).all()
         for playbook in active:
-            self.sync(playbook)
+            try:
+                self.sync(playbook)
+            except Exception:
+                # One bad row must not keep every other playbook from being scheduled.
+                log.exception("cannot schedule playbook %s", playbook.id)
 
     def sync(self, playbook: Playbook) -> None:
         """Make this playbook's jobs match its status and triggers (called on every change)."""

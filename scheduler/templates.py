@@ -39,7 +39,11 @@ _MAX_REPEAT = 100_000  # longest str/list a template may build with *
 _MAX_EXPONENT = 100
 _MAX_INT_BITS = 10_000  # a template may not grow integers past ~3000 digits
 
+_MAX_RANGE_TOTAL = 100_000  # items all range() calls of one render may produce together
+_MAX_LOOP_DEPTH = 2
+
 _RENDER_CONTEXT: ContextVar[Mapping[str, Any] | None] = ContextVar("_render_context", default=None)
+_RANGE_LEFT: ContextVar[list[int] | None] = ContextVar("_range_left", default=None)
 _MAPPING_METHODS = frozenset({"items", "keys", "values", "get"})
 _IDENT = re.compile(r"[A-Za-z_]\w*\Z")
 
@@ -121,9 +125,21 @@ class _Environment(ImmutableSandboxedEnvironment):
         return super().call_binop(context, operator, left, right)
 
 
+def _budgeted_range(*args: int) -> range:
+    # The sandbox caps each range; nested loops multiply, so one render shares one budget.
+    produced = range(*args)
+    left = _RANGE_LEFT.get()
+    if left is not None:
+        left[0] -= len(produced)
+        if left[0] < 0:
+            raise SecurityError(f"loops would produce more than {_MAX_RANGE_TOTAL} items")
+    return produced
+
+
 _ENV = _Environment(undefined=_Undefined, autoescape=False, keep_trailing_newline=True)
 for _name in ("lipsum", "cycler", "joiner"):
     _ENV.globals.pop(_name, None)
+_ENV.globals["range"] = _budgeted_range
 _FORBIDDEN_TAGS = (nodes.Extends, nodes.Include, nodes.Import, nodes.FromImport)
 
 
@@ -145,6 +161,10 @@ def _compile_template(text: str) -> _Template:
                 raise ExpressionError(
                     f"{tag.__name__.lower()} is not allowed in template {short_text(text)!r}"
                 )
+        if _loop_depth(parsed) > _MAX_LOOP_DEPTH:
+            raise ExpressionError(
+                f"loops nested more than {_MAX_LOOP_DEPTH} deep in template {short_text(text)!r}"
+            )
         names = meta.find_undeclared_variables(parsed) - set(_ENV.globals)
         # Compiling here too catches unknown filters and tests when a playbook is saved.
         template = _ENV.from_string(parsed)
@@ -155,6 +175,11 @@ def _compile_template(text: str) -> _Template:
     except (RecursionError, MemoryError) as exc:
         raise ExpressionError(f"cannot parse template {short_text(text)!r}: {exc}") from None
     return _Template(template, frozenset(names))
+
+
+def _loop_depth(node: nodes.Node) -> int:
+    inner = max((_loop_depth(child) for child in node.iter_child_nodes()), default=0)
+    return inner + 1 if isinstance(node, nodes.For) else inner
 
 
 def template_names(text: str) -> set[str]:
@@ -206,6 +231,7 @@ def _render_text(text: str, context: Mapping[str, Any]) -> Any:
             raise ExpressionError(f"{exc} in template {short_text(text)!r}") from None
     compiled = _compile_template(text)
     token = _RENDER_CONTEXT.set(context)
+    budget = _RANGE_LEFT.set([_MAX_RANGE_TOTAL])
     try:
         return compiled.template.render(dict(context))
     except jinja2.UndefinedError as exc:
@@ -216,6 +242,7 @@ def _render_text(text: str, context: Mapping[str, Any]) -> Any:
             AttributeError, RecursionError) as exc:
         raise ExpressionError(f"cannot render template {short_text(text)!r}: {exc}") from None
     finally:
+        _RANGE_LEFT.reset(budget)
         _RENDER_CONTEXT.reset(token)
 
 

@@ -1,0 +1,50 @@
+"""Our APScheduler trigger across New York's DST changes: every slot once, always moving forward."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from scheduler.clock import Clock
+from scheduler.jobs import ClockedCronTrigger, slot_at
+
+UTC = timezone.utc
+
+
+def _fires(cron: str, start: datetime, end: datetime, clock: Clock = Clock()) -> list[str]:
+    trigger, fires = ClockedCronTrigger(cron, "America/New_York", clock), []
+    fire = trigger.get_next_fire_time(None, start)
+    while fire is not None and fire <= end:
+        assert not fires or fire.astimezone(UTC).isoformat() > fires[-1], "trigger went backwards"
+        fires.append(fire.astimezone(UTC).isoformat())
+        fire = trigger.get_next_fire_time(fire, fire)
+        assert len(fires) < 100
+    return fires
+
+
+def test_hourly_runs_every_real_hour_through_the_fall_back_night():
+    fires = _fires("0 * * * *", datetime(2026, 11, 1, 4, 30, tzinfo=UTC), datetime(2026, 11, 1, 8, 0, tzinfo=UTC))
+    assert fires == [f"2026-11-01T0{h}:00:00+00:00" for h in range(5, 9)]
+
+
+def test_fixed_time_in_the_repeated_hour_runs_once():
+    fires = _fires("30 1 * * *", datetime(2026, 10, 31, 0, 0, tzinfo=UTC), datetime(2026, 11, 2, 12, 0, tzinfo=UTC))
+    assert fires == ["2026-10-31T05:30:00+00:00", "2026-11-01T05:30:00+00:00", "2026-11-02T06:30:00+00:00"]
+
+
+def test_fixed_time_in_the_skipped_hour_runs_just_after_the_gap():
+    fires = _fires("30 2 * * *", datetime(2026, 3, 7, 12, 0, tzinfo=UTC), datetime(2026, 3, 9, 12, 0, tzinfo=UTC))
+    assert fires == ["2026-03-08T07:00:00+00:00", "2026-03-09T06:30:00+00:00"]
+
+
+def test_a_shifted_clock_moves_real_fire_times_by_its_offset():
+    clock = Clock(offset=timedelta(hours=1))
+    fires = _fires("0 * * * *", datetime(2026, 11, 1, 4, 30, tzinfo=UTC), datetime(2026, 11, 1, 7, 0, tzinfo=UTC), clock)
+    assert fires == ["2026-11-01T05:00:00+00:00", "2026-11-01T06:00:00+00:00", "2026-11-01T07:00:00+00:00"]
+
+
+def test_slot_at_finds_the_due_slot_whatever_zone_now_is_in():
+    from zoneinfo import ZoneInfo
+
+    ny = ZoneInfo("America/New_York")
+    assert slot_at("0 3 * * *", "America/New_York", datetime(2026, 3, 8, 3, 1, tzinfo=ny)) == datetime(2026, 3, 8, 3, 0, tzinfo=ny)
+    assert slot_at("0 * * * *", "America/New_York", datetime(2026, 11, 1, 6, 2, tzinfo=UTC)).astimezone(UTC) == datetime(2026, 11, 1, 6, 0, tzinfo=UTC)
+    assert slot_at("0 9 * * *", "America/New_York", datetime(2026, 11, 1, 16, 0, tzinfo=UTC)) is None
