@@ -9,7 +9,10 @@ from typing import Optional
 
 import typer
 
-from scheduler.settings import get_settings
+from pydantic import ValidationError
+
+from scheduler.settings import Settings
+from scheduler.settings import get_settings as _load_settings
 
 app = typer.Typer(help="Playbooks: chat with agent personas; get automations that run themselves.", no_args_is_help=True)
 schedule_app = typer.Typer(help="Cron and schedule phrases.", no_args_is_help=True)
@@ -20,6 +23,15 @@ def fail(message: str) -> None:
     """A plain message on stderr and exit 1: how the CLI reports bad input."""
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(1)
+
+
+def get_settings() -> Settings:
+    """The settings, or a plain message naming the bad one (configuration errors are never swallowed)."""
+    try:
+        return _load_settings()
+    except ValidationError as exc:
+        fail("configuration: " + "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors()))
+        raise  # unreachable: fail() exits
 
 
 def _engine():

@@ -24,10 +24,16 @@ from scheduler.steps.registry import StepRegistry
 
 log = logging.getLogger(__name__)
 RESUMABLE = (ExecutionStatus.queued.value, ExecutionStatus.running.value)
+# A run whose process died this many times is given up rather than resumed forever.
+MAX_RUN_ATTEMPTS = 5
 
 
 class StepFailed(Exception):
     """A step ended in failure; the run stops there."""
+
+
+class LeaseLost(Exception):
+    """Another executor holds this run now; this one must stop without writing."""
 
 
 class Executor:
@@ -44,17 +50,28 @@ class Executor:
 
     async def run(self, execution_id: str) -> str | None:
         """Run (or resume) one execution if its lease can be taken; returns its final status."""
-        if not self._claim(execution_id):
+        attempts = self._claim(execution_id)
+        if attempts is None:
             return None
-        heartbeat = asyncio.create_task(self._heartbeat(execution_id))
+        if attempts > MAX_RUN_ATTEMPTS:
+            return self._finish(execution_id, ExecutionStatus.failed, f"gave up after {MAX_RUN_ATTEMPTS} attempts to run it")
+        lost = asyncio.Event()
+        heartbeat = asyncio.create_task(self._heartbeat(execution_id, asyncio.current_task(), lost))
         try:
-            status = await self._run_steps(execution_id)
+            return await self._run_steps(execution_id)
+        except LeaseLost:
+            log.warning("execution %s: lease lost, leaving it to its new owner", execution_id)
+            return None
+        except asyncio.CancelledError:
+            if lost.is_set():
+                return None
+            # Shutdown or crash: the row stays as it is and the recovery sweep resumes it.
+            raise
         finally:
-            # Cancellation (shutdown, crash) leaves the row as it is: the recovery sweep resumes it.
             heartbeat.cancel()
-        return status
 
-    def _claim(self, execution_id: str) -> bool:
+    def _claim(self, execution_id: str) -> int | None:
+        """Take the run's lease if it is free or expired; returns its attempt number, or None."""
         now = self.clock.now()
         with Session(self.engine) as session:
             result = session.execute(
@@ -70,28 +87,38 @@ class Executor:
                 )
             )
             session.commit()
-            claimed = result.rowcount == 1
-            if claimed:
-                execution = session.get(Execution, execution_id)
-                if execution.started_at is None:
-                    execution.started_at = now
-                    session.add(execution)
-                    session.commit()
-            return claimed
+            if result.rowcount != 1:
+                return None
+            execution = session.get(Execution, execution_id)
+            if execution.started_at is None:
+                execution.started_at = now
+                session.add(execution)
+                session.commit()
+            return execution.attempts
 
-    async def _heartbeat(self, execution_id: str) -> None:
+    async def _heartbeat(self, execution_id: str, runner: asyncio.Task[Any] | None, lost: asyncio.Event) -> None:
         while True:
             await asyncio.sleep(max(self.lease.total_seconds() / 3, 0.05))
-            self._renew(execution_id)
+            if not self._renew(execution_id):
+                lost.set()
+                if runner is not None:
+                    runner.cancel()
+                return
 
-    def _renew(self, execution_id: str) -> None:
+    def _renew(self, execution_id: str) -> bool:
         with Session(self.engine) as session:
-            session.execute(
+            result = session.execute(
                 update(Execution)
                 .where(Execution.id == execution_id, Execution.lease_owner == self.owner)
                 .values(lease_expires_at=self.clock.now() + self.lease)
             )
             session.commit()
+            return result.rowcount == 1
+
+    def _assert_owner(self, session: Session, execution_id: str) -> None:
+        owner = session.exec(select(Execution.lease_owner).where(Execution.id == execution_id)).first()
+        if owner != self.owner:
+            raise LeaseLost(execution_id)
 
     async def _run_steps(self, execution_id: str) -> str:
         with Session(self.engine) as session:
@@ -102,8 +129,10 @@ class Executor:
         for index, raw in enumerate(execution.steps):
             spec = StepSpec.model_validate(raw)
             checkpoint = done.get(index)
-            if checkpoint is not None and checkpoint.status in (StepStatus.completed.value, StepStatus.skipped.value):
+            if checkpoint is not None and checkpoint.status == StepStatus.completed.value:
                 output = checkpoint.output or {}
+            elif checkpoint is not None and checkpoint.status == StepStatus.skipped.value:
+                output = None  # as on the first pass: a skipped step lends its name to nothing
             else:
                 try:
                     output = await self._run_step(execution, index, spec, values, previous)
@@ -113,7 +142,8 @@ class Executor:
                 previous.append(output)
                 for alias in step_aliases(spec):
                     values[alias] = output
-            self._renew(execution_id)
+            if not self._renew(execution_id):
+                raise LeaseLost(execution_id)
         return self._finish(execution_id, ExecutionStatus.completed, None)
 
     async def _run_step(
@@ -129,7 +159,8 @@ class Executor:
                 if not outcome.result:
                     self._record(execution.id, index, spec.action, StepStatus.skipped, seen=outcome.seen, output={})
                     return None
-            params = step.Params.model_validate(render_value(spec.params, values))
+            # Rendering runs in a thread so a heavy template cannot stall the loop (and the heartbeat).
+            params = step.Params.model_validate(await asyncio.to_thread(render_value, spec.params, values))
         except (ExpressionError, ValidationError) as exc:
             self._record(execution.id, index, spec.action, StepStatus.failed, error=str(exc))
             raise StepFailed(f"steps[{index}] ({spec.action}): {exc}") from exc
@@ -151,6 +182,12 @@ class Executor:
                 error, retry = str(exc), exc.retryable
             except ValidationError as exc:
                 error, retry = f"output does not fit {step.Output.__name__}: {exc}", False
+            except (LeaseLost, asyncio.CancelledError):
+                raise
+            except Exception as exc:
+                # A bug or an unforeseen input: fail this run clearly rather than crash and resume forever.
+                log.exception("step %s of %s raised", index, execution.id)
+                error, retry = f"unexpected error: {exc.__class__.__name__}: {exc}", False
             else:
                 self._record(execution.id, index, spec.action, StepStatus.completed, output=output)
                 return output
@@ -168,6 +205,8 @@ class Executor:
                 done = session.get(SideEffect, key)
                 if done is not None:
                     return dict(done.result)
+                # Only the lease holder may act: a run taken over elsewhere must not send too.
+                self._assert_owner(session, key.rsplit(":", 1)[0])
             result = await effect()
             with Session(self.engine) as session:
                 session.add(SideEffect(key=key, org_id=org_id, kind=kind, result=result))
@@ -185,6 +224,7 @@ class Executor:
     ) -> None:
         now = self.clock.now()
         with Session(self.engine) as session:
+            self._assert_owner(session, execution_id)
             row = session.exec(select(StepRun).where(StepRun.execution_id == execution_id, StepRun.index == index)).first()
             if row is None:
                 row = StepRun(execution_id=execution_id, index=index, action=action, started_at=now)
@@ -208,11 +248,14 @@ class Executor:
 
     def _finish(self, execution_id: str, status: ExecutionStatus, error: str | None) -> str:
         with Session(self.engine) as session:
-            execution = session.get(Execution, execution_id)
-            execution.status, execution.error = status.value, error
-            execution.completed_at = self.clock.now()
-            execution.lease_owner, execution.lease_expires_at = None, None
-            session.add(execution)
+            result = session.execute(
+                update(Execution)
+                .where(Execution.id == execution_id, Execution.lease_owner == self.owner)
+                .values(status=status.value, error=error, completed_at=self.clock.now(),
+                        lease_owner=None, lease_expires_at=None)
+            )
             session.commit()
+            if result.rowcount != 1:
+                raise LeaseLost(execution_id)
         log.info("execution %s %s", execution_id, status.value)
         return status.value

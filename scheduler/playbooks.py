@@ -15,7 +15,7 @@ from scheduler.models import Organization, Playbook, PlaybookStatus, iso_utc
 from scheduler.steps.registry import StepRegistry
 from scheduler.validation import PlaybookInvalid, parse_spec
 
-EDITABLE = ("name", "agent", "category", "status", "description", "triggers", "steps")
+EDITABLE = ("name", "agent", "category", "status", "triggers", "steps")
 
 
 class NotFound(LookupError):

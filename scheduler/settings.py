@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -35,6 +36,28 @@ class Settings(BaseSettings):
     recovery_interval_seconds: float = Field(
         30.0, validation_alias="PLAYBOOKS_RECOVERY_INTERVAL"
     )
+
+    @field_validator("executor")
+    @classmethod
+    def _known_executor(cls, value: str) -> str:
+        if value != "inline":
+            # Celery is the scale-out issue; running inline when celery was asked would surprise.
+            raise ValueError(f"PLAYBOOKS_EXECUTOR={value!r} is not available yet; use 'inline'")
+        return value
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        parts = urlsplit(value)
+        try:
+            parts.port
+        except ValueError:
+            raise ValueError(f"PLAYBOOKS_SMTP_URL has a bad port: {value!r}") from None
+        if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+            raise ValueError("PLAYBOOKS_SMTP_URL must look like smtp://user:pass@host:port or smtps://host:port")
+        return value
 
     @property
     def resolved_database_url(self) -> str:

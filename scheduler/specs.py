@@ -53,7 +53,6 @@ class PlaybookSpec(_Spec):
     agent: Literal["craig", "ezal", "money_mike", "pops"]
     category: str = "general"
     status: Literal["draft", "active", "paused", "archived"] = "active"
-    description: str | None = None
     triggers: list[Trigger] = Field(default_factory=lambda: [ManualTrigger(type="manual")])
     steps: list[StepSpec] = Field(min_length=1, max_length=50)
 

@@ -36,7 +36,7 @@ def parse_spec(data: Any, org_timezone: str, registry: StepRegistry) -> Playbook
     if errors:
         raise PlaybookInvalid(errors)
     for trigger in spec.triggers:
-        if isinstance(trigger, ScheduleTrigger) and trigger.timezone is None:
+        if isinstance(trigger, ScheduleTrigger) and not trigger.timezone:
             trigger.timezone = org_timezone
     return spec
 
@@ -67,8 +67,14 @@ def _trigger_errors(spec: PlaybookSpec, org_timezone: str) -> list[str]:
 def _step_errors(spec: PlaybookSpec, registry: StepRegistry) -> list[str]:
     errors: list[str] = []
     known = set(RUN_CONTEXT_NAMES)
+    ids: set[str] = set()
     for i, step in enumerate(spec.steps):
         path = f"steps[{i}]"
+        if step.id in RUN_CONTEXT_NAMES:
+            errors.append(f"{path}.id: {step.id!r} is reserved for the run context")
+        elif step.id in ids:
+            errors.append(f"{path}.id: {step.id!r} is already the id of an earlier step")
+        ids.add(step.id or "")
         step_type = registry.get(step.action)
         if step_type is None:
             errors.append(f"{path}.action: unknown action {step.action!r} (available: {', '.join(registry.names())})")

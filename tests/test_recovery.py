@@ -104,3 +104,37 @@ async def test_a_live_lease_is_not_stolen(settings):
         assert await runtime.executor.run(run_id) is None
         assert runtime.sweep() == []
         assert _steps(runtime, run_id) == []
+
+
+async def test_an_executor_that_lost_its_lease_stops_without_writing(tmp_path):
+    with SmtpServer() as smtp:
+        settings = Settings(PLAYBOOKS_HOME=tmp_path, PLAYBOOKS_SMTP_URL=smtp.url, PLAYBOOKS_LEASE_SECONDS=1)
+        async with running(settings) as runtime:
+            playbook = runtime.playbooks.create("demo", sales_report_spec())
+            run_id = open_execution(runtime.engine, playbook, triggered_by="manual", dedupe_key="k").execution.id
+            smtp.stall()
+            task = asyncio.create_task(runtime.executor.run(run_id))
+            assert await asyncio.to_thread(smtp.wait_until_stalled)
+            with Session(runtime.engine) as session:
+                execution = session.get(Execution, run_id)
+                execution.lease_owner = "another-executor"
+                session.add(execution)
+                session.commit()
+            smtp.release()
+            assert await task is None
+            after = _execution(runtime, run_id)
+            assert after.status == "running" and after.lease_owner == "another-executor"
+            assert [s.status for s in _steps(runtime, run_id)] == ["completed", "running"]
+
+
+async def test_a_run_that_keeps_dying_is_given_up(settings):
+    async with running(settings) as runtime:
+        playbook = runtime.playbooks.create("demo", sales_report_spec())
+        run_id = open_execution(runtime.engine, playbook, triggered_by="manual", dedupe_key="k").execution.id
+        with Session(runtime.engine) as session:
+            execution = session.get(Execution, run_id)
+            execution.status, execution.attempts = "running", 5
+            session.add(execution)
+            session.commit()
+        assert await runtime.executor.run(run_id) == "failed"
+        assert "gave up after 5 attempts" in _execution(runtime, run_id).error

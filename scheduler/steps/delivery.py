@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import field_validator
+from pydantic import Field, field_validator
 from sqlmodel import Session, select
 
 from scheduler.mail import MailError, build_message, deliver
@@ -28,15 +28,23 @@ def digest(previous: list[dict[str, Any]]) -> str:
 
 class SendEmailParams(StepParams):
     to: list[str] | str
-    subject: str
+    subject: str = Field(min_length=1, max_length=300)
     body: str = ""
+
+    @field_validator("subject")
+    @classmethod
+    def _one_line(cls, value: str) -> str:
+        # A line break in a header would let the text add headers of its own (Bcc: ...).
+        if "\r" in value or "\n" in value:
+            raise ValueError("the subject must be a single line")
+        return value
 
     @field_validator("to")
     @classmethod
     def _addresses(cls, value: list[str] | str) -> list[str]:
         items = [v.strip() for v in (value.split(",") if isinstance(value, str) else value) if v.strip()]
         # Templated addresses are checked after rendering, when the executor validates again.
-        bad = [a for a in items if "{{" not in a and ("@" not in a or " " in a)]
+        bad = [a for a in items if "{{" not in a and ("@" not in a or any(c in a for c in " \r\n<>,;"))]
         if not items or bad:
             raise ValueError(f"not an email address: {', '.join(bad) or '(empty)'}")
         return items

@@ -5,7 +5,7 @@ from datetime import datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlmodel import Session, col, func, select
 
 from scheduler.models import (
@@ -23,7 +23,7 @@ Period = Literal["since_last_run", "today", "yesterday", "last_7_days", "last_30
 
 class SalesReportParams(StepParams):
     period: Period = "since_last_run"
-    top: int = 5
+    top: int = Field(5, ge=1, le=100)
 
 
 class ProductLine(BaseModel):
