@@ -11,6 +11,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from scheduler.auth import UnknownOrganization
 from scheduler.playbooks import NotFound
+from scheduler.runs import BadCursor
 from scheduler.validation import PlaybookInvalid
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,10 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(PlaybookInvalid)
     async def _playbook(_: Request, exc: PlaybookInvalid) -> JSONResponse:
         return problem(422, str(exc), errors=exc.errors)
+
+    @app.exception_handler(BadCursor)
+    async def _cursor(_: Request, exc: BadCursor) -> JSONResponse:
+        return problem(422, str(exc))
 
     @app.exception_handler(NotFound)
     async def _missing(_: Request, exc: NotFound) -> JSONResponse:

@@ -4,7 +4,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
-from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.base import BaseTrigger
@@ -66,20 +65,23 @@ class PlaybookJobs:
             self.aps.shutdown(wait=False)
 
     def rebuild(self) -> None:
-        """Drop every playbook job and add back those of the active playbooks."""
-        for job in self.aps.get_jobs():
-            if job.id.startswith("pb:"):
-                job.remove()
+        """Make the job set exactly that of the active playbooks in the store (start, and periodically)."""
         with Session(self.engine) as session:
             active = session.exec(
                 select(Playbook).where(Playbook.status == PlaybookStatus.active.value, Playbook.deleted_at.is_(None))
             ).all()
-        for playbook in active:
-            try:
-                self.sync(playbook)
-            except Exception:
-                # One bad row must not keep every other playbook from being scheduled.
-                log.exception("cannot schedule playbook %s", playbook.id)
+        wanted = {job_id: (playbook, index) for playbook in active for job_id, index in _job_ids(playbook)}
+        for job in self.aps.get_jobs():
+            if job.id.startswith("pb:") and job.id not in wanted:
+                job.remove()
+        have = set(self.job_ids())
+        for playbook in {p.id: p for p, _ in wanted.values()}.values():
+            if not {job_id for job_id, _ in _job_ids(playbook)} <= have:
+                try:
+                    self.sync(playbook)
+                except Exception:
+                    # One bad row must not keep every other playbook from being scheduled.
+                    log.exception("cannot schedule playbook %s", playbook.id)
 
     def sync(self, playbook: Playbook) -> None:
         """Make this playbook's jobs match its status and triggers (called on every change)."""
@@ -88,12 +90,11 @@ class PlaybookJobs:
                 job.remove()
         if playbook.status != PlaybookStatus.active.value or playbook.deleted_at is not None:
             return
-        for index, trigger in enumerate(playbook.triggers):
-            if trigger.get("type") != "schedule":
-                continue
+        for job_id, index in _job_ids(playbook):
+            trigger = playbook.triggers[index]
             self.aps.add_job(
                 self.fire, ClockedCronTrigger(trigger["cron"], trigger["timezone"], self.clock),
-                args=[playbook.id, index], id=f"pb:{playbook.id}:{index}:v{playbook.version}",
+                args=[playbook.id, index], id=job_id,
                 misfire_grace_time=int(MISFIRE_GRACE.total_seconds()), coalesce=True, max_instances=10,
             )
 
@@ -126,6 +127,6 @@ class PlaybookJobs:
         return opened.execution.id
 
 
-def describe_job_state(jobs: PlaybookJobs) -> dict[str, Any]:
-    """What readiness reports about the scheduler."""
-    return {"running": jobs.aps.running, "jobs": len(jobs.job_ids())}
+def _job_ids(playbook: Playbook) -> list[tuple[str, int]]:
+    """The APScheduler job id of each schedule trigger; the version in it retires old jobs."""
+    return [(f"pb:{playbook.id}:{i}:v{playbook.version}", i) for i, t in enumerate(playbook.triggers) if t.get("type") == "schedule"]

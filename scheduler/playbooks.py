@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from datetime import datetime, timezone
 from typing import Any, Protocol
 
@@ -22,6 +23,10 @@ class NotFound(LookupError):
     """No such object in the caller's organisation (another tenant's ids look the same)."""
 
 
+class AmbiguousName(NotFound):
+    """The words match several playbooks equally well: the user has to say which."""
+
+
 class JobSync(Protocol):
     def sync(self, playbook: Playbook) -> None: ...
 
@@ -31,6 +36,8 @@ class PlaybookService:
 
     def __init__(self, engine: Engine, registry: StepRegistry, jobs: JobSync | None = None, clock: Clock = SYSTEM_CLOCK) -> None:
         self.engine, self.registry, self.jobs, self.clock = engine, registry, jobs, clock
+        # Changes and their job syncs are serialised, so the job set follows the last commit.
+        self._lock = threading.RLock()
 
     def create(self, org_id: str, data: Any, created_by: str | None = None) -> Playbook:
         """Validate and store a playbook; an active one is scheduled at once."""
@@ -42,10 +49,10 @@ class PlaybookService:
             steps=[s.model_dump(exclude_none=True) for s in spec.steps],
             created_by=created_by, created_at=now, updated_at=now,
         )
-        with Session(self.engine, expire_on_commit=False) as session:
+        with self._lock, Session(self.engine, expire_on_commit=False) as session:
             session.add(playbook)
             session.commit()
-        self._sync(playbook)
+            self._sync(playbook)
         return playbook
 
     def get(self, org_id: str, playbook_id: str) -> Playbook:
@@ -80,11 +87,12 @@ class PlaybookService:
         unknown = sorted(set(changes) - set(EDITABLE))
         if unknown:
             raise PlaybookInvalid([f"{k}: cannot be changed" for k in unknown])
-        current = self.get(org_id, playbook_id)
-        merged = {**self.spec_of(current), **changes}
-        spec = parse_spec(merged, self.org_timezone(org_id), self.registry)
-        with Session(self.engine, expire_on_commit=False) as session:
-            playbook = session.get(Playbook, playbook_id)
+        with self._lock, Session(self.engine, expire_on_commit=False) as session:
+            playbook = session.get(Playbook, playbook_id, with_for_update=True)
+            if playbook is None or playbook.org_id != org_id or playbook.deleted_at is not None:
+                raise NotFound(f"no playbook {playbook_id!r}")
+            # Read, merge and write in one locked transaction: concurrent changes never lose each other.
+            spec = parse_spec({**self.spec_of(playbook), **changes}, self.org_timezone(org_id), self.registry)
             before = (playbook.triggers, playbook.steps)
             playbook.name, playbook.agent, playbook.category = spec.name, spec.agent, spec.category
             playbook.status = spec.status
@@ -95,7 +103,7 @@ class PlaybookService:
             playbook.updated_at = self.clock.now()
             session.add(playbook)
             session.commit()
-        self._sync(playbook)
+            self._sync(playbook)
         return playbook
 
     def set_status(self, org_id: str, playbook_id: str, status: str) -> Playbook:
@@ -105,25 +113,27 @@ class PlaybookService:
     def delete(self, org_id: str, playbook_id: str) -> None:
         """Delete a playbook (its runs stay readable) and unschedule it."""
         self.get(org_id, playbook_id)
-        with Session(self.engine, expire_on_commit=False) as session:
-            playbook = session.get(Playbook, playbook_id)
+        with self._lock, Session(self.engine, expire_on_commit=False) as session:
+            playbook = session.get(Playbook, playbook_id, with_for_update=True)
             playbook.deleted_at = self.clock.now()
             session.add(playbook)
             session.commit()
-        self._sync(playbook)
+            self._sync(playbook)
 
     def find(self, org_id: str, words: str) -> Playbook:
         """The playbook whose name best matches the words a user said ("the price alert")."""
         wanted = _words(words) - {"the", "my", "our", "playbook", "a"}
-        best, best_score = None, 0.0
-        for playbook in self.list(org_id, limit=500)[0]:
-            have = _words(playbook.name)
-            score = len(wanted & have) / (len(wanted) or 1)
-            if score > best_score:
-                best, best_score = playbook, score
-        if best is None:
+        scored = sorted(
+            ((len(wanted & _words(p.name)) / (len(wanted) or 1), p) for p in self.list(org_id, limit=500)[0]),
+            key=lambda pair: -pair[0],
+        )
+        best = [p for score, p in scored if score > 0 and score == scored[0][0]]
+        if not best:
             raise NotFound(f"no playbook matches {words!r}")
-        return best
+        if len(best) > 1:
+            # Acting on a guess (a delete!) is worse than asking.
+            raise AmbiguousName(f"{words!r} matches several playbooks: " + "; ".join(f"{p.name} ({p.status})" for p in best))
+        return best[0]
 
     def next_runs(self, playbook: Playbook, count: int = 3) -> list[datetime]:
         """The next fire instants over all schedule triggers (none unless active)."""

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import and_, or_
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -10,11 +11,15 @@ from scheduler.models import Execution, StepRun, iso_utc
 from scheduler.playbooks import NotFound
 
 
-def get_execution(engine: Engine, org_id: str | None, execution_id: str) -> dict[str, Any]:
-    """An execution as the API shows it; org None means any (the cron secret's view)."""
+class BadCursor(ValueError):
+    """A page cursor that this list did not hand out."""
+
+
+def get_execution(engine: Engine, org_id: str, execution_id: str) -> dict[str, Any]:
+    """An execution of the organisation, as the API shows it."""
     with Session(engine) as session:
         execution = session.get(Execution, execution_id)
-        if execution is None or (org_id is not None and execution.org_id != org_id):
+        if execution is None or execution.org_id != org_id:
             raise NotFound(f"no execution {execution_id!r}")
         steps = session.exec(select(StepRun).where(StepRun.execution_id == execution_id).order_by(col(StepRun.index))).all()
         return execution_json(execution, list(steps))
@@ -25,7 +30,14 @@ def list_executions(engine: Engine, org_id: str, playbook_id: str, limit: int = 
     with Session(engine) as session:
         query = select(Execution).where(Execution.org_id == org_id, Execution.playbook_id == playbook_id)
         if cursor:
-            query = query.where(Execution.id < cursor)
+            # Keyset paging on (created_at, id): the cursor is the last execution of the previous page.
+            last = session.get(Execution, cursor)
+            if last is None or last.org_id != org_id or last.playbook_id != playbook_id:
+                raise BadCursor(f"cursor {cursor!r} is not from this list")
+            query = query.where(or_(
+                Execution.created_at < last.created_at,
+                and_(Execution.created_at == last.created_at, Execution.id < last.id),
+            ))
         rows = list(session.exec(query.order_by(col(Execution.created_at).desc(), col(Execution.id).desc()).limit(limit + 1)))
         more = len(rows) > limit
         rows = rows[:limit]

@@ -77,5 +77,7 @@ class Runtime:
             await asyncio.sleep(self.settings.recovery_interval_seconds)
             try:
                 self.sweep()
+                # Playbooks changed by another process (the CLI, another server) get their jobs here.
+                self.jobs.rebuild()
             except Exception:
                 log.exception("recovery sweep failed")

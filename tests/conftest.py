@@ -94,8 +94,11 @@ def sales_report_spec(cron: str = "0 9 * * *", **extra: Any) -> dict[str, Any]:
     }
 
 
-def execution(server: LiveServer, execution_id: str, token: str = CRON_SECRET) -> dict[str, Any]:
-    """GET /api/executions/{id}."""
+def execution(server: LiveServer, execution_id: str, token: str | None = None) -> dict[str, Any]:
+    """GET /api/executions/{id}, as the demo owner unless a token is given."""
+    if token is None:
+        token = getattr(server, "owner_token", None) or issue_session_token(server.runtime.engine, "demo", "owner@example.com")
+        server.owner_token = token
     r = httpx.get(f"{server.url}/api/executions/{execution_id}", headers=auth(token))
     assert r.status_code == 200, r.text
     return r.json()

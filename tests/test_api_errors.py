@@ -97,3 +97,66 @@ def test_bad_tokens_and_bodies(server, user_token):
     assert r.status_code == 422 and "status" in r.json()["detail"]
     r = httpx.post(f"{server.url}/api/playbooks/{playbook_id}/execute", json={"triggeredBy": "cosmic-ray"}, headers=auth(user_token))
     assert r.status_code == 422
+
+
+def test_the_cron_secret_only_executes(server, user_token):
+    playbook_id = _create(server, user_token)
+    run_id = httpx.post(f"{server.url}/api/playbooks/{playbook_id}/execute", headers=auth(CRON_SECRET)).json()["executionId"]
+    for path in (f"/api/executions/{run_id}", f"/api/playbooks/{playbook_id}", "/api/playbooks"):
+        assert httpx.get(f"{server.url}{path}", headers=auth(CRON_SECRET)).status_code == 401
+    assert httpx.get(f"{server.url}/api/executions/{run_id}", headers=auth(user_token)).status_code == 200
+
+
+def test_empty_zone_means_the_org_zone_and_nothing_breaks(server, user_token):
+    spec = {**sales_report_spec(), "triggers": [{"type": "schedule", "cron": "0 9 * * *", "timezone": ""}]}
+    r = httpx.post(f"{server.url}/api/playbooks", json=spec, headers=auth(user_token))
+    assert r.status_code == 201 and r.json()["triggers"][0]["timezone"] == "America/New_York"
+    assert httpx.get(f"{server.url}/api/playbooks", headers=auth(user_token)).status_code == 200
+
+
+@pytest.mark.parametrize("body", [[], "x", 5, None, {"name": 5}, {"triggers": "daily"}, {"steps": [{"action": None}]}])
+def test_odd_bodies_are_422_never_500(server, user_token, body):
+    playbook_id = _create(server, user_token)
+    for method, path in (("POST", "/api/playbooks"), ("PATCH", f"/api/playbooks/{playbook_id}"),
+                         ("POST", f"/api/playbooks/{playbook_id}/execute")):
+        r = httpx.request(method, f"{server.url}{path}", json=body, headers=auth(user_token))
+        assert r.status_code in (422, 202), (method, path, body, r.status_code, r.text)
+        assert r.status_code != 202 or (path.endswith("execute") and body is None)
+
+
+def test_execution_pages_cover_every_run_once(server, user_token):
+    playbook_id = _create(server, user_token)
+    made = {httpx.post(f"{server.url}/api/playbooks/{playbook_id}/execute", headers=auth(user_token)).json()["executionId"] for _ in range(7)}
+    seen, cursor = [], None
+    while True:
+        page = httpx.get(f"{server.url}/api/playbooks/{playbook_id}/executions", params={"limit": 2, **({"cursor": cursor} if cursor else {})},
+                         headers=auth(user_token)).json()
+        seen += [e["id"] for e in page["items"]]
+        cursor = page["nextCursor"]
+        if not cursor:
+            break
+    assert sorted(seen) == sorted(made) and len(seen) == 7
+    r = httpx.get(f"{server.url}/api/playbooks/{playbook_id}/executions", params={"cursor": "ex_bogus"}, headers=auth(user_token))
+    assert r.status_code == 422
+
+
+@pytest.mark.parametrize("body", [
+    {"messages": []}, {"messages": [{"role": "user", "parts": [{"type": "text", "text": 5}]}]},
+    {"messages": [{"role": "robot", "parts": [{"type": "text", "text": "hi"}]}]},
+    {"messages": [{"role": "user", "parts": [{"type": "file", "url": "x"}]}]},
+    {"messages": [{"role": "user", "parts": [{"type": "text", "text": "hi"}]}], "agent": "bob"},
+    {"messages": "hi"},
+])
+def test_bad_chat_bodies_are_422(server, user_token, body):
+    r = httpx.post(f"{server.url}/api/chat", json=body, headers=auth(user_token))
+    assert r.status_code == 422, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+
+
+def test_a_scheduled_call_outside_any_slot_is_refused_unless_keyed(server, user_token):
+    spec = sales_report_spec(cron="0 3 29 2 *")  # a slot only every leap year
+    playbook_id = httpx.post(f"{server.url}/api/playbooks", json=spec, headers=auth(user_token)).json()["id"]
+    url = f"{server.url}/api/playbooks/{playbook_id}/execute"
+    assert httpx.post(url, json={"triggeredBy": "schedule"}, headers=auth(CRON_SECRET)).status_code == 409
+    r = httpx.post(url, json={"triggeredBy": "schedule"}, headers={**auth(CRON_SECRET), "Idempotency-Key": "k1"})
+    assert r.status_code == 202

@@ -93,3 +93,33 @@ async def test_jobs_are_rebuilt_from_the_store_on_start(settings):
     async with running(settings) as second:
         assert second.jobs.job_ids() == [f"pb:{kept.id}:0:v1"]
         assert paused.id not in "".join(second.jobs.job_ids())
+
+
+async def test_changes_made_by_another_process_are_picked_up(settings):
+    from scheduler.playbooks import PlaybookService
+    from scheduler.steps.registry import default_registry
+
+    async with running(settings) as runtime:
+        elsewhere = PlaybookService(runtime.engine, default_registry())  # e.g. `playbooks chat` in a terminal
+        playbook = elsewhere.create("demo", sales_report_spec())
+        assert runtime.jobs.job_ids() == []
+        runtime.jobs.rebuild()
+        assert runtime.jobs.job_ids() == [f"pb:{playbook.id}:0:v1"]
+        elsewhere.set_status("demo", playbook.id, "paused")
+        runtime.jobs.rebuild()
+        assert runtime.jobs.job_ids() == []
+
+
+async def test_names_that_match_several_playbooks_are_not_guessed(settings):
+    import pytest
+
+    from scheduler.playbooks import AmbiguousName, NotFound
+
+    async with running(settings) as runtime:
+        runtime.playbooks.create("demo", sales_report_spec(name="Daily Sales Report"))
+        runtime.playbooks.create("demo", sales_report_spec(name="Weekly Sales Report"))
+        with pytest.raises(AmbiguousName, match="Daily Sales Report.*Weekly Sales Report"):
+            runtime.playbooks.find("demo", "the sales report")
+        assert runtime.playbooks.find("demo", "weekly sales report").name == "Weekly Sales Report"
+        with pytest.raises(NotFound):
+            runtime.playbooks.find("demo", "inventory alert")

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from fastapi import APIRouter
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from api import uistream
 from api.chat_stream import chat_parts
@@ -13,13 +13,37 @@ from api.deps import CurrentPrincipal, RuntimeDep
 router = APIRouter(prefix="/api", tags=["chat"])
 
 
+class UIPart(BaseModel):
+    """A part of a UIMessage; only text parts are read, others are kept out of the model's view."""
+
+    model_config = ConfigDict(extra="allow")
+    type: str
+    text: str | None = None
+
+
+class UIMessage(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    id: str | None = None
+    role: Literal["user", "assistant", "system"]
+    parts: list[UIPart] = Field(default_factory=list)
+    content: str | None = None  # the older {role, content} shape
+
+
 class ChatRequest(BaseModel):
     id: str | None = None
-    messages: list[dict[str, Any]] = Field(min_length=1)
+    messages: list[UIMessage] = Field(min_length=1, max_length=200)
     agent: Literal["craig", "ezal", "money_mike", "pops"] | None = None
+
+    @model_validator(mode="after")
+    def _ends_with_the_user(self) -> "ChatRequest":
+        last = self.messages[-1]
+        if last.role != "user" or not ((last.content or "").strip() or any((p.text or "").strip() for p in last.parts)):
+            raise ValueError("the last message must be the user's, with some text")
+        return self
 
 
 @router.post("/chat")
 async def chat(body: ChatRequest, runtime: RuntimeDep, who: CurrentPrincipal) -> Any:
     """Stream a persona's answer: text, tool calls and results, data-playbook parts."""
-    return await uistream.ui_stream_response(chat_parts(runtime, who, body.messages, body.agent or who.agent))
+    messages = [m.model_dump(exclude_none=True) for m in body.messages]
+    return await uistream.ui_stream_response(chat_parts(runtime, who, messages, body.agent or who.agent))

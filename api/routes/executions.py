@@ -5,13 +5,13 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from api.deps import ExecutePrincipal, RuntimeDep
+from api.deps import CurrentPrincipal, RuntimeDep
 from scheduler.runs import get_execution
 
 router = APIRouter(prefix="/api/executions", tags=["executions"])
 
 
 @router.get("/{execution_id}")
-def read_execution(execution_id: str, runtime: RuntimeDep, who: ExecutePrincipal) -> dict[str, Any]:
-    """A run: status, trigger, and a result for every step so far."""
-    return get_execution(runtime.engine, who.org_id if who.kind != "cron" else None, execution_id)
+def read_execution(execution_id: str, runtime: RuntimeDep, who: CurrentPrincipal) -> dict[str, Any]:
+    """A run: status, trigger, and a result for every step so far (the cron secret only executes)."""
+    return get_execution(runtime.engine, who.org_id, execution_id)

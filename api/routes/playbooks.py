@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any, Literal
 
 from fastapi import APIRouter, Body, Header, HTTPException, Query, Response
@@ -78,24 +79,35 @@ def execute_playbook(
     body = body or ExecuteRequest()
     org_id = who.org_id if who.kind != "cron" else body.org_id
     playbook = _playbook_for(runtime, playbook_id, org_id)
-    triggered_by = body.triggered_by or {"cron": "schedule", "agent": "agent"}.get(who.kind, "manual")
-    if playbook.status == PlaybookStatus.archived.value or (triggered_by == "schedule" and playbook.status != PlaybookStatus.active.value):
-        raise HTTPException(409, f"playbook is {playbook.status}; it does not run on a schedule")
-    key, slot = f"manual:{uuid.uuid4().hex}", None
-    if idempotency_key:
-        key = f"idempotency:{idempotency_key}"
-    elif triggered_by == "schedule":
-        slot = runtime.playbooks.due_slot(playbook)
-        key = f"schedule:{slot.isoformat()}" if slot else key
+    triggered_by, key, slot = _trigger_of(runtime, playbook, who.kind, body.triggered_by, idempotency_key)
     opened = open_execution(
         runtime.engine, playbook, triggered_by=triggered_by, dedupe_key=key, scheduled_for=slot,
-        user_id=who.user_id or body.user_id,
+        user_id=who.user_id if who.kind != "cron" else body.user_id,
     )
     if opened.created:
         runtime.dispatcher.dispatch(opened.execution.id)
     else:
         response.headers["Idempotent-Replayed"] = "true"
     return {"executionId": opened.execution.id, "status": opened.execution.status}
+
+
+def _trigger_of(runtime: Runtime, playbook: Playbook, caller: str, said: str | None, idempotency_key: str | None) -> tuple[str, str, datetime | None]:
+    """How this call triggers the playbook, the run's dedupe key, and the schedule slot if any."""
+    if playbook.status == PlaybookStatus.archived.value:
+        raise HTTPException(409, "playbook is archived; make it active or paused to run it")
+    # The scheduler's secret without a word means: the slot due now, if there is one.
+    slot = runtime.playbooks.due_slot(playbook) if said == "schedule" or (said is None and caller == "cron") else None
+    triggered_by = said or ("schedule" if slot else {"agent": "agent"}.get(caller, "manual"))
+    if triggered_by == "schedule" and playbook.status != PlaybookStatus.active.value:
+        raise HTTPException(409, f"playbook is {playbook.status}; it does not run on a schedule")
+    if idempotency_key:
+        return triggered_by, f"idempotency:{idempotency_key}", slot
+    if triggered_by == "schedule":
+        if slot is None:
+            # Without a slot there is nothing to dedupe on: a retried call would run it twice.
+            raise HTTPException(409, "no schedule slot of this playbook is due now; send an Idempotency-Key to run it anyway")
+        return triggered_by, f"schedule:{slot.isoformat()}", slot
+    return triggered_by, f"manual:{uuid.uuid4().hex}", None
 
 
 def _playbook_for(runtime: Runtime, playbook_id: str, org_id: str | None) -> Playbook:
