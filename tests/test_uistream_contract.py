@@ -212,3 +212,22 @@ def test_pings_are_invisible_to_the_client(node: str, base_url: str) -> None:
     assert tool["state"] == "output-error"
     assert tool["errorText"] == "step 2 failed: timeout"
     assert tool["input"] == {"playbook_id": "pb_1"}
+
+
+def test_client_reads_the_real_chat_endpoint(node: str, server, user_token) -> None:
+    """Our own /api/chat, with the offline model, read by the real client as useChat would."""
+    result = subprocess.run(
+        [node, str(SCRIPT), f"{server.url}/api/chat", "Every day at 9am email me a sales report"],
+        cwd=CONTRACT_DIR, capture_output=True, text=True, timeout=60,
+        env={**os.environ, "PLAYBOOKS_TOKEN": user_token},
+    )
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert out["errors"] == [] and out["status"] == 200
+    message = out["message"]
+    (tool,) = _parts(message, "tool-create_playbook")
+    assert tool["state"] == "output-available" and tool["output"]["created"] is True
+    (playbook,) = _parts(message, "data-playbook")
+    assert playbook["data"]["status"] == "active" and playbook["id"] == playbook["data"]["id"]
+    reply = " ".join(part["text"] for part in _parts(message, "text"))
+    assert "every day at 9:00 AM, America/New_York" in reply and "Next runs:" in reply

@@ -1,7 +1,7 @@
 // Reads a UI message stream from a URL with the real AI SDK client, the same
 // code path useChat takes (DefaultChatTransport -> readUIMessageStream), and
 // prints {status, headers, message, chunks, errors} as JSON on stdout.
-// Usage: node read_stream.mjs <url>
+// Usage: node read_stream.mjs <url> [text]   (PLAYBOOKS_TOKEN, if set, is sent as a bearer token)
 import { DefaultChatTransport, readUIMessageStream } from 'ai';
 
 const url = process.argv[2];
@@ -12,8 +12,11 @@ if (!url) {
 
 let status = null;
 let headers = null;
+const text = process.argv[3] ?? 'hello';
+const token = process.env.PLAYBOOKS_TOKEN;
 const transport = new DefaultChatTransport({
   api: url,
+  headers: token ? { Authorization: `Bearer ${token}` } : undefined,
   // Wrap fetch only to record what the server sent; the body goes on untouched.
   fetch: async (input, init) => {
     const response = await fetch(input, init);
@@ -28,7 +31,7 @@ const stream = await transport.sendMessages({
   messageId: undefined,
   trigger: 'submit-message',
   abortSignal: undefined,
-  messages: [{ id: 'user-1', role: 'user', parts: [{ type: 'text', text: 'hello' }] }],
+  messages: [{ id: 'user-1', role: 'user', parts: [{ type: 'text', text }] }],
 });
 
 const chunks = [];
