@@ -94,3 +94,15 @@ def test_delete_unschedules_and_keeps_history(server, user_token):
     assert server.runtime.jobs.job_ids() == []
     assert httpx.get(f"{server.url}/api/playbooks/{playbook['id']}", headers=auth(user_token)).status_code == 404
     assert execution(server, run_id, user_token)["status"] == "completed"
+
+
+def test_an_agent_key_runs_playbooks_as_the_agent(server, user_token):
+    from scheduler.auth import issue_agent_key
+
+    playbook = _create(server, user_token)
+    key = issue_agent_key(server.runtime.engine, "demo", "pops")
+    r = httpx.post(f"{server.url}/api/playbooks/{playbook['id']}/execute", headers=auth(key))
+    assert r.status_code == 202
+    run = wait_for(lambda: (e := execution(server, r.json()["executionId"], key))["status"] == "completed" and e)
+    assert run["triggeredBy"] == "agent"
+    assert [p["id"] for p in httpx.get(f"{server.url}/api/playbooks", headers=auth(key)).json()["items"]] == [playbook["id"]]
