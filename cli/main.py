@@ -64,7 +64,9 @@ def serve(host: str = "127.0.0.1", port: int = 8000, no_demo: bool = typer.Optio
             f"  Try:  curl -N {base}/api/chat -H 'Authorization: Bearer {token}' -H 'Content-Type: application/json' \\\n"
             f"          -d '{{\"messages\":[{{\"role\":\"user\",\"parts\":[{{\"type\":\"text\",\"text\":\"Every day at 9am email me a sales report\"}}]}}]}}'\n"
             f"  Mail goes to {settings.smtp_url or settings.outbox.resolve()}\n"
-            + ("" if settings.cron_secret or settings.cron_secret_file else "  CRON_SECRET is unset: calls with a cron secret are refused.\n")
+            + ("" if settings.cron_secret or settings.cron_secret_file else
+               "  CRON_SECRET is unset, so calls with a cron secret are refused; to allow them:\n"
+               "    CRON_SECRET=$(python3 -c 'import secrets; print(secrets.token_hex(16))') make run\n")
         )
     engine.dispose()
     uvicorn.run(create_app(settings, demo=not no_demo), host=host, port=port, log_level="info")
