@@ -110,7 +110,7 @@ class PlaybookService:
         """Pause, resume (activate) or archive a playbook."""
         return self.update(org_id, playbook_id, {"status": status})
 
-    def delete(self, org_id: str, playbook_id: str) -> None:
+    def delete(self, org_id: str, playbook_id: str) -> Playbook:
         """Delete a playbook (its runs stay readable) and unschedule it."""
         self.get(org_id, playbook_id)
         with self._lock, Session(self.engine, expire_on_commit=False) as session:
@@ -119,6 +119,7 @@ class PlaybookService:
             session.add(playbook)
             session.commit()
             self._sync(playbook)
+        return playbook
 
     def find(self, org_id: str, words: str) -> Playbook:
         """The playbook whose name best matches the words a user said ("the price alert")."""

@@ -90,7 +90,8 @@ def test_delete_unschedules_and_keeps_history(server, user_token):
     playbook = _create(server, user_token)
     run_id = httpx.post(f"{server.url}/api/playbooks/{playbook['id']}/execute", headers=auth(user_token)).json()["executionId"]
     wait_for(lambda: execution(server, run_id, user_token)["status"] == "completed")
-    assert httpx.delete(f"{server.url}/api/playbooks/{playbook['id']}", headers=auth(user_token)).status_code == 204
+    deleted = httpx.delete(f"{server.url}/api/playbooks/{playbook['id']}", headers=auth(user_token))
+    assert deleted.status_code == 200 and deleted.json()["id"] == playbook["id"] and deleted.json()["nextRunAt"] is None
     assert server.runtime.jobs.job_ids() == []
     assert httpx.get(f"{server.url}/api/playbooks/{playbook['id']}", headers=auth(user_token)).status_code == 404
     assert execution(server, run_id, user_token)["status"] == "completed"

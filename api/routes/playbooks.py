@@ -48,11 +48,10 @@ def patch_playbook(playbook_id: str, runtime: RuntimeDep, who: CurrentPrincipal,
     return _json(runtime, runtime.playbooks.update(who.org_id, playbook_id, changes))
 
 
-@router.delete("/{playbook_id}", status_code=204)
-def delete_playbook(playbook_id: str, runtime: RuntimeDep, who: CurrentPrincipal) -> Response:
-    """Delete and unschedule; past runs stay readable."""
-    runtime.playbooks.delete(who.org_id, playbook_id)
-    return Response(status_code=204)
+@router.delete("/{playbook_id}")
+def delete_playbook(playbook_id: str, runtime: RuntimeDep, who: CurrentPrincipal) -> dict[str, Any]:
+    """Delete and unschedule; answers the playbook as it was, and its past runs stay readable."""
+    return {**_json(runtime, runtime.playbooks.delete(who.org_id, playbook_id)), "deleted": True}
 
 
 @router.get("/{playbook_id}/executions")
