@@ -130,12 +130,14 @@ def next_fire_times(cron: str, timezone: str, after: datetime, count: int) -> li
 class CronsimTrigger(BaseTrigger):
     """APScheduler 3 trigger firing on a cron expression in an IANA zone, with Debian-cron DST rules."""
 
-    def __init__(self, cron: str, timezone: str):
+    def __init__(self, cron: str, timezone: str, offset: timedelta = timedelta(0)):
         self.cron, self.zone = _checked(cron, timezone)
         self.timezone = timezone
+        # Slots are computed at real time + offset (an injectable clock for tests), then shifted back.
+        self.offset = offset
 
     def get_next_fire_time(self, previous_fire_time, now):
-        """Next slot strictly after the previous fire time, else the first slot at or after `now`."""
+        """Next slot strictly after the previous fire time, else the first slot at or after `now` (UTC)."""
         if previous_fire_time is not None:
             # Strictly after the previous slot even when `now` is earlier (clock
             # skew): a slot must never be handed out twice. Slots between the
@@ -144,15 +146,17 @@ class CronsimTrigger(BaseTrigger):
             after = previous_fire_time
         else:
             after = now - timedelta(microseconds=1)
-        found = next_fire_times(self.cron, self.timezone, after, 1)
-        return found[0] if found else None
+        found = next_fire_times(self.cron, self.timezone, after + self.offset, 1)
+        # In UTC: arithmetic on a zoned datetime drops `fold`, and the repeated hour would loop.
+        return found[0].astimezone(dt_timezone.utc) - self.offset if found else None
 
     def __getstate__(self):
-        return {"version": 1, "cron": self.cron, "timezone": self.timezone}
+        return {"version": 1, "cron": self.cron, "timezone": self.timezone, "offset": self.offset.total_seconds()}
 
     def __setstate__(self, state):
         self.cron, self.zone = _checked(state["cron"], state["timezone"])
         self.timezone = state["timezone"]
+        self.offset = timedelta(seconds=state.get("offset", 0))
 
     def __str__(self) -> str:
         return f"cron[{self.cron}, {self.timezone}]"

@@ -6,34 +6,16 @@ from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from apscheduler.triggers.base import BaseTrigger
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from scheduler.clock import SYSTEM_CLOCK, Clock
-from scheduler.crontime import next_fire_times
+from scheduler.crontime import CronsimTrigger, next_fire_times
 from scheduler.ledger import open_execution
 from scheduler.models import Playbook, PlaybookStatus
 
 log = logging.getLogger(__name__)
 MISFIRE_GRACE = timedelta(minutes=5)
-
-
-class ClockedCronTrigger(BaseTrigger):
-    """Cron over cronsim (Debian DST rules) in an IANA zone, seen through an injectable clock."""
-
-    def __init__(self, cron: str, zone: str, clock: Clock = SYSTEM_CLOCK) -> None:
-        self.cron, self.zone, self.clock = cron, zone, clock
-
-    def get_next_fire_time(self, previous_fire_time: datetime | None, now: datetime) -> datetime | None:
-        # APScheduler works in real time; slots are computed in the clock's time and shifted back.
-        after = max(filter(None, [previous_fire_time, now - timedelta(microseconds=1)]))
-        slots = next_fire_times(self.cron, self.zone, after + self.clock.offset, 1)
-        # Arithmetic in UTC: on a zoned datetime it drops `fold`, and the repeated hour would loop.
-        return slots[0].astimezone(timezone.utc) - self.clock.offset if slots else None
-
-    def __str__(self) -> str:
-        return f"cron[{self.cron} {self.zone}]"
 
 
 def slot_at(cron: str, zone: str, now: datetime, grace: timedelta = MISFIRE_GRACE) -> datetime | None:
@@ -93,7 +75,7 @@ class PlaybookJobs:
         for job_id, index in _job_ids(playbook):
             trigger = playbook.triggers[index]
             self.aps.add_job(
-                self.fire, ClockedCronTrigger(trigger["cron"], trigger["timezone"], self.clock),
+                self.fire, CronsimTrigger(trigger["cron"], trigger["timezone"], offset=self.clock.offset),
                 args=[playbook.id, index], id=job_id,
                 misfire_grace_time=int(MISFIRE_GRACE.total_seconds()), coalesce=True, max_instances=10,
             )

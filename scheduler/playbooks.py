@@ -133,7 +133,7 @@ class PlaybookService:
             raise NotFound(f"no playbook matches {words!r}")
         if len(best) > 1:
             # Acting on a guess (a delete!) is worse than asking.
-            raise AmbiguousName(f"{words!r} matches several playbooks: " + "; ".join(f"{p.name} ({p.status})" for p in best))
+            raise AmbiguousName(f"{words!r} matches several playbooks: " + "; ".join(sorted(f"{p.name} ({p.status})" for p in best)))
         return best[0]
 
     def next_runs(self, playbook: Playbook, count: int = 3) -> list[datetime]:
@@ -143,7 +143,8 @@ class PlaybookService:
         now = self.clock.now()
         times = [t for trig in playbook.triggers if trig.get("type") == "schedule"
                  for t in next_fire_times(trig["cron"], trig["timezone"], now, count)]
-        return sorted(times)[:count]
+        # Sorted by instant: wall-clock order is wrong inside a repeated hour.
+        return sorted(times, key=lambda t: t.astimezone(timezone.utc))[:count]
 
     def due_slot(self, playbook: Playbook) -> datetime | None:
         """The schedule slot due now (within the grace window), in UTC, if any."""

@@ -229,6 +229,10 @@ def _weekdays(s: str, spec: Spec) -> str:
                 spec.dows -= {0, 6}
     s = _scan(r"\b(?:every\s*day|daily|each\s+day)?\s*(?:except|but\s+not)\s+(?:on\s+)?("
                  + r"(?:(?:" + DAY_RE + r"s?|weekends?)(?:\s*(?:,|and|or)\s*)?)+)", s, except_)
+    def weeknight(m: re.Match) -> None:
+        spec.dows.update({1, 2, 3, 4, 5})
+        spec.period = spec.period or "night"
+    s = _scan(r"\bweek\s?nights?\b", s, weeknight)
     s = _scan(r"\b(?:week\s?days?|business\s+days?|work\s?days?|working\s+days?)\b", s,
               lambda m: spec.dows.update({1, 2, 3, 4, 5}))
     # "weekend" alone is often an adjective ("weekend promo"): only "weekends"
@@ -261,7 +265,7 @@ def _frequencies(s: str, spec: Spec) -> str:
 
     def times_per(m: re.Match) -> None:
         n = {"once": 1, "twice": 2, "thrice": 3}.get(m.group(1)) or int(m.group(2))
-        unit = m.group(3)
+        unit = m.group(3) or {"daily": "day", "weekly": "week", "monthly": "month", "yearly": "year"}[m.group(4)]
         if unit == "day":
             spec.per_day = n
         elif unit == "week":
@@ -274,8 +278,8 @@ def _frequencies(s: str, spec: Spec) -> str:
         elif unit == "year":
             spec.yearly = True
             spec.months.update({1} if n == 1 else {1, 7} if n == 2 else {1, 4, 7, 10} if n == 4 else set())
-    s = _scan(r"\b(?:(once|twice|thrice)|(\d+)\s+times)\s+(?:a|an|per|each|every)\s+(day|week|month|year)\b",
-              s, times_per)
+    s = _scan(r"\b(?:(once|twice|thrice)|(\d+)\s+times)\s+(?:(?:a|an|per|each|every)\s+(day|week|month|year)|"
+              r"(daily|weekly|monthly|yearly))\b", s, times_per)
     s = _scan(r"\b(?:semi-?annually|bi-?annually|every\s+6\s+months)\b", s,
               flag("yearly", months={1, 7}))
     s = _scan(r"\bquarterly\b|\b(?:every|each|a|per)\s+quarter\b|\bevery\s+3\s+months\b|\bof\s+(?:every|each|the)\s+quarter\b",
@@ -287,11 +291,13 @@ def _frequencies(s: str, spec: Spec) -> str:
             raise ScheduleTextError(f"every {n} months has no standard cron form", "unsupported")
         spec.month_step = n
     s = _scan(r"\bevery\s+(\d+|other|2nd)\s+months?\b", s, month_step)
-    s = _scan(r"\b(?:yearly|annually|every\s+year|each\s+year|per\s+year|a\s+year)\b", s, flag("yearly"))
-    s = _scan(r"\b(?:monthly|(?:every|each|per|a)\s+month|of\s+(?:every|each|the)\s+month)\b", s,
+    # "in a month", "for a week", "over a day" are lengths of time, not how often.
+    a = r"(?<!\bin\s)(?<!\bfor\s)(?<!\bwithin\s)(?<!\bover\s)(?<!\bthan\s)(?<!\bonce\s)a"
+    s = _scan(r"\b(?:yearly|annually|every\s+year|each\s+year|per\s+year|" + a + r"\s+year)\b", s, flag("yearly"))
+    s = _scan(r"\b(?:monthly|(?:every|each|per|" + a + r")\s+month|of\s+(?:every|each|the)\s+month)\b", s,
               flag("monthly"))
-    s = _scan(r"\b(?:weekly|(?:every|each|per|a)\s+week)\b", s, flag("weekly"))
-    s = _scan(r"\b(?:daily|every\s*day|each\s+day|per\s+day|a\s+day|day\s+by\s+day)\b", s, flag("daily"))
+    s = _scan(r"\b(?:weekly|(?:every|each|per|" + a + r")\s+week)\b", s, flag("weekly"))
+    s = _scan(r"\b(?:daily|every\s*day|each\s+day|per\s+day|" + a + r"\s+day|day\s+by\s+day)\b", s, flag("daily"))
     return s
 
 
@@ -308,7 +314,7 @@ def _periods(s: str, spec: Spec) -> str:
 def _times(s: str, spec: Spec) -> str:
     def named(m: re.Match) -> None:
         spec.times.append((0, 0) if m.group(0) == "midnight" else (12, 0))
-    s = _scan(r"\b(?:noon|midday|mid-day|lunch\s?time|midnight)\b", s, named)
+    s = _scan(r"\b(?:noon|midday|mid-day|lunch\s?time|midnight)\b|(?<=at\s)lunch\b", s, named)
 
     ends: list[int] = []  # where each time read so far ends, for "at 9am and 5"
 

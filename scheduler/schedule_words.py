@@ -53,6 +53,20 @@ _ZONE_ABBR = {"est": "America/New_York", "edt": "America/New_York",
               "hst": "Pacific/Honolulu", "utc": "UTC", "gmt": "UTC",
               "bst": "Europe/London", "cet": "Europe/Berlin", "cest": "Europe/Berlin",
               "jst": "Asia/Tokyo", "aest": "Australia/Sydney", "aedt": "Australia/Sydney"}
+# US places people name for a zone that the zone database has no entry for.
+_PLACE_ZONES = {
+    **dict.fromkeys(("nyc", "ny", "brooklyn", "boston", "miami", "atlanta", "philadelphia", "philly", "dc",
+                     "washington dc", "baltimore", "orlando", "tampa", "charlotte", "pittsburgh", "cleveland",
+                     "columbus", "east coast", "jersey", "new jersey", "florida"), "America/New_York"),
+    **dict.fromkeys(("dallas", "houston", "austin", "san antonio", "minneapolis", "st louis", "st. louis",
+                     "kansas city", "nashville", "new orleans", "milwaukee", "oklahoma city", "memphis",
+                     "texas", "illinois", "midwest"), "America/Chicago"),
+    **dict.fromkeys(("salt lake", "salt lake city", "albuquerque", "colorado", "utah", "el paso"), "America/Denver"),
+    **dict.fromkeys(("tucson", "scottsdale", "arizona"), "America/Phoenix"),
+    **dict.fromkeys(("la", "l.a.", "seattle", "portland", "san francisco", "sf", "san diego", "sacramento",
+                     "oakland", "san jose", "las vegas", "vegas", "west coast", "california", "oregon", "cali"),
+                    "America/Los_Angeles"),
+}
 # Two-letter forms are matched in capitals only: "et", "pt" are too common otherwise.
 _ZONE_ABBR_UPPER = {"ET": "America/New_York", "CT": "America/Chicago",
                     "MT": "America/Denver", "PT": "America/Los_Angeles"}
@@ -67,7 +81,20 @@ def _city_zones() -> dict[str, str]:
         if key.split("/")[0] in ("Africa", "America", "Asia", "Atlantic", "Australia", "Europe",
                                  "Indian", "Pacific") and "/" in key:
             out.setdefault(key.rsplit("/", 1)[1].replace("_", " ").lower(), key)
-    return out
+    return {**out, **_PLACE_ZONES}
+
+
+class _Span:
+    """Where a zone was said, when it is not a whole match."""
+
+    def __init__(self, start: int, end: int):
+        self._start, self._end = start, end
+
+    def start(self) -> int:
+        return self._start
+
+    def end(self) -> int:
+        return self._end
 
 
 def find_zone(text: str, default: str) -> tuple[str, str]:
@@ -80,7 +107,8 @@ def find_zone(text: str, default: str) -> tuple[str, str]:
         except (ValueError, OSError):
             continue
         found.append((m.start(), m, m.group(0)))
-    timeish = r"(?:am|pm|\d|noon|midnight|o'?clock)\W{0,3}$"
+    timeish = (r"(?:[ap]\.?m\.?|\d|noon|midnight|o'?clock|morning|afternoon|evening|night|nightly|daily|"
+               r"lunch(?:time)?|[a-z]*day|weekdays|weekends)\W{0,3}$")
     for m in re.finditer(r"(?i)\b(" + "|".join(_ZONE_WORDS) + r")(?:\s+(?:standard|daylight))?"
                          r"(\s+time)?\b", text):
         if m.group(2) or re.search(r"(?i)" + timeish, text[:m.start()]):
@@ -94,8 +122,18 @@ def find_zone(text: str, default: str) -> tuple[str, str]:
         for k in range(min(3, len(words)), 0, -1):
             city = " ".join(words[-k:])
             if city in _city_zones():
-                start = m.start(1) + len(m.group(1)) - len(" ".join(m.group(1).split()[-k:]))
-                found.append((start, m, _city_zones()[city]))
+                start = m.start(1) + len(m.group(1).rstrip()) - len(" ".join(m.group(1).split()[-k:]))
+                found.append((start, _Span(start, m.end()), _city_zones()[city]))  # blank the place only
+                break
+    # "at 4pm in New York": a place right after a time names its zone.
+    for m in re.finditer(r"(?i)(?:[ap]\.?m\.?|\d|noon|midnight|o'?clock)\W{0,3}\s(in|at)\s+([a-z][a-z .'-]{1,30})", text):
+        words = m.group(2).lower().rstrip(" .'-").split()
+        for k in range(min(3, len(words)), 0, -1):
+            city = " ".join(words[:k])
+            if city in _city_zones():
+                start = m.start(1)
+                end = m.start(2) + len(" ".join(m.group(2).split()[:k]))
+                found.append((start, _Span(start, end), _city_zones()[city]))
                 break
     if not found:
         return default, text
@@ -121,6 +159,8 @@ def normalise(text: str) -> str:
     s = re.sub(r"\b([ap])\.\s?m\b\.?", r"\1m", s)
     s = re.sub(r"\bo'?\s?clock\b", "oclock", s)
     s = re.sub(r"\b(\d{1,2})\.(\d{2})\s*(am|pm)\b", r"\1:\2\3", s)
+    s = re.sub(r"\b(to)?nite(ly)?\b", r"\1night\2", s)  # informal spellings
+    s = re.sub(r"\s*\+\s*", " and ", s)
     return _words_to_numbers(s)
 
 

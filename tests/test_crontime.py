@@ -134,7 +134,9 @@ def test_new_york_fire_times_increase_strictly_after_start(cron, start):
     after = start.replace(tzinfo=UTC)
     got = next_fire_times(cron, "America/New_York", after, 5)
     assert len(got) == 5 and got[0] > after
-    assert all(a < b for a, b in zip(got, got[1:]))
+    # In UTC: Python compares datetimes of one zone by wall clock, ignoring fold.
+    utc = [t.astimezone(UTC) for t in got]
+    assert all(a < b for a, b in zip(utc, utc[1:]))
 
 
 # --- APScheduler trigger -----------------------------------------------------------------

@@ -4,13 +4,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from scheduler.clock import Clock
-from scheduler.jobs import ClockedCronTrigger, slot_at
+from scheduler.crontime import CronsimTrigger
+from scheduler.jobs import slot_at
 
 UTC = timezone.utc
 
 
 def _fires(cron: str, start: datetime, end: datetime, clock: Clock = Clock()) -> list[str]:
-    trigger, fires = ClockedCronTrigger(cron, "America/New_York", clock), []
+    trigger, fires = CronsimTrigger(cron, "America/New_York", offset=clock.offset), []
     fire = trigger.get_next_fire_time(None, start)
     while fire is not None and fire <= end:
         assert not fires or fire.astimezone(UTC).isoformat() > fires[-1], "trigger went backwards"

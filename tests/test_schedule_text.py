@@ -118,6 +118,44 @@ def test_schedule_found_inside_a_request(text, cron, zone):
     assert (got.cron, got.timezone) == (cron, zone)
 
 
+@pytest.mark.parametrize("text,cron,zone", [
+    # places people say for a zone, with "time" after or "in" before
+    ("every day at 4pm in New York", "0 16 * * *", NY),
+    ("every day at 8am NYC time", "0 8 * * *", NY),
+    ("every day at 9 LA time", "0 9 * * *", "America/Los_Angeles"),
+    ("every day at 9am Seattle time", "0 9 * * *", "America/Los_Angeles"),
+    ("every day at 9am west coast time", "0 9 * * *", "America/Los_Angeles"),
+    ("every monday at 7 Dallas time", "0 7 * * 1", "America/Chicago"),
+    ("every day at 10am in Phoenix", "0 10 * * *", "America/Phoenix"),
+    ("every day at noon New York time", "0 12 * * *", NY),
+    # a zone word right after a part of the day or a written-out a.m.
+    ("every morning Eastern", "0 9 * * *", NY),
+    ("every weekday at 9:00 a.m. Pacific", "0 9 * * 1-5", "America/Los_Angeles"),
+])
+def test_zones_named_by_places_and_after_parts_of_day(text, cron, zone):
+    got = parse_schedule(text, "America/Denver")
+    assert (got.cron, got.timezone) == (cron, zone)
+
+
+def test_a_place_that_is_not_after_a_time_is_not_a_zone():
+    assert parse_schedule("every weekday at 9am, check inventory in Boston", "America/Denver").timezone == "America/Denver"
+
+
+@pytest.mark.parametrize("text,cron", [
+    ("twice daily", "0 9,17 * * *"),
+    ("every thursday at lunch", "0 12 * * 4"),
+    ("every weeknight", "0 21 * * 1-5"),
+    ("weeknights at 10pm", "0 22 * * 1-5"),
+    ("every nite at 9", "0 21 * * *"),
+    ("every mon + thurs at 10am", "0 10 * * 1,4"),
+    # lengths of time are not frequencies
+    ("every saturday, message customers who haven't visited in a month", "0 9 * * 6"),
+    ("every monday check items not sold in a week", "0 9 * * 1"),
+])
+def test_more_everyday_wordings(text, cron):
+    assert parse_schedule(text, NY).cron == cron
+
+
 def test_no_zone_means_the_default():
     assert parse_schedule("every day at 9am", "Asia/Tokyo").timezone == "Asia/Tokyo"
 
