@@ -31,7 +31,9 @@ def test_cron_secret_runs_the_playbook_and_the_report_lands_in_the_outbox(server
     assert len(files) == 1
     mail = message_from_bytes(files[0].read_bytes())
     assert mail["To"] == "owner@example.com" and mail["Subject"] == "Your sales report"
-    assert f"{report['order_count']} orders" in mail.get_payload(decode=True).decode()
+    body = mail.get_payload(decode=True).decode()
+    assert f"{report['order_count']} orders" in body
+    assert "Top sellers:" in body and report["top_products"][0]["name"] in body
 
 
 def test_one_idempotency_key_sent_twice_concurrently_makes_one_run(server, user_token, settings):

@@ -91,9 +91,12 @@ class SalesReport(Step):
         revenue = round(float(revenue), 2)
         average = round(revenue / count, 2) if count else 0.0
         label = params.period.replace("_", " ")
-        best = f"; top seller {top[0].name} (${top[0].revenue:,.2f})" if top else ""
+        lines = [f"Sales {label}: {count} orders, ${revenue:,.2f} revenue (average order ${average:,.2f})."]
+        if top:
+            lines.append("Top sellers:")
+            lines += [f"  {i}. {p.name}: {p.quantity} sold, ${p.revenue:,.2f}" for i, p in enumerate(top, 1)]
         return SalesReportOutput(
-            summary=f"Sales {label}: {count} orders, ${revenue:,.2f} revenue, average ${average:,.2f}{best}.",
+            summary="\n".join(lines),
             period=params.period, start=start, end=end, order_count=count, revenue=revenue,
             average_order=average, top_products=top,
         )
