@@ -87,7 +87,8 @@ def _create(text: str, low: str, timezone: str, sched: ParsedSchedule | None) ->
         ask = "How often should I check?" if condition else "When should this run?"
         return clarify(f"{ask} Say a schedule ('every weekday at 9am') or an event ('when stock runs low').")
     keep_criteria(steps, trigger, nums, low)
-    agent = owner(steps, event, meta["delegated"])
+    # work handed on once done ("... and pass it to Money Mike") does not decide the owner
+    agent = owner(steps, event, (meta["delegated"] - meta["handoff"]) or meta["delegated"])
     for i, s in enumerate(steps):  # a step handed to a persona keeps its agent: that is the delegation
         if s.get("agent") == agent and s["action"] not in V.THINKING and i not in meta["delegated"]:
             del s["agent"]
@@ -117,7 +118,7 @@ def plan(text: str, timezone: str) -> dict:
     if len(text) > MAX_CHARS:
         return clarify("That's a long message. Could you describe one playbook in a sentence or two: "
                         "what to do and when?")
-    low = text.lower().replace("\u2019", "'").replace("\u2018", "'")
+    low = V.tidy(text.lower().replace("\u2019", "'").replace("\u2018", "'"))
     core = V.POLITE.sub("", low).strip(" ,.!?")
     if len(re.findall(r"[a-z]{2,}", core)) < 2 and not re.match(r"(?:list|show|help)", core):
         return clarify("Could you tell me a bit more? Say what to do and when, e.g. "

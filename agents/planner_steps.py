@@ -102,13 +102,19 @@ def actions(low: str, event: str | None) -> tuple[dict[str, int], dict]:
                       r"\brevenue\b|\btakings\b|\bturnover\b|\bhow\s+much\s+we\s+(?:made|sold)\b|"
                       r"\b(?:summary|report|recap|total|count|numbers|tally)\s+of\s+(?:[\w']+\s+){0,2}(?:orders|transactions)\b|"
                       r"\b(?:summari[sz]e|recap|total\s+up|tally)\s+(?:[\w']+\s+){0,2}(?:orders|transactions)\b|"
-                      r"\b(?:orders?|transactions?)\s+(?:summary|report|recap|totals?|count|volume|numbers)\b", low)
+                      r"\b(?:orders?|transactions?)\s+(?:summary|report|recap|totals?|count|volume|numbers)\b|"
+                      r"\bhow\s+many\s+(?:orders|transactions|sales)\b|\b(?:number|count|total)\s+of\s+(?:orders|transactions)\b|"
+                      r"\b(?:fewer|less|more)\s+than\s+\d[\d,]*\s+(?:orders|transactions)\b", low)
+    if not sales and at["export"] is None:  # "today's orders" is a report unless it is being exported
+        sales = re.search(r"\b(?:today|yesterday|the\s+day|the\s+week|this\s+week|last\s+week)'?s?\s+"
+                          r"(?:orders|transactions)\b", low)
     add("sales_report", sales.start() if sales else None)
     add("export_csv", at["export"])
     add("create_campaign_draft", at["campaign"])
     add("generate_social_post", at["social"])
     add("segment_customers", at["segment"] if not (event or "").startswith("customer.") else None)
     add("request_approval", at["approval"])
+    add("wait", at["wait"])
     return acts, f
 
 
@@ -122,6 +128,8 @@ def _recipient(low: str, event: str | None, channel: str) -> str:
 def alert(acts: dict, f: dict, nums: list) -> tuple[str | None, str | None, str]:
     """(condition for the steps that react, the action it reads, plain words for it)."""
     pct, money = first_number(nums, "%"), first_number(nums, "$")
+    count = first_number(nums, "count")
+    n = count[1] if count and count[0] == ">" else 0  # "if there are more than 5"; otherwise any at all
     if "analyze_pricing" in acts and f["compare"]:
         n = pct[1] if pct else 0
         words = f"if a competitor undercuts you by more than {n}%" if n else "if a competitor is cheaper than you"
@@ -135,9 +143,11 @@ def alert(acts: dict, f: dict, nums: list) -> tuple[str | None, str | None, str]
         if pct:
             return (f"{{{{detect_price_changes.max_change_pct}}}} > {pct[1]}", "detect_price_changes",
                     f"if a competitor price moves by more than {pct[1]}%")
-        return "{{detect_price_changes.change_count}} > 0", "detect_price_changes", "if any competitor price changed"
+        return (f"{{{{detect_price_changes.change_count}}}} > {n}", "detect_price_changes",
+                f"if more than {n} competitor prices changed" if n else "if any competitor price changed")
     if "track_new_products" in acts:
-        return "{{track_new_products.new_count}} > 0", "track_new_products", "if there are new products"
+        return (f"{{{{track_new_products.new_count}}}} > {n}", "track_new_products",
+                f"if there are more than {n} new products" if n else "if there are new products")
     if "check_inventory" in acts and (f["out_of_stock"] or f["low_stock"]):
         if f["out_of_stock"] and not (f["low_stock"] and f["low_stock"].start() < f["out_of_stock"].start()):
             return ("{{check_inventory.out_of_stock_count}} > 0", "check_inventory",
@@ -153,8 +163,8 @@ def alert(acts: dict, f: dict, nums: list) -> tuple[str | None, str | None, str]
         return (f"{{{{sales_report.order_count}}}} {op} {n}", "sales_report",
                 f"if there are {'fewer' if op == '<' else 'more'} than {n} orders")
     if "find_competitor_promotions" in acts:
-        return ("{{find_competitor_promotions.promo_count}} > 0", "find_competitor_promotions",
-                "if competitors are running promotions")
+        return (f"{{{{find_competitor_promotions.promo_count}}}} > {n}", "find_competitor_promotions",
+                f"if competitors are running more than {n} promotions" if n else "if competitors are running promotions")
     return None, None, ""
 
 
@@ -242,6 +252,14 @@ def build_steps(text: str, low: str, event: str | None, nums: list) -> tuple[lis
         if not any(lo <= acts[a] < hi for a in acts) and low[lo:hi].strip():
             delegated.add(len(steps))
             steps.append({"action": "delegate", "params": {"agent": persona, "task": low[lo:hi].strip()}})
+    handoff: set[int] = set()
+    for m in V.HAND_TO.finditer(low):  # work passed on after it is done, not asked of the persona up front
+        persona = V.PERSONAS[re.sub(r"\s+", " ", m.group("who"))]
+        if not any(s.get("agent") == persona or s["params"].get("agent") == persona for s in steps):
+            delegated.add(len(steps))
+            handoff.add(len(steps))
+            what = re.sub(r"^(?:it|them|this|that)\s*$", "", m.group("what").strip()) or "the results"
+            steps.append({"action": "delegate", "params": {"agent": persona, "task": f"follow up on {what}"}})
     if V.DRIVE.search(low):
         steps.append({"action": "save_to_drive", "params": {"folder": "Playbooks"}})
     hook = V.CHANNELS["post_webhook"].search(low)
@@ -267,7 +285,8 @@ def build_steps(text: str, low: str, event: str | None, nums: list) -> tuple[lis
         for i, s in enumerate(steps):
             if i > at and (s["action"] in V.DELIVERY or s["action"] == "request_approval" or i in delegated):
                 s["condition"] = condition
-    return steps, {"f": f, "reminder": reminder, "delegated": delegated}, condition, cond_words
+    return (steps, {"f": f, "reminder": reminder, "delegated": delegated, "handoff": handoff},
+            condition, cond_words)
 
 
 def _said_numbers(value) -> list[float]:

@@ -12,6 +12,9 @@ import re
 
 POLITE = re.compile(
     r"^(?:(?:hey|hi|hello|ok|okay|so|please|pls|kindly|just|now|alright|permanently|completely|totally|entirely|quickly|"
+    r"actually|also|yo|um+|uh+|hey\s+there|hi\s+there|good\s+(?:morning|afternoon|evening)|thanks|thank\s+you|"
+    r"i\s+was\s+(?:wondering|hoping)\s+(?:if|whether)\s+you\s+(?:could|can|would)|"
+    r"(?:would|do)\s+you\s+mind|is\s+it\s+possible\s+to|(?:are\s+you\s+)?able\s+to|"
     r"(?:can|could|would|will)\s+you|i'?d\s+like(?:\s+you)?\s+to|i\s+would\s+like(?:\s+you)?\s+to|"
     r"i\s+(?:want|need)(?:\s+you)?\s+to|let'?s|go\s+ahead\s+and|(?:\w+\s*,\s*)?(?:craig|ezal|pops|money\s+mike|mike)\s*,)"
     r"[\s,!]*)+")
@@ -24,9 +27,11 @@ PLAYBOOK_NOUN = (r"(?:playbooks?|automations?|workflows?|alerts?|reports?|scans?
 EDIT_ONLY = r"(?:reschedule|rename|modify|edit|tweak|alter)\b"
 REFERENCE = r"(?:the|my|our|that|this|those|these|all|every|it\b|them\b)"
 LIST = [
-    re.compile(r"^(?:list|show|display|view|see|what|which|how\s+many|do\s+i\s+have|tell\s+me|give\s+me)\b.*\b"
+    re.compile(r"^(?:list|show|showing|display|view|see|what|which|how\s+many|do\s+i\s+have|tell\s+me|give\s+me|"
+               r"is\s+there|are\s+there|can\s+i\s+(?:see|get)|let\s+me\s+see|pull\s+up|i'?d\s+like\s+to\s+see|"
+               r"i\s+(?:want|need)\s+to\s+see)\b.*\b"
                r"(?:playbooks|automations|workflows|schedules|alerts|reports|jobs|routines|tasks|reminders)\b"),
-    re.compile(r"^(?:list|show)\s+(?:me\s+)?(?:my|our|all)\b"),
+    re.compile(r"^(?:list|show|showing)\s+(?:me\s+)?(?:my|our|all)\b"),
     re.compile(r"^(?:list|show|display|view|see|tell\s+me|give\s+me)\s+(?:me\s+)?(?:everything|all|what|anything)\b.*"
                r"\b(?:scheduled|running|set\s+up|active|automated|on|have|got)\b"),
     re.compile(r"^what(?:'?s|\s+is|\s+do\s+i\s+have|\s+have\s+i\s+got)\s+(?:currently\s+)?"
@@ -58,11 +63,36 @@ TARGET_STOP = re.compile(
 TARGET_TRIM = re.compile(r"^(?:(?:the|my|our|that|this|your|a|an|current|existing|of)\s+)+|"
                          r"\s+(?:playbook|automation|workflow)s?$|[\s.!?,;:]+$")
 
+# Common misspellings and dropped apostrophes, fixed before any pattern runs, so the
+# patterns above and below need only know the proper spelling.
+TYPOS = [(re.compile(p), r) for p, r in (
+    (r"\b(lower|higher|cheaper|less|more|pricier|fewer|greater|better|worse)\s+then\b", r"\1 than"),
+    (r"\btheyre\b", "they're"), (r"\btheres\b", "there's"),
+    (r"\bdont\b", "don't"), (r"\bdoesnt\b", "doesn't"), (r"\bhasnt\b", "hasn't"), (r"\bhavent\b", "haven't"),
+    (r"\bisnt\b", "isn't"), (r"\bwhats\b", "what's"), (r"\bid\s+like\b", "i'd like"),
+    (r"\bu\b", "you"), (r"\bur\b", "your"), (r"\bpls\b|\bplz\b", "please"), (r"\bmsg\b", "message"),
+    (r"\bmornin\b", "morning"), (r"\bevenin\b", "evening"), (r"\bevry\b|\bevrey\b|\beveyr\b", "every"),
+    (r"\beveryday\b", "every day"), (r"\binventroy\b|\binvetory\b|\binventor\b", "inventory"),
+    (r"\bcompetiters?\b|\bcompetetors?\b|\bcompetitiors?\b", "competitors"), (r"\bprics\b", "prices"),
+    (r"\bslak\b", "slack"), (r"\bemial\b|\bemai\b", "email"), (r"\bmargens?\b", "margins"),
+)]
+
+
+def tidy(low: str) -> str:
+    """The lower-cased request with common misspellings fixed."""
+    for pattern, fix in TYPOS:
+        low = pattern.sub(fix, low)
+    return low
+
+
 # --- tasks: feature name -> pattern ------------------------------------------------
 
 COMPETITOR = (r"\b(?:competitors?'?s?|competition|competitive|rivals?'?|(?<!\bour\s)(?<!\bmy\s)(?<!\bboth\s)dispensaries|"
               r"(?:other|nearby|nearest|local|competing|neighbou?ring|surrounding|area)\s+(?:\w+\s+)?(?:stores|shops|retailers)|"
               r"(?:store|shop|dispensary)\s+(?:down|across|up)\s+the\s+(?:street|road|block))\b")
+# What a menu gets new of: "new strains", "new edibles", "a new brand".
+NEW_THINGS = (r"(?:products?|items?|skus?|arrivals|launch(?:es)?|strains?|flavou?rs|listings?|menu\s+items|drops|brands?|"
+              r"edibles|vapes|carts|cartridges|concentrates|pre-?rolls|gummies|tinctures|flower|stuff|lines?)")
 FEATURES = {k: re.compile(v) for k, v in {
     "competitor": COMPETITOR,
     "prices": r"\bpric(?:e|es|ed|ing)\b|\b(?:charg(?:e|es|ing)|asking)\s+(?:for\b|\$)|\bis\s+charging\b",
@@ -78,11 +108,13 @@ FEATURES = {k: re.compile(v) for k, v in {
                     r"(?:\w+\s+){0,2}(?:prices?|pricing)\b|\bprice\s+(?:changes?|moves?|movements?|drops?|increases?|"
                     r"decreases?|cuts?|hikes?|updates?)\b|\bprices?\s+(?:changed?|changes|went|go|move[sd]?|dropped)\b|"
                     r"\bprices?\s+for\s+(?:any\s+)?changes\b|\bchanges?\s+(?:in|to)\s+(?:\w+\s+){0,2}prices?\b|"
-                    r"\bpric(?:es?|ing)\b[^.;]{0,40}\b(?:changed?|changes|moved?|shifted|jumped|swung|fluctuat\w*|went\s+(?:up|down))\b",
-    "new_products": r"\bnew\s+(?:products?|items?|skus?|arrivals|launch(?:es)?|strains|flavou?rs|listings?|menu\s+items|drops)\b|"
+                    r"\bpric(?:es?|ing)\b[^.;]{0,40}\b(?:changed?|changes|moved?|shifted|jumped|swung|fluctuat\w*|went\s+(?:up|down)|"
+                    r"dropped|fell|rose|increased|decreased|spiked|dipped|plunged|moved)\b",
+    "new_products": r"\bnew\s+" + NEW_THINGS + r"\b|\b(?:start\w*|begin\w*)\s+(?:selling|carrying|stocking|offering)\b|"
                     r"\b(?:adds?|added|launch(?:es|ed)?|lists?|listed|releases?|released|introduc\w+)\s+(?:a\s+|any\s+)?new\b",
     "menu": r"\bmenus?\b",
-    "promotions": r"\b(?:promotions?|promos?|deals|specials|discounts|coupons|offers|sales\s+events?|bogo)\b",
+    "promotions": r"\b(?:promotions?|promos?|deals|specials|discounts|coupons|offers|sales\s+events?|bogo|promoting|"
+                  r"running\s+(?:any\s+)?(?:sales|specials|deals))\b",
     "competitor_report": r"\b(?:competitors?|competitive|competition|market)\s+(?:\w+\s+)?(?:reports?|digests?|summar(?:y|ies)|"
                          r"round-?ups?|brief(?:ing)?s?|updates?|overviews?|recaps?|newsletters?)\b|"
                          r"\b(?:reports?|digests?|summar(?:y|ies)|round-?ups?|brief(?:ing)?s?|overviews?|recaps?)\s+"
@@ -96,6 +128,7 @@ FEATURES = {k: re.compile(v) for k, v in {
                      r"on\s+sale|mark\s*-?downs?|discount\w*)\b|"
                      r"\bhow\s+(?:much\s+)?(?:we|i)\s+should\s+(?:charge|price|adjust|reprice|change)\b|\bwhat\s+to\s+charge\b|"
                      r"\bprice\s+(?:adjustments?|suggestions?|recommendations?)\b|\brepric\w+|"
+                     r"\bpric(?:es?|ing)\b.{0,40}\b(?:suggestions?|recommendations?)\b|"
                      r"\b(?:match|beat)\s+(?:their|the|competitor)\s+prices?\b|\bwhat\s+(?:we|i)\s+should\s+charge\b",
     "inventory": r"\binventory\b|\bstock\b|\bstock\s+levels?\b|\breorder|\bre-order|\bout[\s-]of[\s-]stock\b|\bstockouts?\b|"
                  r"\brun(?:s|ning)?\s+(?:low|out)\b|\bsold[\s-]out\b|\bunits\s+left\b|\b\d+\s+units\b|\bon\s+hand\b|"
@@ -121,7 +154,8 @@ FEATURES = {k: re.compile(v) for k, v in {
                 r"\b(?:deal|special)s?\s+of\s+the\s+(?:day|week)\b|\b(?:daily|weekly)\s+(?:deals?|specials?)\b|"
                 r"\bflash\s+sales?\b|\bwin[\s-]?back\b|"
                 r"\b(?:draft|write|create|plan|prepare|put\s+together)\w*\s+(?:a\s+|an\s+|our\s+|some\s+)?(?:\w+\s+){0,3}"
-                r"(?:promos?|promotions?|offers?|sales?|announcements?|flyers?)\b",
+                r"(?:promos?|promotions?|offers?|sales?|announcements?|flyers?)\b"
+                r"(?!\s+(?:reports?|summar(?:y|ies)|numbers|totals?|figures|data|recaps?|digests?|counts?))",
     "social": r"\bsocial(?:\s+media)?\b|\binstagram\b|\bfacebook\b|\btweets?\b|\btwitter\b|\btiktok\b|\blinkedin\b|\bcaptions?\b",
     "segment": r"\bsegment\w*|\b(?:list|report|summary|count|number)\s+of\s+(?:\w+\s+){0,2}"
                r"(?:customers|members|sign-?ups|shoppers)\b|"
@@ -129,6 +163,8 @@ FEATURES = {k: re.compile(v) for k, v in {
                r"\bcustomer\s+(?:lists?|groups?|segments?)\b|\b(?:customers|members|shoppers)\s+who\b",
     "customers": r"\bcustomers?\b|\bshoppers?\b|\bmembers?\b|\bclients?\b|\bsubscribers?\b",
     "welcome": r"\bwelcome\b|\bthank[\s-]?you\s+(?:email|note|message|text)\b|\bonboarding\b",
+    "wait": r"\b(?:wait|pause\s+for|hold\s+(?:off\s+)?for)\s+(?:for\s+)?(?:an?\s+|\d+\s+)(?:minutes?|hours?|days?|weeks?)\b|"
+            r"\b(?:an?|\d+)\s+(?:minutes?|hours?|days?|weeks?)\s+later\b",
     "approval": r"\bapprov\w+|\bsign[\s-]off\b|\bmy\s+ok\b|\bconfirm\s+(?:first|before)\b",
     "summary": r"\bsummar(?:y|ies|ise|ize)\b|\bdigest\b|\brecap\b|\bround-?up\b|\boverview\b|\bbrief(?:ing)?\b",
     "check": r"\b(?:check|scan|monitor|track|watch|look\s+(?:at|for)|keep\s+an\s+eye\s+on|review|audit|compare|find|"
@@ -140,9 +176,11 @@ FEATURES = {k: re.compile(v) for k, v in {
 # --- delivery channels ---------------------------------------------------------------
 
 CHANNELS = {k: re.compile(v) for k, v in {
-    "send_sms": r"\btext\s+(?:me|us|them|him|her|the\s+team|the\s+manager|my\s+phone)\b|\bsms\b|\btext\s+messages?\b|"
+    "send_sms": r"\btext\s+(?:me|us|them|him|her|the\s+team|the\s+manager|my\s+phone)\b|"
+                r"\btext\s+(?:it|them|this|that|those|the\s+\w+)\s+(?:over\s+)?to\s+(?:me|us|the\s+\w+)\b|\bsms\b|\btext\s+messages?\b|"
                 r"\b(?:send|shoot|get|by|via|with|a|an)\s+(?:me\s+)?(?:a\s+|an\s+)?texts?\b(?!\s+(?:blasts?|campaigns?))|"
                 r"\btexts?\s+me\b|\bmy\s+phone\b|"
+                r"\b(?:send|shoot)\s+(?:me|us|them|him|her)\s+(?:a|an)\s+(?:[\w'-]+\s+){0,2}texts?\b(?!\s+(?:blasts?|campaigns?))|"
                 r"\b(?:welcome|thank[\s-]?you|quick|short|am|pm|daily|morning|evening|nightly|weekly)\s+texts?\b|"
                 r"\btexts?\s+(?:with|of|about|listing|showing|summari\w+)\b",
     "post_slack": r"\bslack\b|\b(?:in|to|on|into)\s+#[a-z][\w-]*",
@@ -152,7 +190,7 @@ CHANNELS = {k: re.compile(v) for k, v in {
     "post_webhook": r"\bwebhooks?\b|\bzapier\b|\bhttps?://\S+",
     "notify": r"\bnotif(?:y|ied|ication|ications)\b|\balert(?:s|ed)?\s+(?:me|us|the\s+team|them)\b|\bremind\w*\b|"
               r"\blet\s+(?:me|us)\s+know\b|\bping\s+(?:me|us)\b|\bheads[\s-]up\b|\bwarn\s+(?:me|us)\b|"
-              r"\btell\s+(?:me|us)\b|\bflag\b|\bin[\s-]app\b|\bpush\s+notification\b|\bgive\s+me\s+a\s+(?:shout|nudge)\b|"
+              r"\btells?\s+(?:me|us)\b|\bflag\b|\bin[\s-]app\b|\bpush\s+notification\b|\bgive\s+me\s+a\s+(?:shout|nudge)\b|"
               r"\b(?:message|dm|buzz|inform|update)\s+(?:me|us)\b|\b(?:an?|get\s+an?|send\s+(?:me\s+)?an?)\s+alerts?\b|"
               r"\balerts?\s+(?:for\s+)?(?:when|whenever|if)\b|\bkeep\s+(?:me|us)\s+posted\b",
 }.items()}
@@ -172,8 +210,8 @@ EVENTS = [  # first match wins, so the narrower events come first
                         r"\b(?:playbooks?|automations?|workflows?|jobs?)\s+(?:doesn'?t|didn'?t|does\s+not|did\s+not|won'?t|can'?t)\s+"
                         r"(?:run|work|finish|complete)\b"),
     ("competitor.new_product", COMPETITOR + r".{0,60}\b(?:adds?|added|launch\w*|lists?|listed|releases?|released|introduc\w+|"
-                               r"(?:has|have|gets?|got)\s+(?:a\s+|any\s+)?new)\b|\bnew\s+(?:products?|items?|strains?|skus?|"
-                               r"listings?|arrivals?|brands?)\b.{0,40}" + COMPETITOR),
+                               r"(?:has|have|gets?|got)\s+(?:a\s+|any\s+)?new|start\w*\s+(?:selling|carrying|stocking|offering)|"
+                               r"(?:a|any)\s+new\s+" + NEW_THINGS + r")\b|\bnew\s+" + NEW_THINGS + r"\b.{0,40}" + COMPETITOR),
     ("competitor.price_drop", COMPETITOR + r".{0,40}\b(?:drops?|dropped|lowers?|lowered|cuts?|reduces?|reduced|slash\w*|"
                               r"undercuts?|discounts?)\b|\bprice\s+drops?\b.{0,40}" + COMPETITOR + "|" + COMPETITOR +
                               r".{0,30}\bpric(?:es?|ing)\s+(?:\w+\s+)?(?:drops?|dropped|falls?|fell|goes\s+down|went\s+down|"
@@ -190,7 +228,7 @@ EVENTS = [  # first match wins, so the narrower events come first
                                r"\bzero\s+(?:stock|inventory|units)\b"),
     ("inventory.restocked", r"\brestock(?:ed|s)?\b(?!\s+list)|\bback[\s-]in[\s-]stock\b|\breplenish\w*|"
                             r"\bback\s+on\s+(?:the\s+)?shel(?:f|ves)\b|\b(?:available|in\s+stock|for\s+sale)\s+again\b|"
-                            r"\bcomes?\s+back\s+in\b"),
+                            r"\bcomes?\s+back\s+in(?:to)?\s+stock\b"),
     ("inventory.low_stock", r"\blow\s+(?:on\s+)?(?:stock|inventory)\b|"
                             r"\b(?:stock|inventory|quantity)\s+(?:is\s+|gets\s+|goes\s+|runs?\s+)?low\b|"
                             r"\brun(?:s|ning)?\s+low\b|\bgets?\s+low\b|\blow[- ]stock\b|"
@@ -213,7 +251,8 @@ EVENTS = [  # first match wins, so the narrower events come first
                         r"(?:made|placed)\s+an?\s+(?:purchase|order)|(?:stopped|dropped)\s+(?:by|in))\b|"
                         r"\b(?:goes|gone|went|go|been|passed)\s+\d+\s+(?:days?|weeks?|months?)\s+without\b|"
                         r"\bno\s+(?:purchases?|orders?|visits?)\s+(?:in|for)\b|\bwe\s+haven'?t\s+seen\b|"
-                        r"\binactive\s+(?:customers?|for)\b|\bstop(?:s|ped)?\s+(?:buying|ordering|shopping|coming|visiting)\b|\bchurn\w*"),
+                        r"\binactive\s+(?:customers?|for)\b|\b(?:been\s+)?(?:gone|away|absent|missing|m\.?i\.?a)\s+(?:for\s+)?"
+                        r"(?:\d+|a\s+(?:while|month|few)|over\s+a|more\s+than|months|weeks)\b|\bstop(?:s|ped)?\s+(?:buying|ordering|shopping|coming|visiting)\b|\bchurn\w*"),
     ("customer.created", r"\bnew\s+(?:customers?|members?|sign[\s-]?ups?|users?|shoppers?|subscribers?)\b|\bsigns?\s+up\b|\bregisters?\b|"
                          r"\bcreates?\s+an\s+account\b|\bjoins?\b|\bfirst[\s-]time\s+(?:customers?|buyers?|shoppers?)\b"),
 ]
@@ -239,6 +278,9 @@ PERSONAS = {"craig": "craig", "ezal": "ezal", "money mike": "money_mike", "mike"
             "pops": "pops"}
 PERSONA_ASK = re.compile(r"\b(?:have|ask|get|let|tell|use|hand\s+(?:it\s+)?(?:off\s+)?to|delegate\s+(?:it\s+)?to|with)\s+"
                          r"(money\s+mike|mike|craig|ezal|pops)\b(?:\s+to)?")
+# "hand anything interesting off to Money Mike": the work named before the persona goes to it.
+HAND_TO = re.compile(r"\b(?:hand|pass|send|forward|give|escalate|route|kick|refer)\s+(?P<what>(?:[\w']+\s+){0,5}?)"
+                     r"(?:off\s+|over\s+|along\s+|up\s+)?to\s+(?P<who>money\s+mike|mike|craig|ezal|pops)\b")
 PERSONA_NAMES = {"craig": "Craig", "ezal": "Ezal", "money_mike": "Money Mike", "pops": "Pops"}
 CATEGORY = {"ezal": "intelligence", "money_mike": "pricing", "pops": "operations", "craig": "marketing"}
 OWNER = {
@@ -258,7 +300,7 @@ STAGE = {
     "analyze_margins": 1, "analyze_competitive_intelligence": 1, "create_reorder_list": 1,
     "suggest_price_adjustment": 2, "generate_competitor_report": 2, "create_campaign_draft": 2,
     "generate_social_post": 2, "summarize": 2, "delegate": 2,
-    "request_approval": 3, "export_csv": 4, "save_to_drive": 5, "post_webhook": 5,
+    "request_approval": 3, "export_csv": 4, "save_to_drive": 5, "post_webhook": 5, "wait": 5,
     "send_email": 6, "send_sms": 6, "post_slack": 6, "notify": 6,
 }
 DELIVERY = ("send_email", "send_sms", "post_slack", "notify")
@@ -279,5 +321,5 @@ PHRASES = {
     "generate_social_post": "write social posts", "request_approval": "ask for your approval",
     "save_to_drive": "save it to Drive", "post_webhook": "post it to your webhook",
     "send_email": "email you", "send_sms": "text you", "post_slack": "post it to Slack",
-    "notify": "notify you", "summarize": "summarize it",
+    "notify": "notify you", "summarize": "summarize it", "wait": "wait",
 }

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import re
 
-from agents.planner_vocab import DELIVERY, PERSONA_NAMES, PHRASES
+from agents.planner_vocab import DELIVERY, EVENTS, PERSONA_NAMES, PHRASES
 
 # --- words out: names, parameters, message bodies ------------------------------------
 
 NUMBER_WORDS = {w: i for i, w in enumerate(
     "zero one two three four five six seven eight nine ten eleven twelve".split())}
+LAPSED = dict(EVENTS)["customer.lapsed"]  # the words for customers who stopped coming
 CONTENT_STEPS = {"create_campaign_draft", "generate_social_post"}  # produce `content`, not only `summary`
 _NAMES = [  # (action, name); first match wins
     ("suggest_price_adjustment", "Price Adjustment Suggestions"), ("analyze_pricing", "Competitor Price Alert"),
@@ -96,9 +97,19 @@ def step_params(action: str, text: str, low: str, f: dict, units: float | None, 
     if action == "create_campaign_draft":
         return {"brief": clause or text.strip()}
     if action == "segment_customers":
-        return {"segment": next((s for s in ("loyalty", "vip", "lapsed", "inactive", "new") if s in low), "all")}
+        segment = next((s for s in ("loyalty", "vip", "lapsed", "inactive", "new") if s in low), None)
+        away = LAPSED.search(low)
+        # "customers who haven't visited in 30 days": the gap is what picks the segment
+        gap = re.search(r"\b(\d+)\s+(day|week|month)s?\b", low[away.start():]) if away else None
+        return {"segment": segment or ("lapsed" if away else "all"),
+                **({f"inactive_{gap.group(2)}s": int(gap.group(1))} if gap else {})}
     if action == "suggest_price_adjustment":
         return {"require_approval": bool(f["approval"])}
+    if action == "wait":
+        m = re.search(r"\b(?:wait|pause|hold)\w*\s+(?:off\s+)?(?:for\s+)?(\d+|an?)\s+(minute|hour|day|week)s?\b|"
+                      r"\b(\d+|an?)\s+(minute|hour|day|week)s?\s+later\b", low)
+        n, unit = (m.group(1) or m.group(3), m.group(2) or m.group(4)) if m else ("1", "hour")
+        return {f"{unit}s": int(n) if n.isdigit() else 1}
     if action == "request_approval":
         return {"prompt": "Approve the suggested changes?"}
     return {}

@@ -355,6 +355,10 @@ def read_spec(s: str) -> Spec:
     """Run every extractor over normalised text, in order; raise ScheduleTextError for what cron cannot do."""
     _unsupported(s)
     spec = Spec()
+    # A delay inside a run ("wait a day", "a day later") says nothing about how often it runs.
+    s = re.sub(r"\b(?:wait|pause|hold\s+off)\s+(?:for\s+)?(?:an?|\d+)\s+(?:minute|hour|day|week)s?\b|"
+               r"\b(?:an?|\d+)\s+(?:minute|hour|day|week)s?\s+(?:later|after(?:wards?)?|before)\b",
+               lambda m: " " * len(m.group(0)), s)
     # Order matters: intervals and dates claim their numbers before times can.
     s = _intervals(s, spec)
     s = _dates(s, spec)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import available_timezones
 
 __all__ = [
     "DAYS", "DAY_ABBR_NEEDS_CONTEXT", "DAY_RE", "MONTHS", "MONTH_NEEDS_CONTEXT", "MONTH_RE",
@@ -73,6 +73,11 @@ _ZONE_ABBR_UPPER = {"ET": "America/New_York", "CT": "America/Chicago",
 
 
 @lru_cache(maxsize=1)
+def _zone_names() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+@lru_cache(maxsize=1)
 def _city_zones() -> dict[str, str]:
     """'new york' -> 'America/New_York', from the zone database's last path parts."""
     out = {}
@@ -100,13 +105,12 @@ class _Span:
 def find_zone(text: str, default: str) -> tuple[str, str]:
     """(IANA zone named in the text or `default`, text with the zone words blanked)."""
     found: list[tuple[int, re.Match, str]] = []
-    for m in re.finditer(r"\b[A-Za-z]+(?:[_-][A-Za-z]+)*/[A-Za-z]+(?:[_-][A-Za-z]+)*"
-                         r"(?:/[A-Za-z]+(?:[_-][A-Za-z]+)*)?\b", text):
-        try:
-            ZoneInfo(m.group(0))
-        except (ValueError, OSError):
-            continue
-        found.append((m.start(), m, m.group(0)))
+    # Any "word/word" may be a zone; "slack/email" or a URL path is not, and looking one up
+    # raises ZoneInfoNotFoundError, so only names the database lists are tried.
+    for m in re.finditer(r"(?<![\w./:-])[A-Za-z]+(?:[_-][A-Za-z]+)*/[A-Za-z]+(?:[_-][A-Za-z]+)*"
+                         r"(?:/[A-Za-z]+(?:[_-][A-Za-z]+)*)?\b(?!/)", text):
+        if m.group(0) in _zone_names():
+            found.append((m.start(), m, m.group(0)))
     timeish = (r"(?:[ap]\.?m\.?|\d|noon|midnight|o'?clock|morning|afternoon|evening|night|nightly|daily|"
                r"lunch(?:time)?|[a-z]*day|weekdays|weekends)\W{0,3}$")
     for m in re.finditer(r"(?i)\b(" + "|".join(_ZONE_WORDS) + r")(?:\s+(?:standard|daylight))?"
@@ -160,6 +164,9 @@ def normalise(text: str) -> str:
     s = re.sub(r"\bo'?\s?clock\b", "oclock", s)
     s = re.sub(r"\b(\d{1,2})\.(\d{2})\s*(am|pm)\b", r"\1:\2\3", s)
     s = re.sub(r"\b(to)?nite(ly)?\b", r"\1night\2", s)  # informal spellings
+    s = re.sub(r"\b(morn|even)in\b", r"\1ing", s)
+    s = re.sub(r"\bev(?:ry|rey|eyr)\b", "every", s)
+    s = re.sub(r"\beveryday\b", "every day", s)
     s = re.sub(r"\s*\+\s*", " and ", s)
     return _words_to_numbers(s)
 

@@ -225,3 +225,25 @@ def test_generated_day_and_time_phrases(days, hour12, minute, ampm, plural):
         a, _, b = part.partition("-")
         expanded.update(range(int(a), int(b or a) + 1))
     assert expanded == days
+
+
+@pytest.mark.parametrize("text,cron", [
+    ("every mornin check prices", "0 9 * * *"),
+    ("evry evenin send the report", "0 18 * * *"),
+    ("everyday at 10am", "0 10 * * *"),
+])
+def test_informal_spellings(text, cron):
+    assert parse_schedule(text, "America/New_York").cron == cron
+
+
+@pytest.mark.parametrize("text", ["send a thank-you text a day later", "wait a day then email them"])
+def test_a_delay_within_a_run_is_not_a_schedule(text):
+    with pytest.raises(ScheduleTextError):
+        parse_schedule(text, "America/New_York")
+
+
+@pytest.mark.parametrize("text", ["every day at 9 send via slack/email",
+                                  "every day at 9 post to https://hooks.example.com/sales"])
+def test_a_slash_that_is_not_a_zone_is_ignored(text):
+    s = parse_schedule(text, "America/Chicago")
+    assert (s.cron, s.timezone) == ("0 9 * * *", "America/Chicago")
