@@ -42,8 +42,8 @@ _BARE_CHANNELS = {"send_email": re.compile(r"\be-?mail\b"), "send_sms": re.compi
 _ADD = re.compile(r"\b(?:also|add|adds|adding|plus|as\s+well|too|include|including)\b")
 
 
-def _update_changes(text: str, low: str, after: str, timezone: str) -> dict:
-    """What the request changes, read from the words after the playbook's name."""
+def _update_changes(text: str, low: str, after: str, timezone: str, verb: str = "") -> dict:
+    """What the request changes, read from the words after the playbook's name (and a channel verb before it)."""
     changes: dict = {}
     at = low.rfind(after) if after.strip() else -1
     said = text[at:at + len(after)] if at >= 0 else after  # original case, for "ET", "PT"
@@ -57,7 +57,7 @@ def _update_changes(text: str, low: str, after: str, timezone: str) -> dict:
                 changes["time"] = f"{int(hour):02d}:{int(minute):02d}"
     except ScheduleTextError:
         pass
-    wanted = _NOT_CHANNEL.sub(" ", after)  # "text me instead of email": only the new channel
+    wanted = _NOT_CHANNEL.sub(" ", f"{verb} {after}")  # "text me instead of email": only the new channel
     channels = [c for c, p in V.CHANNELS.items() if p.search(wanted)] or [
         c for c, p in _BARE_CHANNELS.items() if p.search(wanted)]  # "from email to text"
     channels = [c for c in channels if c != "notify"] or channels
@@ -143,13 +143,16 @@ def manage(core: str, text: str, low: str, timezone: str, has_trigger: bool) -> 
                 return None
         elif has_trigger and not refers:
             return None
+        if intent == "pause_playbook" and re.search(r"\b(?:permanently|for\s+good|forever)\b", low):
+            intent = "delete_playbook"  # "stop the order alert for good": it should not come back
         if not target:
             verb = intent.split("_")[0]
             return clarify(f"Which playbook do you want me to {verb}?")
         name = f"'{target}'"
         if intent == "update_playbook":
             at = rest.find(target)
-            changes = _update_changes(text, low, rest[at + len(target):] if at >= 0 else rest, timezone)
+            verb = m.string[:m.start("rest")] if re.match(r"(?:email|text|ping|post)\b", m.string) else ""
+            changes = _update_changes(text, low, rest[at + len(target):] if at >= 0 else rest, timezone, verb)
             return result(intent, _update_message(name, changes), target, changes=changes)
         if target == "all playbooks":
             name = "all your playbooks"
@@ -157,7 +160,7 @@ def manage(core: str, text: str, low: str, timezone: str, has_trigger: bool) -> 
         messages = {
             "pause_playbook": f"Paused {name}. {they} won't run until you resume {'them' if they == 'They' else 'it'}.",
             "resume_playbook": f"Resumed {name}. {they} will run on schedule again.",
-            "delete_playbook": f"Deleted {name}. Its past runs stay in the history.",
+            "delete_playbook": f"Deleted {name}. {'Their' if they == 'They' else 'Its'} past runs stay in the history.",
             "run_playbook": f"Running {name} now. I'll post the results here when it finishes.",
         }
         return result(intent, messages[intent], target)

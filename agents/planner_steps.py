@@ -92,6 +92,12 @@ def actions(low: str, event: str | None) -> tuple[dict[str, int], dict]:
         add("analyze_competitive_intelligence", at["competitive_intel"])
         if not competitor_event:
             add("scan_competitors", intel)
+        # "scan competitor menus and email me a report": the report is about the scan
+        plain_scan = not ({"analyze_pricing", "detect_price_changes", "track_new_products", "suggest_price_adjustment",
+                           "find_competitor_promotions", "analyze_competitive_intelligence", "analyze_margins"} & set(acts))
+        report = re.search(r"\b(?:an?|the)\s+(?:full\s+|short\s+|quick\s+)?(?:report|digest|write-?up|rundown)\b", low)
+        if plain_scan and report and at["prices"] is None:
+            add("generate_competitor_report", report.start())
     if not (event or "").startswith("inventory."):
         add("check_inventory", at["inventory"])
     add("create_reorder_list", at["reorder"])

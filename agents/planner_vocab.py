@@ -12,6 +12,7 @@ import re
 
 POLITE = re.compile(
     r"^(?:(?:hey|hi|hello|ok|okay|so|please|pls|kindly|just|now|alright|permanently|completely|totally|entirely|quickly|"
+    r"temporarily|briefly|immediately|right\s+now|for\s+now|for\s+the\s+time\s+being|"
     r"actually|also|yo|um+|uh+|hey\s+there|hi\s+there|good\s+(?:morning|afternoon|evening)|thanks|thank\s+you|"
     r"i\s+was\s+(?:wondering|hoping)\s+(?:if|whether)\s+you\s+(?:could|can|would)|"
     r"(?:would|do)\s+you\s+mind|is\s+it\s+possible\s+to|(?:are\s+you\s+)?able\s+to|"
@@ -49,6 +50,9 @@ MANAGE = [  # (intent, pattern matching the verb at the start; group "rest" is t
     ("delete_playbook", r"^(?:delete|remove|cancel|erase|trash|destroy|discard|kill|scrap|ditch|nuke|drop|"
                         r"get\s+rid\s+of|do\s+away\s+with)\s+(?P<rest>.*)$"),
     ("run_playbook", r"^(?:run|re-?run|trigger|execute|kick\s+off|fire\s+off|fire|launch|start)\s+(?P<rest>.*)$"),
+    # "send the sales report to Slack instead of email": a new way of delivering an existing one
+    ("update_playbook", r"^(?:send|deliver|post|email|text|ping)\s+(?:me\s+)?(?P<rest>(?:the|my|our)\s+.*\b"
+                        r"(?:instead|rather\s+than|from\s+now\s+on|going\s+forward)\b.*)$"),
     ("update_playbook", r"^(?:change|update|modify|edit|reschedule|move|switch|adjust|tweak|shift|push|set|make|"
                         r"rename|alter|have)\s+(?P<rest>.*)$"),
 ]

@@ -125,6 +125,13 @@ def _intervals(s: str, spec: Spec) -> str:
         n = 2 if m.group(1) in ("other", "2nd") else int(m.group(1) or 1)
         step(*_num_step(n, m.group(2)))
 
+    # "every hour on the half hour", "at the bottom of the hour": minute 30 of each hour
+    def half_past(m: re.Match) -> None:
+        spec.minute_offset = 30
+        if m.group(1):  # "the bottom of every hour" also says how often
+            spec.hour_step = spec.hour_step or 1
+    s = _scan(r"\b(?:on\s+the\s+half[\s-]+hour|at\s+the\s+bottom\s+of\s+(?:the|(every|each))\s+hour)\b", s,
+              half_past)
     s = _scan(r"\bevery\s+(?:a\s+)?quarter[\s-]+(?:of\s+an\s+)?hour\b", s, lambda m: step("minute", 15))
     s = _scan(r"\bevery\s+half[\s-]+(?:an\s+)?hour\b|\bhalf[\s-]+hourly\b", s, lambda m: step("minute", 30))
     s = _scan(r"\bevery\s+(?:(\d+|other|2nd)\s*)?(minutes?|mins?|hours?|hrs?)\b", s, every)

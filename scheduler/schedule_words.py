@@ -53,7 +53,7 @@ _ZONE_ABBR = {"est": "America/New_York", "edt": "America/New_York",
               "hst": "Pacific/Honolulu", "utc": "UTC", "gmt": "UTC",
               "bst": "Europe/London", "cet": "Europe/Berlin", "cest": "Europe/Berlin",
               "jst": "Asia/Tokyo", "aest": "Australia/Sydney", "aedt": "Australia/Sydney"}
-# US places people name for a zone that the zone database has no entry for.
+# Places people name for a zone that the zone database has no entry for.
 _PLACE_ZONES = {
     **dict.fromkeys(("nyc", "ny", "brooklyn", "boston", "miami", "atlanta", "philadelphia", "philly", "dc",
                      "washington dc", "baltimore", "orlando", "tampa", "charlotte", "pittsburgh", "cleveland",
@@ -66,6 +66,7 @@ _PLACE_ZONES = {
     **dict.fromkeys(("la", "l.a.", "seattle", "portland", "san francisco", "sf", "san diego", "sacramento",
                      "oakland", "san jose", "las vegas", "vegas", "west coast", "california", "oregon", "cali"),
                     "America/Los_Angeles"),
+    **dict.fromkeys(("uk", "u.k.", "british", "britain", "england", "scotland", "wales"), "Europe/London"),
 }
 # Two-letter forms are matched in capitals only: "et", "pt" are too common otherwise.
 _ZONE_ABBR_UPPER = {"ET": "America/New_York", "CT": "America/Chicago",

@@ -17,6 +17,8 @@ EXTRA = Path(__file__).resolve().parent / "planner_extra_requests.jsonl"
 BLIND = Path(__file__).resolve().parent / "planner_blind_requests.jsonl"
 # A second blind round, written the same way before the planner was read.
 BLIND2 = Path(__file__).resolve().parent / "planner_blind2_requests.jsonl"
+# A third blind round (other organisation zones, delegation, channels), written the same way.
+BLIND3 = Path(__file__).resolve().parent / "planner_blind3_requests.jsonl"
 NY = "America/New_York"
 
 CATALOG = set("""scan_competitors detect_price_changes track_new_products find_competitor_promotions
@@ -71,6 +73,10 @@ def test_every_blind_request_passes_the_scorer():
 
 def test_every_second_round_blind_request_passes_the_scorer():
     assert _run_cases(BLIND2) == []
+
+
+def test_every_third_round_blind_request_passes_the_scorer():
+    assert _run_cases(BLIND3) == []
 
 
 def _check_shape(result: dict) -> None:
@@ -410,3 +416,22 @@ def test_a_delay_is_a_wait_step_not_a_schedule():
 def test_a_bare_count_limits_a_counting_condition():
     pb = plan("Every Tuesday at 9am check competitor new products and email me if there are more than 5", NY)["playbook"]
     assert any(s.get("condition") == "{{track_new_products.new_count}} > 5" for s in pb["steps"])
+
+
+@pytest.mark.parametrize("text,intent", [
+    ("Temporarily disable the price gap alert", "pause_playbook"),
+    ("Stop the order alert permanently", "delete_playbook"),
+    ("Send the weekly sales report to Slack instead of email", "update_playbook"),
+])
+def test_more_ways_to_manage_a_playbook(text, intent):
+    assert plan(text, NY)["intent"] == intent
+
+
+def test_a_channel_verb_before_the_name_is_the_new_delivery():
+    got = plan("Text me the daily sales summary instead of emailing it", NY)
+    assert (got["intent"], got["changes"].get("delivery")) == ("update_playbook", ["send_sms"])
+
+
+def test_a_report_asked_for_after_a_plain_competitor_scan():
+    steps = plan("Every Friday at noon, get Ezal to scan competitor menus and email me a report", NY)["playbook"]["steps"]
+    assert "generate_competitor_report" in {s["action"] for s in steps}

@@ -128,6 +128,7 @@ def test_schedule_found_inside_a_request(text, cron, zone):
     ("every monday at 7 Dallas time", "0 7 * * 1", "America/Chicago"),
     ("every day at 10am in Phoenix", "0 10 * * *", "America/Phoenix"),
     ("every day at noon New York time", "0 12 * * *", NY),
+    ("every monday at 8am UK time", "0 8 * * 1", "Europe/London"),
     # a zone word right after a part of the day or a written-out a.m.
     ("every morning Eastern", "0 9 * * *", NY),
     ("every weekday at 9:00 a.m. Pacific", "0 9 * * 1-5", "America/Los_Angeles"),
@@ -148,6 +149,9 @@ def test_a_place_that_is_not_after_a_time_is_not_a_zone():
     ("weeknights at 10pm", "0 22 * * 1-5"),
     ("every nite at 9", "0 21 * * *"),
     ("every mon + thurs at 10am", "0 10 * * 1,4"),
+    # a minute within each hour
+    ("every hour on the half hour", "30 * * * *"),
+    ("at the bottom of every hour", "30 * * * *"),
     # lengths of time are not frequencies
     ("every saturday, message customers who haven't visited in a month", "0 9 * * 6"),
     ("every monday check items not sold in a week", "0 9 * * 1"),
