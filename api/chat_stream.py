@@ -28,8 +28,9 @@ def to_langchain(messages: list[dict[str, Any]]) -> list[BaseMessage]:
     """UIMessages (or {role, content}) to LangChain messages; only user and assistant text is kept."""
     out: list[BaseMessage] = []
     for message in messages:
-        text = message.get("content") if isinstance(message.get("content"), str) else ""
-        text += "".join(p.get("text", "") for p in message.get("parts") or [] if isinstance(p, dict) and p.get("type") == "text")
+        texts = [p.get("text") or "" for p in message.get("parts") or [] if isinstance(p, dict) and p.get("type") == "text"]
+        # Parts are separate pieces of text: joined with a space, never glued ("9am" + "email").
+        text = " ".join(t.strip() for t in texts if t.strip()) or (message.get("content") or "")
         if not text.strip():
             continue
         if message.get("role") == "user":

@@ -10,8 +10,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from scheduler.auth import UnknownOrganization
-from scheduler.playbooks import NotFound
-from scheduler.runs import BadCursor
+from scheduler.playbooks import BadCursor, NotFound
 from scheduler.validation import PlaybookInvalid
 
 log = logging.getLogger(__name__)

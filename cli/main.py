@@ -8,7 +8,6 @@ from datetime import datetime, timezone
 from typing import Optional
 
 import typer
-
 from pydantic import ValidationError
 
 from scheduler.settings import Settings
@@ -99,9 +98,13 @@ def chat(message: str, org: str = typer.Option("demo", "--org"), agent: Optional
          email: str = typer.Option("owner@example.com", "--email")) -> None:
     """One chat turn in the terminal, streamed."""
     from cli.chat import run_chat
+    from scheduler.specs import PERSONAS
 
+    if agent is not None and agent not in PERSONAS:
+        fail(f"unknown persona {agent!r} (one of {', '.join(PERSONAS)})")
+    settings = get_settings()
     try:
-        asyncio.run(run_chat(get_settings(), org, email, agent, message))
+        asyncio.run(run_chat(settings, org, email, agent, message))
     except LookupError as exc:
         fail(str(exc))
 

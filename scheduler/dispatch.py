@@ -51,10 +51,14 @@ class InlineDispatcher:
             log.exception("execution %s crashed", execution_id)
             return None
 
-    async def drain(self) -> None:
-        """Wait for the runs started so far (tests, graceful stop)."""
+    async def drain(self, timeout: float | None = None) -> None:
+        """Wait for the runs started so far (tests, graceful stop), at most `timeout` seconds."""
+        deadline = None if timeout is None else asyncio.get_running_loop().time() + timeout
         while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+            left = None if deadline is None else deadline - asyncio.get_running_loop().time()
+            if left is not None and left <= 0:
+                return
+            await asyncio.wait(list(self._tasks), timeout=left)
 
     async def abandon(self) -> None:
         """Stop every run in place, as a crash would: their rows stay for the recovery sweep."""

@@ -50,11 +50,13 @@ class Executor:
 
     async def run(self, execution_id: str) -> str | None:
         """Run (or resume) one execution if its lease can be taken; returns its final status."""
-        attempts = self._claim(execution_id)
+        attempts = await asyncio.to_thread(self._claim, execution_id)
         if attempts is None:
             return None
         if attempts > MAX_RUN_ATTEMPTS:
-            return self._finish(execution_id, ExecutionStatus.failed, f"gave up after {MAX_RUN_ATTEMPTS} attempts to run it")
+            return await asyncio.to_thread(
+                self._finish, execution_id, ExecutionStatus.failed, f"gave up after {MAX_RUN_ATTEMPTS} attempts to run it"
+            )
         lost = asyncio.Event()
         heartbeat = asyncio.create_task(self._heartbeat(execution_id, asyncio.current_task(), lost))
         try:
@@ -99,7 +101,7 @@ class Executor:
     async def _heartbeat(self, execution_id: str, runner: asyncio.Task[Any] | None, lost: asyncio.Event) -> None:
         while True:
             await asyncio.sleep(max(self.lease.total_seconds() / 3, 0.05))
-            if not self._renew(execution_id):
+            if not await asyncio.to_thread(self._renew, execution_id):
                 lost.set()
                 if runner is not None:
                     runner.cancel()
@@ -120,10 +122,15 @@ class Executor:
         if owner != self.owner:
             raise LeaseLost(execution_id)
 
-    async def _run_steps(self, execution_id: str) -> str:
+    def _load(self, execution_id: str) -> tuple[Execution, dict[int, StepRun]]:
         with Session(self.engine) as session:
             execution = session.get(Execution, execution_id)
             done = {r.index: r for r in session.exec(select(StepRun).where(StepRun.execution_id == execution_id))}
+        return execution, done
+
+    async def _run_steps(self, execution_id: str) -> str:
+        # Database calls run in threads: a busy SQLite writer must not stall the event loop.
+        execution, done = await asyncio.to_thread(self._load, execution_id)
         values: dict[str, Any] = dict(execution.context)
         previous: list[dict[str, Any]] = []
         for index, raw in enumerate(execution.steps):
@@ -137,42 +144,42 @@ class Executor:
                 try:
                     output = await self._run_step(execution, index, spec, values, previous)
                 except StepFailed as exc:
-                    return self._finish(execution_id, ExecutionStatus.failed, str(exc))
+                    return await asyncio.to_thread(self._finish, execution_id, ExecutionStatus.failed, str(exc))
             if output is not None:
                 previous.append(output)
                 for alias in step_aliases(spec):
                     values[alias] = output
-            if not self._renew(execution_id):
+            if not await asyncio.to_thread(self._renew, execution_id):
                 raise LeaseLost(execution_id)
-        return self._finish(execution_id, ExecutionStatus.completed, None)
+        return await asyncio.to_thread(self._finish, execution_id, ExecutionStatus.completed, None)
 
     async def _run_step(
         self, execution: Execution, index: int, spec: StepSpec, values: dict[str, Any], previous: list[dict[str, Any]]
     ) -> dict[str, Any] | None:
         step = self.registry.get(spec.action)
         if step is None:
-            self._record(execution.id, index, spec.action, StepStatus.failed, error=f"unknown action {spec.action!r}")
+            await asyncio.to_thread(self._record, execution.id, index, spec.action, StepStatus.failed, None, None, f"unknown action {spec.action!r}")
             raise StepFailed(f"steps[{index}]: unknown action {spec.action!r}")
         try:
             if spec.condition:
                 outcome = evaluate_condition(spec.condition, values)
                 if not outcome.result:
-                    self._record(execution.id, index, spec.action, StepStatus.skipped, seen=outcome.seen, output={})
+                    await asyncio.to_thread(self._record, execution.id, index, spec.action, StepStatus.skipped, None, outcome.seen)
                     return None
             # Rendering runs in a thread so a heavy template cannot stall the loop (and the heartbeat).
             params = step.Params.model_validate(await asyncio.to_thread(render_value, spec.params, values))
         except (ExpressionError, ValidationError) as exc:
-            self._record(execution.id, index, spec.action, StepStatus.failed, error=str(exc))
+            await asyncio.to_thread(self._record, execution.id, index, spec.action, StepStatus.failed, None, None, str(exc))
             raise StepFailed(f"steps[{index}] ({spec.action}): {exc}") from exc
         ctx = StepContext(
             org_id=execution.org_id, execution_id=execution.id, step_index=index, values=values,
             settings=self.settings, engine=self.engine, clock=self.clock, previous=list(previous),
             once=self._once_for(execution.org_id, f"{execution.id}:{index}"),
         )
-        self._record(execution.id, index, spec.action, StepStatus.running)
+        await asyncio.to_thread(self._record, execution.id, index, spec.action, StepStatus.running)
         error = "no attempt made"
         for attempt in range(step.max_attempts):
-            self._count_attempt(execution.id, index)
+            await asyncio.to_thread(self._count_attempt, execution.id, index)
             try:
                 result = await asyncio.wait_for(step.run(params, ctx), timeout=step.timeout_seconds)
                 output = step.Output.model_validate(result.model_dump()).model_dump(mode="json")
@@ -189,31 +196,40 @@ class Executor:
                 log.exception("step %s of %s raised", index, execution.id)
                 error, retry = f"unexpected error: {exc.__class__.__name__}: {exc}", False
             else:
-                self._record(execution.id, index, spec.action, StepStatus.completed, output=output)
+                await asyncio.to_thread(self._record, execution.id, index, spec.action, StepStatus.completed, output)
                 return output
             if not retry or attempt + 1 == step.max_attempts:
                 break
             await self.clock.sleep(self.backoff_seconds * 2**attempt)
-        self._record(execution.id, index, spec.action, StepStatus.failed, error=error)
+        await asyncio.to_thread(self._record, execution.id, index, spec.action, StepStatus.failed, None, None, error)
         raise StepFailed(f"steps[{index}] ({spec.action}): {error}")
 
     def _once_for(self, org_id: str, key: str) -> Callable[[str, Callable[[], Awaitable[dict[str, Any]]]], Awaitable[dict[str, Any]]]:
         """A guard that does a side effect only if none is recorded under `key`, then records it."""
 
-        async def once(kind: str, effect: Callable[[], Awaitable[dict[str, Any]]]) -> dict[str, Any]:
+        def recorded() -> dict[str, Any] | None:
             with Session(self.engine) as session:
                 done = session.get(SideEffect, key)
                 if done is not None:
                     return dict(done.result)
                 # Only the lease holder may act: a run taken over elsewhere must not send too.
                 self._assert_owner(session, key.rsplit(":", 1)[0])
-            result = await effect()
+                return None
+
+        def record(kind: str, result: dict[str, Any]) -> None:
             with Session(self.engine) as session:
                 session.add(SideEffect(key=key, org_id=org_id, kind=kind, result=result))
                 try:
                     session.commit()
                 except IntegrityError:
                     session.rollback()
+
+        async def once(kind: str, effect: Callable[[], Awaitable[dict[str, Any]]]) -> dict[str, Any]:
+            done = await asyncio.to_thread(recorded)
+            if done is not None:
+                return done
+            result = await effect()
+            await asyncio.to_thread(record, kind, result)
             return result
 
         return once
@@ -237,6 +253,17 @@ class Executor:
                 row.completed_at = now
             session.add(row)
             session.commit()
+
+    def release_leases(self) -> int:
+        """Hand this executor's unfinished runs back at once (graceful stop); it does not count as an attempt."""
+        with Session(self.engine) as session:
+            result = session.execute(
+                update(Execution)
+                .where(Execution.lease_owner == self.owner, Execution.status == ExecutionStatus.running.value)
+                .values(lease_owner=None, lease_expires_at=self.clock.now(), attempts=Execution.attempts - 1)
+            )
+            session.commit()
+            return result.rowcount
 
     def _count_attempt(self, execution_id: str, index: int) -> None:
         with Session(self.engine) as session:

@@ -1,6 +1,7 @@
 """APScheduler wiring: jobs derived from active playbooks' schedule triggers; a fire opens a run."""
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
@@ -65,6 +66,24 @@ class PlaybookJobs:
                     # One bad row must not keep every other playbook from being scheduled.
                     log.exception("cannot schedule playbook %s", playbook.id)
 
+    def catch_up(self) -> list[str]:
+        """Open the slot that came due while no scheduler ran (within the grace window); the ledger dedupes."""
+        now = self.clock.now()
+        with Session(self.engine) as session:
+            active = session.exec(
+                select(Playbook).where(Playbook.status == PlaybookStatus.active.value, Playbook.deleted_at.is_(None))
+            ).all()
+        opened = []
+        for playbook in active:
+            for trigger in playbook.triggers:
+                if trigger.get("type") != "schedule":
+                    continue
+                slot = slot_at(trigger["cron"], trigger["timezone"], now)
+                # A slot before the playbook was last made active or changed is not owed.
+                if slot is not None and slot >= playbook.updated_at:
+                    opened.append(self.fire_slot(playbook, slot))
+        return opened
+
     def sync(self, playbook: Playbook) -> None:
         """Make this playbook's jobs match its status and triggers (called on every change)."""
         for job in self.aps.get_jobs():
@@ -86,6 +105,10 @@ class PlaybookJobs:
 
     async def fire(self, playbook_id: str, trigger_index: int) -> str | None:
         """A job fired: open the run for the slot that is due (once per slot) and dispatch it."""
+        # In a thread: the store may be busy, and the event loop must keep serving.
+        return await asyncio.to_thread(self._fire_due, playbook_id, trigger_index)
+
+    def _fire_due(self, playbook_id: str, trigger_index: int) -> str | None:
         with Session(self.engine) as session:
             playbook = session.get(Playbook, playbook_id)
         if playbook is None or playbook.status != PlaybookStatus.active.value or playbook.deleted_at is not None:

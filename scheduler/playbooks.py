@@ -19,6 +19,10 @@ from scheduler.validation import PlaybookInvalid, parse_spec
 EDITABLE = ("name", "agent", "category", "status", "triggers", "steps")
 
 
+class BadCursor(ValueError):
+    """A page cursor that the list did not hand out."""
+
+
 class NotFound(LookupError):
     """No such object in the caller's organisation (another tenant's ids look the same)."""
 
@@ -55,11 +59,11 @@ class PlaybookService:
             self._sync(playbook)
         return playbook
 
-    def get(self, org_id: str, playbook_id: str) -> Playbook:
-        """The playbook, if it is this organisation's and not deleted."""
+    def get(self, org_id: str, playbook_id: str, include_deleted: bool = False) -> Playbook:
+        """The playbook, if it is this organisation's (and not deleted, unless asked)."""
         with Session(self.engine, expire_on_commit=False) as session:
             playbook = session.get(Playbook, playbook_id)
-        if playbook is None or playbook.org_id != org_id or playbook.deleted_at is not None:
+        if playbook is None or playbook.org_id != org_id or (playbook.deleted_at is not None and not include_deleted):
             raise NotFound(f"no playbook {playbook_id!r}")
         return playbook
 
@@ -75,6 +79,8 @@ class PlaybookService:
         """A page of the organisation's playbooks, oldest first, and the cursor of the next page."""
         query = select(Playbook).where(Playbook.org_id == org_id, Playbook.deleted_at.is_(None))
         if cursor:
+            if not re.fullmatch(r"pb_[0-9a-f]{20}", cursor):
+                raise BadCursor(f"cursor {cursor!r} is not from this list")
             query = query.where(Playbook.id > cursor)
         with Session(self.engine, expire_on_commit=False) as session:
             rows = list(session.exec(query.order_by(col(Playbook.id)).limit(limit + 1)).all())

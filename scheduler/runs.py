@@ -8,11 +8,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from scheduler.models import Execution, StepRun, iso_utc
-from scheduler.playbooks import NotFound
-
-
-class BadCursor(ValueError):
-    """A page cursor that this list did not hand out."""
+from scheduler.playbooks import BadCursor, NotFound
 
 
 def get_execution(engine: Engine, org_id: str, execution_id: str) -> dict[str, Any]:

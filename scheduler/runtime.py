@@ -54,14 +54,18 @@ class Runtime:
         self.dispatcher.bind(asyncio.get_running_loop())
         self.jobs.start()
         self.sweep()
+        self.jobs.catch_up()
         self._sweeper = asyncio.get_running_loop().create_task(self._sweep_forever())
 
-    async def stop(self) -> None:
-        """Stop firing and leave runs in flight to be resumed by the next start."""
+    async def stop(self, grace_seconds: float = 10.0) -> None:
+        """Stop firing, let steps in flight finish (bounded), and hand unfinished runs to the next start."""
         self.jobs.shutdown()
         if self._sweeper is not None:
             self._sweeper.cancel()
+        # Cancelling mid-send would lose the record of a sent mail and send it again on resume.
+        await self.dispatcher.drain(timeout=grace_seconds)
         await self.dispatcher.abandon()
+        self.executor.release_leases()
         self.engine.dispose()
 
     def sweep(self) -> list[str]:
@@ -76,8 +80,9 @@ class Runtime:
         while True:
             await asyncio.sleep(self.settings.recovery_interval_seconds)
             try:
-                self.sweep()
+                await asyncio.to_thread(self.sweep)
                 # Playbooks changed by another process (the CLI, another server) get their jobs here.
-                self.jobs.rebuild()
+                await asyncio.to_thread(self.jobs.rebuild)
+                await asyncio.to_thread(self.jobs.catch_up)
             except Exception:
                 log.exception("recovery sweep failed")

@@ -17,7 +17,13 @@ from dataclasses import dataclass
 
 from scheduler.crontime import CronError, describe, validate_schedule
 from scheduler.schedule_extractors import ScheduleTextError, Spec, read_spec
-from scheduler.schedule_words import DAY_RE, MONTH_RE, PERIOD_DEFAULT, find_zone, normalise
+from scheduler.schedule_words import (
+    DAY_RE,
+    MONTH_RE,
+    PERIOD_DEFAULT,
+    find_zone,
+    normalise,
+)
 
 __all__ = ["ParsedSchedule", "ScheduleTextError", "parse_schedule"]
 

@@ -45,6 +45,14 @@ class Settings(BaseSettings):
             raise ValueError(f"PLAYBOOKS_EXECUTOR={value!r} is not available yet; use 'inline'")
         return value
 
+    @field_validator("anthropic_api_key")
+    @classmethod
+    def _claude_not_built(cls, value: str | None) -> str | None:
+        if value:
+            # Refuse rather than quietly run the offline model when Claude was asked for.
+            raise ValueError("ANTHROPIC_API_KEY is set, but the Claude path is not built yet; unset it to use the offline model")
+        return None
+
     @field_validator("smtp_url")
     @classmethod
     def _smtp_url(cls, value: str | None) -> str | None:

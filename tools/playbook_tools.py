@@ -96,6 +96,8 @@ def run_playbook(name: str, config: RunnableConfig) -> tuple[str, Any]:
     ctx = tool_context(config)
     with model_fixable():
         playbook = ctx.runtime.playbooks.find(ctx.org_id, name)
+    if playbook.status == "archived":
+        raise ToolException(f"“{playbook.name}” is archived; resume it first if it should run")
     opened = open_execution(
         ctx.runtime.engine, playbook, triggered_by="agent" if ctx.agent else "manual",
         dedupe_key=f"chat:{uuid.uuid4().hex}", user_id=ctx.user_id,

@@ -57,7 +57,7 @@ def delete_playbook(playbook_id: str, runtime: RuntimeDep, who: CurrentPrincipal
 @router.get("/{playbook_id}/executions")
 def playbook_executions(playbook_id: str, runtime: RuntimeDep, who: CurrentPrincipal, limit: int = Query(50, ge=1, le=200), cursor: str | None = None) -> dict[str, Any]:
     """The playbook's runs, newest first."""
-    runtime.playbooks.get(who.org_id, playbook_id)
+    runtime.playbooks.get(who.org_id, playbook_id, include_deleted=True)
     items, next_cursor = list_executions(runtime.engine, who.org_id, playbook_id, limit, cursor)
     return {"items": items, "nextCursor": next_cursor}
 
@@ -99,13 +99,14 @@ def _trigger_of(runtime: Runtime, playbook: Playbook, caller: str, said: str | N
     triggered_by = said or ("schedule" if slot else {"agent": "agent"}.get(caller, "manual"))
     if triggered_by == "schedule" and playbook.status != PlaybookStatus.active.value:
         raise HTTPException(409, f"playbook is {playbook.status}; it does not run on a schedule")
-    if idempotency_key:
-        return triggered_by, f"idempotency:{idempotency_key}", slot
-    if triggered_by == "schedule":
-        if slot is None:
-            # Without a slot there is nothing to dedupe on: a retried call would run it twice.
-            raise HTTPException(409, "no schedule slot of this playbook is due now; send an Idempotency-Key to run it anyway")
+    if slot is not None:
+        # A slot is its own key, whoever fires it and whatever key they send: one run per slot.
         return triggered_by, f"schedule:{slot.isoformat()}", slot
+    if idempotency_key:
+        return triggered_by, f"idempotency:{idempotency_key}", None
+    if triggered_by == "schedule":
+        # Without a slot there is nothing to dedupe on: a retried call would run it twice.
+        raise HTTPException(409, "no schedule slot of this playbook is due now; send an Idempotency-Key to run it anyway")
     return triggered_by, f"manual:{uuid.uuid4().hex}", None
 
 
