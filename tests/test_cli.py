@@ -48,6 +48,7 @@ def test_schedule_preview_follows_new_york_across_the_spring_gap(tmp_path):
     (["schedule", "parse", "every day at 9am", "--tz", "Mars/Olympus"], "Mars/Olympus"),
     (["token", "--org", "nowhere", "--email", "a@b.c"], "no organisation 'nowhere'"),
     (["agent-key", "--org", "demo", "--agent", "bob"], "unknown persona"),
+    (["chat", "hello", "--agent", "bogus"], "unknown persona 'bogus'"),
 ])
 def test_bad_input_is_a_plain_message_and_exit_1(home, args, needle):
     out = run(*args, home=home)
@@ -88,3 +89,15 @@ def test_plan_batch_prints_one_line_per_request_in_order(tmp_path):
     assert plans[0]["playbook"]["triggers"][0] == {"type": "schedule", "cron": "0 8 * * 1", "timezone": "America/Chicago"}
     assert plans[1]["intent"] == "clarify" and plans[2]["intent"] == "clarify"
     assert not (tmp_path / "playbooks.db").exists()
+
+
+@pytest.mark.parametrize("env,needle", [
+    ({"ANTHROPIC_API_KEY": "sk-test"}, "Claude path is not built yet"),
+    ({"PLAYBOOKS_SMTP_URL": "smtp://localhost:abc"}, "bad port"),
+    ({"PLAYBOOKS_EXECUTOR": "celery"}, "not available yet"),
+])
+def test_bad_settings_stop_the_cli_with_a_plain_message(home, env, needle):
+    out = subprocess.run([PLAYBOOKS, "chat", "hello"], capture_output=True, text=True, timeout=60,
+                         env={**os.environ, "PLAYBOOKS_HOME": str(home), **env})
+    assert out.returncode == 1 and out.stderr.startswith("error: configuration: ") and needle in out.stderr
+    assert "Traceback" not in out.stderr

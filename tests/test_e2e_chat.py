@@ -129,3 +129,13 @@ def test_chat_pauses_changes_resumes_and_deletes(server, user_token):
     assert "8:00 AM" in text_of(parts)
     chat(server, user_token, "Delete the sales report playbook")
     assert stored().status_code == 404 and server.runtime.jobs.job_ids() == []
+
+
+def test_text_in_several_parts_is_read_as_one_sentence(server, user_token):
+    body = {"messages": [{"role": "user", "parts": [{"type": "text", "text": "Every day at 9am"},
+                                                    {"type": "text", "text": "email me a sales report"}]}]}
+    with httpx.stream("POST", f"{server.url}/api/chat", json=body, headers=auth(user_token), timeout=60) as r:
+        lines = [json.loads(line[6:]) for line in r.iter_lines() if line.startswith("data: {")]
+    stored = next(p for p in lines if p["type"] == "data-playbook")["data"]
+    assert [s["action"] for s in stored["steps"]][-1] == "send_email"
+    assert stored["triggers"][0]["cron"] == "0 9 * * *"

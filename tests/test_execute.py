@@ -109,3 +109,15 @@ def test_an_agent_key_runs_playbooks_as_the_agent(server, user_token):
     run = wait_for(lambda: (e := execution(server, r.json()["executionId"], key))["status"] == "completed" and e)
     assert run["triggeredBy"] == "agent"
     assert [p["id"] for p in httpx.get(f"{server.url}/api/playbooks", headers=auth(key)).json()["items"]] == [playbook["id"]]
+
+
+def test_a_scheduler_call_for_a_due_slot_joins_the_slot_whatever_its_key(server, user_token):
+    playbook = _create(server, user_token, sales_report_spec(cron="* * * * *"))
+    url = f"{server.url}/api/playbooks/{playbook['id']}/execute"
+    ids = {httpx.post(url, json=body, headers={**auth(CRON_SECRET), **extra}).json()["executionId"]
+           for body, extra in [({"triggeredBy": "schedule"}, {"Idempotency-Key": "a"}),
+                               ({}, {"Idempotency-Key": "b"}), ({"triggeredBy": "schedule"}, {})]}
+    assert len(ids) <= 2  # the minute may turn between calls, never more than its two slots
+    for run_id in ids:
+        run = wait_for(lambda: (e := execution(server, run_id))["status"] == "completed" and e)
+        assert run["triggeredBy"] == "schedule" and run["scheduledFor"].endswith(":00Z")

@@ -138,3 +138,41 @@ async def test_a_run_that_keeps_dying_is_given_up(settings):
             session.commit()
         assert await runtime.executor.run(run_id) == "failed"
         assert "gave up after 5 attempts" in _execution(runtime, run_id).error
+
+
+async def test_graceful_stop_lets_the_send_finish_and_mails_once(tmp_path):
+    with SmtpServer() as smtp:
+        settings = Settings(PLAYBOOKS_HOME=tmp_path, PLAYBOOKS_SMTP_URL=smtp.url, PLAYBOOKS_LEASE_SECONDS=30)
+        runtime = Runtime.build(settings, demo=True)
+        await runtime.start()
+        playbook = runtime.playbooks.create("demo", sales_report_spec())
+        run_id = open_execution(runtime.engine, playbook, triggered_by="manual", dedupe_key="k").execution.id
+        smtp.stall()
+        runtime.dispatcher.dispatch(run_id)
+        assert await asyncio.to_thread(smtp.wait_until_stalled)
+        stopping = asyncio.create_task(runtime.stop(grace_seconds=10))
+        await asyncio.sleep(0.3)
+        smtp.release()
+        await stopping
+        assert _execution(runtime, run_id).status == "completed"
+        assert len(smtp.messages) == 1
+
+
+async def test_a_run_still_going_at_stop_is_handed_back_and_resumed_at_once(tmp_path):
+    with SmtpServer() as smtp:
+        settings = Settings(PLAYBOOKS_HOME=tmp_path, PLAYBOOKS_SMTP_URL=smtp.url, PLAYBOOKS_LEASE_SECONDS=300)
+        first = Runtime.build(settings, demo=True)
+        await first.start()
+        playbook = first.playbooks.create("demo", sales_report_spec())
+        run_id = open_execution(first.engine, playbook, triggered_by="manual", dedupe_key="k").execution.id
+        smtp.stall()
+        first.dispatcher.dispatch(run_id)
+        assert await asyncio.to_thread(smtp.wait_until_stalled)
+        await first.stop(grace_seconds=0.2)
+        handed_back = _execution(first, run_id)
+        assert handed_back.status == "running" and handed_back.lease_owner is None and handed_back.attempts == 0
+        smtp.release()
+        # No waiting for a 300 s lease: the next start resumes it.
+        async with running(settings) as second:
+            await _until(lambda: _execution(second, run_id).status == "completed")
+        assert len(smtp.messages) == 1

@@ -123,3 +123,18 @@ async def test_names_that_match_several_playbooks_are_not_guessed(settings):
         assert runtime.playbooks.find("demo", "weekly sales report").name == "Weekly Sales Report"
         with pytest.raises(NotFound):
             runtime.playbooks.find("demo", "inventory alert")
+
+
+async def test_a_slot_missed_while_down_is_caught_up_on_start(settings):
+    before_slot, slot = _clock_just_before("0 9 * * *", "America/New_York", 600)
+    async with running(settings, clock=before_slot) as first:
+        owed = first.playbooks.create("demo", sales_report_spec())
+    # Back up two minutes after the slot: within the grace window, so the slot is still owed.
+    after_slot = Clock(offset=before_slot.offset + timedelta(seconds=720))
+    async with running(settings, clock=after_slot) as second:
+        late = second.playbooks.create("demo", sales_report_spec(name="Created After The Slot"))
+        await second.dispatcher.drain()
+        runs = _executions(second)
+        assert [(r.playbook_id, r.scheduled_for) for r in runs] == [(owed.id, slot.astimezone(timezone.utc))]
+        assert second.jobs.catch_up() == [runs[0].id]  # again: found, not run twice
+        assert late.id not in {r.playbook_id for r in _executions(second)}
