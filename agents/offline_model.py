@@ -73,12 +73,52 @@ class OfflineChatModel(BaseChatModel):
             return AIMessage(content=reply_to_tool(_tool_name(messages, last), last))
         if not isinstance(last, HumanMessage):
             return AIMessage(content="What would you like me to set up?")
-        decided = plan(_text(last), _zone(messages))
+        decided = _plan_in_context(messages, _text(last), _zone(messages))
         call = _tool_call(decided, tools)
         if call is None:
             return AIMessage(content=decided.get("message") or "Could you say a bit more about what you'd like me to do?")
         name, args = call
         return AIMessage(content="", tool_calls=[{"name": name, "args": args, "id": f"call_{uuid.uuid4().hex[:12]}", "type": "tool_call"}])
+
+
+PRONOUNS = {"it", "that", "this", "one", "that one", "this one", "them"}
+QUOTED = re.compile(r"“([^”]+)”")
+
+
+def _plan_in_context(messages: list[BaseMessage], text: str, zone: str) -> dict[str, Any]:
+    """Plan the latest words, reading them with the conversation: answers to a question, and 'it'."""
+    decided = plan(text, zone)
+    earlier = _asked_about(messages)
+    if decided.get("intent") == "clarify" and earlier:
+        # The user answered our question: the request is their earlier words plus this answer.
+        combined = plan(f"{earlier}. {text}", zone)
+        if combined.get("intent") != "clarify":
+            return combined
+    if (decided.get("target") or "").lower() in PRONOUNS:
+        named = _last_named_playbook(messages)
+        if named:
+            decided = {**decided, "target": named}
+    return decided
+
+
+def _asked_about(messages: list[BaseMessage]) -> str | None:
+    """The user's request just before our last answer, if that answer was a question and nothing was done."""
+    before = messages[:-1]
+    if len(before) < 2 or not isinstance(before[-1], AIMessage) or before[-1].tool_calls:
+        return None
+    if "?" not in _text(before[-1]) or not isinstance(before[-2], HumanMessage):
+        return None
+    return _text(before[-2])
+
+
+def _last_named_playbook(messages: list[BaseMessage]) -> str | None:
+    """The playbook our latest answer named (confirmations quote names: “Daily Sales Report”)."""
+    for message in reversed(messages[:-1]):
+        if isinstance(message, AIMessage):
+            found = QUOTED.findall(_text(message))
+            if found:
+                return found[0]
+    return None
 
 
 def _tool_call(decided: dict[str, Any], tools: set[str]) -> tuple[str, dict[str, Any]] | None:

@@ -15,6 +15,8 @@ def reply_to_tool(tool: str, result: ToolMessage) -> str:
         data = json.loads(result.content) if isinstance(result.content, str) else {}
     except json.JSONDecodeError:
         data = {}
+    if tool == "create_playbook" and data.get("alreadyExisted"):
+        return _confirm("existing", data["playbook"])
     if tool in ("create_playbook", "update_playbook", "set_playbook_status") and "playbook" in data:
         return _confirm(tool, data["playbook"])
     if tool == "list_playbooks":
@@ -38,7 +40,7 @@ def _confirm(tool: str, playbook: dict[str, Any]) -> str:
     if status != "active":
         head = f"“{name}” is now {status}; it won't run on its own until you resume it."
         return head
-    verb = "Done! I've set up" if tool == "create_playbook" else "Updated"
+    verb = {"create_playbook": "Done! I've set up", "existing": "You already have"}.get(tool, "Updated")
     text = f"{verb} “{name}”. It runs {_when(playbook)}: {steps}."
     runs = playbook.get("nextRunsText") or []
     if runs:

@@ -59,6 +59,17 @@ class PlaybookService:
             self._sync(playbook)
         return playbook
 
+    def create_once(self, org_id: str, data: Any, created_by: str | None = None) -> tuple[Playbook, bool]:
+        """Create, unless an identical playbook exists (a retried chat turn): then that one, and False."""
+        spec = parse_spec(data, self.org_timezone(org_id), self.registry)
+        triggers = [t.model_dump(exclude_none=True) for t in spec.triggers]
+        steps = [s.model_dump(exclude_none=True) for s in spec.steps]
+        with self._lock:
+            for existing in self.list(org_id, limit=1000)[0]:
+                if (existing.name, existing.triggers, existing.steps, existing.status) == (spec.name, triggers, steps, spec.status):
+                    return existing, False
+            return self.create(org_id, data, created_by), True
+
     def get(self, org_id: str, playbook_id: str, include_deleted: bool = False) -> Playbook:
         """The playbook, if it is this organisation's (and not deleted, unless asked)."""
         with Session(self.engine, expire_on_commit=False) as session:

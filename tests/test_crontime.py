@@ -6,9 +6,16 @@ from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from scheduler.crontime import CronError, CronsimTrigger, describe, next_fire_times, validate_schedule
+from scheduler.crontime import (
+    CronError,
+    CronsimTrigger,
+    describe,
+    next_fire_times,
+    validate_schedule,
+)
 
 NY = ZoneInfo("America/New_York")
 UTC = timezone.utc

@@ -139,3 +139,39 @@ def test_text_in_several_parts_is_read_as_one_sentence(server, user_token):
     stored = next(p for p in lines if p["type"] == "data-playbook")["data"]
     assert [s["action"] for s in stored["steps"]][-1] == "send_email"
     assert stored["triggers"][0]["cron"] == "0 9 * * *"
+
+
+def _turns(*texts):
+    return [{"role": "user" if i % 2 == 0 else "assistant", "parts": [{"type": "text", "text": t}]} for i, t in enumerate(texts)]
+
+
+def _chat_history(server, token, messages):
+    with httpx.stream("POST", f"{server.url}/api/chat", json={"messages": messages}, headers=auth(token), timeout=60) as r:
+        return [json.loads(line[6:]) for line in r.iter_lines() if line.startswith("data: {")]
+
+
+def test_an_answer_to_a_question_completes_the_request(server, user_token):
+    _, parts, _ = chat(server, user_token, "email me a sales report")
+    question = text_of(parts)
+    assert "?" in question and not any(p["type"] == "data-playbook" for p in parts)
+    parts = _chat_history(server, user_token, _turns("email me a sales report", question, "every day at 7am"))
+    stored = next(p for p in parts if p["type"] == "data-playbook")["data"]
+    assert stored["triggers"][0]["cron"] == "0 7 * * *" and stored["steps"][-1]["action"] == "send_email"
+
+
+def test_it_means_the_playbook_just_talked_about(server, user_token):
+    _, parts, _ = chat(server, user_token, "Every day at 9am email me a sales report")
+    confirmation = text_of(parts)
+    playbook_id = next(p for p in parts if p["type"] == "data-playbook")["data"]["id"]
+    chat(server, user_token, "Every Monday at 8am email me a weekly inventory report")  # a second one exists
+    _chat_history(server, user_token, _turns("Every day at 9am email me a sales report", confirmation, "pause it"))
+    assert httpx.get(f"{server.url}/api/playbooks/{playbook_id}", headers=auth(user_token)).json()["status"] == "paused"
+
+
+def test_a_retried_chat_turn_does_not_create_a_second_playbook(server, user_token):
+    first = chat(server, user_token, "Every day at 7:15am email me a sales report")[1]
+    again = chat(server, user_token, "Every day at 7:15am email me a sales report")[1]
+    ids = {next(p for p in parts if p["type"] == "data-playbook")["data"]["id"] for parts in (first, again)}
+    assert len(ids) == 1
+    assert "already have" in text_of(again)
+    assert len(httpx.get(f"{server.url}/api/playbooks", headers=auth(user_token)).json()["items"]) == 1

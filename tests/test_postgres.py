@@ -7,12 +7,19 @@ from datetime import datetime, timedelta, timezone
 import httpx
 from sqlmodel import Session, select
 
+from scheduler.auth import issue_session_token
 from scheduler.clock import Clock
 from scheduler.models import Execution, SideEffect, StepRun
 from scheduler.runs import get_execution
 from scheduler.runtime import Runtime
-from scheduler.auth import issue_session_token
-from tests.conftest import running, run_now, CRON_SECRET, auth, sales_report_spec, wait_for
+from tests.conftest import (
+    CRON_SECRET,
+    auth,
+    run_now,
+    running,
+    sales_report_spec,
+    wait_for,
+)
 from tests.fakes.live import LiveServer
 
 

@@ -11,7 +11,7 @@ from scheduler.ledger import open_execution
 from scheduler.models import Execution, StepRun
 from scheduler.runtime import Runtime
 from scheduler.settings import Settings
-from tests.conftest import running, run_now, sales_report_spec
+from tests.conftest import run_now, running, sales_report_spec
 from tests.fakes.smtp import SmtpServer
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from scheduler.crontime import validate_schedule
 from scheduler.schedule_text import ParsedSchedule, ScheduleTextError, parse_schedule

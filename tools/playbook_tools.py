@@ -76,9 +76,9 @@ def create_playbook(playbook: dict[str, Any], config: RunnableConfig) -> tuple[s
     """Create and schedule a playbook: name, agent, category, status, triggers, steps (see the planner contract)."""
     ctx = tool_context(config)
     with model_fixable():
-        stored = ctx.runtime.playbooks.create(ctx.org_id, playbook, created_by=ctx.user_id)
+        stored, created = ctx.runtime.playbooks.create_once(ctx.org_id, playbook, created_by=ctx.user_id)
     described = describe_playbook(ctx, stored)
-    return _answer({"created": True, "playbook": described}, described)
+    return _answer({"created": created, "alreadyExisted": not created, "playbook": described}, described)
 
 
 @tool(response_format="content_and_artifact")
