@@ -1,6 +1,7 @@
 """Mail out: SMTP when PLAYBOOKS_SMTP_URL is set, else one .eml file per message in the outbox."""
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 from email.message import EmailMessage
@@ -42,21 +43,32 @@ async def _send_smtp(url: str, msg: EmailMessage) -> dict[str, str]:
     parts = urlsplit(url)
     if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
         raise MailError(f"PLAYBOOKS_SMTP_URL must be smtp://host:port or smtps://host:port, got {parts.scheme!r}", False)
+    client = aiosmtplib.SMTP(
+        hostname=parts.hostname,
+        port=parts.port or (465 if parts.scheme == "smtps" else 25),
+        username=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password else None,
+        use_tls=parts.scheme == "smtps",
+        start_tls=False if parts.scheme == "smtp" else None,
+        timeout=20,
+    )
     try:
-        await aiosmtplib.send(
-            msg,
-            hostname=parts.hostname,
-            port=parts.port or (465 if parts.scheme == "smtps" else 25),
-            username=unquote(parts.username) if parts.username else None,
-            password=unquote(parts.password) if parts.password else None,
-            use_tls=parts.scheme == "smtps",
-            start_tls=False if parts.scheme == "smtp" else None,
-            timeout=20,
-        )
+        await client.connect()
+        await client.send_message(msg)
+    except asyncio.CancelledError:
+        # Drop the connection at once: a polite QUIT to a stuck server would wait out the timeout.
+        client.close()
+        raise
     except aiosmtplib.SMTPRecipientsRefused as exc:
+        client.close()
         raise MailError(f"recipients refused: {exc}", False) from exc
     except (aiosmtplib.SMTPException, OSError) as exc:
+        client.close()
         raise MailError(f"SMTP server {parts.hostname}:{parts.port}: {exc}", True) from exc
+    try:
+        await client.quit()
+    except (aiosmtplib.SMTPException, OSError):
+        client.close()  # the message is accepted; a failed goodbye changes nothing
     return {"transport": "smtp", "server": f"{parts.hostname}:{parts.port}"}
 
 
