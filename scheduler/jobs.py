@@ -8,15 +8,16 @@ from datetime import datetime, timedelta, timezone
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, func, select
 
 from scheduler.clock import SYSTEM_CLOCK, Clock
 from scheduler.crontime import CronsimTrigger, next_fire_times
 from scheduler.ledger import open_execution
-from scheduler.models import Playbook, PlaybookStatus
+from scheduler.models import Execution, Playbook, PlaybookStatus
 
 log = logging.getLogger(__name__)
 MISFIRE_GRACE = timedelta(minutes=5)
+MISSED_PER_PASS = 100
 
 
 def slot_at(cron: str, zone: str, now: datetime, grace: timedelta = MISFIRE_GRACE) -> datetime | None:
@@ -67,7 +68,7 @@ class PlaybookJobs:
                     log.exception("cannot schedule playbook %s", playbook.id)
 
     def catch_up(self) -> list[str]:
-        """Open the slot that came due while no scheduler ran (within the grace window); the ledger dedupes."""
+        """Run the slot that came due while no scheduler ran (within grace); record older ones as missed."""
         now = self.clock.now()
         with Session(self.engine) as session:
             active = session.exec(
@@ -75,6 +76,7 @@ class PlaybookJobs:
             ).all()
         opened = []
         for playbook in active:
+            self._record_missed(playbook, now)
             for trigger in playbook.triggers:
                 if trigger.get("type") != "schedule":
                     continue
@@ -83,6 +85,30 @@ class PlaybookJobs:
                 if slot is not None and slot >= playbook.updated_at:
                     opened.append(self.fire_slot(playbook, slot))
         return opened
+
+    def _record_missed(self, playbook: Playbook, now: datetime) -> None:
+        """Every slot leaves a record: a slot past its grace window with no run gets a `missed` row."""
+        with Session(self.engine) as session:
+            latest = session.exec(
+                select(func.max(Execution.scheduled_for)).where(
+                    Execution.playbook_id == playbook.id, Execution.triggered_by == "schedule")
+            ).one()
+            since = max(filter(None, [playbook.updated_at, latest]))
+            known = set(session.exec(select(Execution.dedupe_key).where(
+                Execution.playbook_id == playbook.id, Execution.scheduled_for >= since - timedelta(days=1))).all())
+        for trigger in playbook.triggers:
+            if trigger.get("type") != "schedule":
+                continue
+            # Bounded per pass: a long outage is written down over a few reconcile passes.
+            for slot in next_fire_times(trigger["cron"], trigger["timezone"], since, MISSED_PER_PASS):
+                if slot > now - MISFIRE_GRACE:
+                    break
+                slot_utc = slot.astimezone(timezone.utc)
+                if f"schedule:{slot_utc.isoformat()}" not in known:
+                    open_execution(
+                        self.engine, playbook, triggered_by="schedule", dedupe_key=f"schedule:{slot_utc.isoformat()}",
+                        scheduled_for=slot_utc, missed_because="the scheduler was not running when this slot came due",
+                    )
 
     def sync(self, playbook: Playbook) -> None:
         """Make this playbook's jobs match its status and triggers (called on every change)."""

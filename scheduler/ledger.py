@@ -9,7 +9,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from scheduler.models import Execution, Organization, Playbook, User
+from scheduler.models import Execution, ExecutionStatus, Organization, Playbook, User
 
 
 @dataclass(frozen=True)
@@ -29,8 +29,12 @@ def open_execution(
     scheduled_for: datetime | None = None,
     user_id: str | None = None,
     event: dict[str, Any] | None = None,
+    missed_because: str | None = None,
 ) -> Opened:
-    """Insert the execution for this key, or return the one already there; never two."""
+    """Insert the execution for this key, or return the one already there; never two.
+
+    With `missed_because`, the row records a slot that will not run (status `missed`, the reason as its error).
+    """
     with Session(engine, expire_on_commit=False) as session:
         existing = _find(session, playbook, dedupe_key)
         if existing is not None:
@@ -41,6 +45,9 @@ def open_execution(
             context=run_context(session, playbook, triggered_by, scheduled_for, user_id, event),
             steps=list(playbook.steps),
         )
+        if missed_because:
+            execution.status, execution.error = ExecutionStatus.missed.value, missed_because
+            execution.completed_at = scheduled_for
         session.add(execution)
         try:
             session.commit()

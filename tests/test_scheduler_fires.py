@@ -138,3 +138,22 @@ async def test_a_slot_missed_while_down_is_caught_up_on_start(settings):
         assert [(r.playbook_id, r.scheduled_for) for r in runs] == [(owed.id, slot.astimezone(timezone.utc))]
         assert second.jobs.catch_up() == [runs[0].id]  # again: found, not run twice
         assert late.id not in {r.playbook_id for r in _executions(second)}
+
+
+async def test_slots_missed_beyond_grace_leave_a_record(settings):
+    before_slot, slot = _clock_just_before("0 9 * * *", "America/New_York", 600)
+    async with running(settings, clock=before_slot) as first:
+        playbook = first.playbooks.create("demo", sales_report_spec())
+    # Down for two days and a bit: the 9:00 slots of both days are past their grace window.
+    later = Clock(offset=before_slot.offset + timedelta(days=2, minutes=40))
+    async with running(settings, clock=later) as second:
+        rows = sorted(_executions(second), key=lambda e: e.scheduled_for)
+        assert [(r.status, r.scheduled_for) for r in rows] == [
+            ("missed", slot.astimezone(timezone.utc)), ("missed", (slot + timedelta(days=1)).astimezone(timezone.utc)),
+            ("missed", (slot + timedelta(days=2)).astimezone(timezone.utc)),
+        ]
+        assert "not running" in rows[0].error
+        second.jobs.catch_up()
+        assert len(_executions(second)) == 3
+        items = second.playbooks.list("demo")[0]
+        assert items[0].id == playbook.id
