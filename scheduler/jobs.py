@@ -7,13 +7,14 @@ from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy import and_, or_
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 
 from scheduler.clock import SYSTEM_CLOCK, Clock
 from scheduler.crontime import CronsimTrigger, next_fire_times
 from scheduler.ledger import open_execution
-from scheduler.models import Execution, Playbook, PlaybookStatus
+from scheduler.models import Execution, ExecutionStatus, Playbook, PlaybookStatus
 
 log = logging.getLogger(__name__)
 MISFIRE_GRACE = timedelta(minutes=5)
@@ -107,7 +108,8 @@ class PlaybookJobs:
                 if f"schedule:{slot_utc.isoformat()}" not in known:
                     open_execution(
                         self.engine, playbook, triggered_by="schedule", dedupe_key=f"schedule:{slot_utc.isoformat()}",
-                        scheduled_for=slot_utc, missed_because="the scheduler was not running when this slot came due",
+                        scheduled_for=slot_utc,
+                        closed_as=(ExecutionStatus.missed, "the scheduler was not running when this slot came due"),
                     )
 
     def sync(self, playbook: Playbook) -> None:
@@ -149,13 +151,30 @@ class PlaybookJobs:
     def fire_slot(self, playbook: Playbook, slot: datetime) -> str:
         """Open the run of one slot; a second fire of the same slot finds it and runs nothing."""
         slot_utc = slot.astimezone(timezone.utc)
+        busy = self._run_in_progress(playbook)
+        # Overlap policy: skip. The slot still leaves a row saying which run it gave way to.
         opened = open_execution(
             self.engine, playbook, triggered_by="schedule",
             dedupe_key=f"schedule:{slot_utc.isoformat()}", scheduled_for=slot_utc,
+            closed_as=(ExecutionStatus.skipped, f"the previous run {busy} was still going") if busy else None,
         )
-        if opened.created:
+        if opened.created and busy is None:
             self.dispatch(opened.execution.id)
         return opened.execution.id
+
+    def _run_in_progress(self, playbook: Playbook) -> str | None:
+        """The id of a scheduled run of this playbook that is still going (live lease, or just queued)."""
+        now = self.clock.now()
+        with Session(self.engine) as session:
+            return session.exec(
+                select(Execution.id).where(
+                    Execution.playbook_id == playbook.id, Execution.triggered_by == "schedule",
+                    or_(
+                        and_(Execution.status == ExecutionStatus.running.value, Execution.lease_expires_at > now),
+                        and_(Execution.status == ExecutionStatus.queued.value, Execution.created_at > now - MISFIRE_GRACE),
+                    ),
+                )
+            ).first()
 
 
 def _job_ids(playbook: Playbook) -> list[tuple[str, int]]:

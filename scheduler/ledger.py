@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy.engine import Engine
@@ -29,11 +29,11 @@ def open_execution(
     scheduled_for: datetime | None = None,
     user_id: str | None = None,
     event: dict[str, Any] | None = None,
-    missed_because: str | None = None,
+    closed_as: tuple[ExecutionStatus, str] | None = None,
 ) -> Opened:
     """Insert the execution for this key, or return the one already there; never two.
 
-    With `missed_because`, the row records a slot that will not run (status `missed`, the reason as its error).
+    With `closed_as` (status, reason), the row records a slot that will not run: `missed` or `skipped`.
     """
     with Session(engine, expire_on_commit=False) as session:
         existing = _find(session, playbook, dedupe_key)
@@ -45,9 +45,9 @@ def open_execution(
             context=run_context(session, playbook, triggered_by, scheduled_for, user_id, event),
             steps=list(playbook.steps),
         )
-        if missed_because:
-            execution.status, execution.error = ExecutionStatus.missed.value, missed_because
-            execution.completed_at = scheduled_for
+        if closed_as is not None:
+            execution.status, execution.error = closed_as[0].value, closed_as[1]
+            execution.completed_at = datetime.now(timezone.utc)
         session.add(execution)
         try:
             session.commit()

@@ -157,3 +157,29 @@ async def test_slots_missed_beyond_grace_leave_a_record(settings):
         assert len(_executions(second)) == 3
         items = second.playbooks.list("demo")[0]
         assert items[0].id == playbook.id
+
+
+async def test_a_slot_that_comes_while_the_last_run_is_still_going_is_skipped_with_the_reason(settings):
+    async with running(settings) as runtime:
+        playbook = runtime.playbooks.create("demo", sales_report_spec(cron="*/5 * * * *"))
+        first_slot = datetime(2026, 11, 26, 14, 0, tzinfo=timezone.utc)
+        with Session(runtime.engine) as session:
+            # The 14:00 run is still going: a live lease held by some executor.
+            session.add(Execution(org_id="demo", playbook_id=playbook.id, triggered_by="schedule",
+                                  dedupe_key=f"schedule:{first_slot.isoformat()}", scheduled_for=first_slot,
+                                  status="running", lease_owner="busy", lease_expires_at=runtime.clock.now() + timedelta(minutes=1)))
+            session.commit()
+        skipped_id = runtime.jobs.fire_slot(playbook, first_slot + timedelta(minutes=5))
+        await runtime.dispatcher.drain()
+        with Session(runtime.engine) as session:
+            skipped = session.get(Execution, skipped_id)
+            running_id = session.exec(select(Execution.id).where(Execution.status == "running")).one()
+        assert skipped.status == "skipped" and running_id in skipped.error
+        assert not _steps_of(runtime, skipped_id)
+
+
+def _steps_of(runtime, execution_id):
+    from scheduler.models import StepRun
+
+    with Session(runtime.engine) as session:
+        return session.exec(select(StepRun).where(StepRun.execution_id == execution_id)).all()
