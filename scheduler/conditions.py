@@ -228,11 +228,11 @@ class Evaluator:
         """Build the error for `reason`, naming the condition it happened in."""
         return ExpressionError(f"{reason} in condition {short_text(self.expr)!r}")
 
-    def eval(self, node: ast.AST) -> Any:
+    def evaluate_node(self, node: ast.AST) -> Any:
         """Return the value of a checked node, recording every path it reads."""
         inner = _placeholder(node)
         if inner is not None:
-            return self.eval(inner)
+            return self.evaluate_node(inner)
         if isinstance(node, _REF_NODES):
             # Record the whole path (a.b.c), not each prefix of it.
             value = self.resolve(node)
@@ -245,12 +245,12 @@ class Evaluator:
             is_and = isinstance(node.op, ast.And)
             value: Any = None
             for operand in node.values:
-                value = self.eval(operand)
+                value = self.evaluate_node(operand)
                 if bool(value) != is_and:
                     return value
             return value
         if isinstance(node, ast.UnaryOp):
-            operand = self.eval(node.operand)
+            operand = self.evaluate_node(node.operand)
             if isinstance(node.op, ast.Not):
                 return not operand
             if not is_number(operand):
@@ -261,9 +261,9 @@ class Evaluator:
         if isinstance(node, ast.Compare):
             return self.compare(node)
         if isinstance(node, ast.Tuple):
-            return tuple(self.eval(element) for element in node.elts)
+            return tuple(self.evaluate_node(element) for element in node.elts)
         if isinstance(node, ast.List):
-            return [self.eval(element) for element in node.elts]
+            return [self.evaluate_node(element) for element in node.elts]
         raise self.fail(f"{type(node).__name__} is not allowed")  # unreachable after _Checker
 
     def resolve(self, node: ast.AST) -> Any:
@@ -277,12 +277,12 @@ class Evaluator:
             return get_field(self.resolve(node.value), node.attr, _source(node.value))
         assert isinstance(node, ast.Subscript)
         parent = self.resolve(node.value)
-        return get_field(parent, self.eval(node.slice), _source(node.value))
+        return get_field(parent, self.evaluate_node(node.slice), _source(node.value))
 
     def arithmetic(self, node: ast.BinOp) -> Any:
         """Apply + - * / // % to two numbers; anything else is an ExpressionError."""
         symbol, apply = _BIN_OPS[type(node.op)]
-        left, right = self.eval(node.left), self.eval(node.right)
+        left, right = self.evaluate_node(node.left), self.evaluate_node(node.right)
         for side, value in ((node.left, left), (node.right, right)):
             if not is_number(value):
                 raise self.fail(
@@ -295,9 +295,9 @@ class Evaluator:
 
     def compare(self, node: ast.Compare) -> bool:
         """Evaluate a (possibly chained) comparison the way Python does."""
-        left = self.eval(node.left)
+        left = self.evaluate_node(node.left)
         for op, right_node in zip(node.ops, node.comparators):
-            right = self.eval(right_node)
+            right = self.evaluate_node(right_node)
             symbol, apply = _CMP_OPS[type(op)]
             try:
                 ok = bool(apply(left, right))
@@ -317,7 +317,7 @@ def evaluate_condition(expr: str, context: Mapping[str, Any]) -> ConditionOutcom
     compiled = _compile_condition(expr)
     evaluator = Evaluator(expr, context)
     try:
-        value = evaluator.eval(compiled.tree)
+        value = evaluator.evaluate_node(compiled.tree)
         return ConditionOutcome(result=bool(value), seen=evaluator.seen)
     except RecursionError:
         raise evaluator.fail("a value is nested too deeply") from None

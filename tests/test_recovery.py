@@ -33,16 +33,22 @@ async def _until(predicate, timeout: float = 20.0):
     raise AssertionError("timed out")
 
 
+async def _run_stalled_at_the_send(runtime: Runtime, smtp: SmtpServer, key: str = "k") -> str:
+    """Start a sales-report-then-email run and return once its email is held by the SMTP server."""
+    playbook = runtime.playbooks.create("demo", sales_report_spec())
+    run_id = open_execution(runtime.engine, playbook, triggered_by="manual", dedupe_key=key).execution.id
+    smtp.stall()
+    runtime.dispatcher.dispatch(run_id)
+    assert await asyncio.to_thread(smtp.wait_until_stalled)
+    return run_id
+
+
 async def test_run_killed_after_step_one_resumes_at_step_two_and_mails_once(tmp_path):
     with SmtpServer() as smtp:
         settings = Settings(PLAYBOOKS_HOME=tmp_path, PLAYBOOKS_SMTP_URL=smtp.url, PLAYBOOKS_LEASE_SECONDS=2)
         first = Runtime.build(settings, demo=True)
         await first.start()
-        playbook = first.playbooks.create("demo", sales_report_spec())
-        run_id = open_execution(first.engine, playbook, triggered_by="manual", dedupe_key="crash-test").execution.id
-        smtp.stall()
-        first.dispatcher.dispatch(run_id)
-        assert await asyncio.to_thread(smtp.wait_until_stalled)
+        run_id = await _run_stalled_at_the_send(first, smtp, "crash-test")
         report_done = _steps(first, run_id)[0]
         assert report_done.status == "completed"
         # The crash: the process's tasks vanish mid-send, the database stays as it was.
@@ -145,11 +151,7 @@ async def test_graceful_stop_lets_the_send_finish_and_mails_once(tmp_path):
         settings = Settings(PLAYBOOKS_HOME=tmp_path, PLAYBOOKS_SMTP_URL=smtp.url, PLAYBOOKS_LEASE_SECONDS=30)
         runtime = Runtime.build(settings, demo=True)
         await runtime.start()
-        playbook = runtime.playbooks.create("demo", sales_report_spec())
-        run_id = open_execution(runtime.engine, playbook, triggered_by="manual", dedupe_key="k").execution.id
-        smtp.stall()
-        runtime.dispatcher.dispatch(run_id)
-        assert await asyncio.to_thread(smtp.wait_until_stalled)
+        run_id = await _run_stalled_at_the_send(runtime, smtp, "k")
         stopping = asyncio.create_task(runtime.stop(grace_seconds=10))
         await asyncio.sleep(0.3)
         smtp.release()
@@ -163,11 +165,7 @@ async def test_a_run_still_going_at_stop_is_handed_back_and_resumed_at_once(tmp_
         settings = Settings(PLAYBOOKS_HOME=tmp_path, PLAYBOOKS_SMTP_URL=smtp.url, PLAYBOOKS_LEASE_SECONDS=300)
         first = Runtime.build(settings, demo=True)
         await first.start()
-        playbook = first.playbooks.create("demo", sales_report_spec())
-        run_id = open_execution(first.engine, playbook, triggered_by="manual", dedupe_key="k").execution.id
-        smtp.stall()
-        first.dispatcher.dispatch(run_id)
-        assert await asyncio.to_thread(smtp.wait_until_stalled)
+        run_id = await _run_stalled_at_the_send(first, smtp, "k")
         await first.stop(grace_seconds=0.2)
         handed_back = _execution(first, run_id)
         assert handed_back.status == "running" and handed_back.lease_owner is None and handed_back.attempts == 0
