@@ -8,7 +8,7 @@ from fastapi import FastAPI
 
 from api.problems import install_problem_handlers
 from api.routes import chat, executions, health, playbooks
-from scheduler.clock import SYSTEM_CLOCK, Clock
+from scheduler.domain.clock import SYSTEM_CLOCK, Clock
 from scheduler.runtime import Runtime
 from scheduler.settings import Settings, get_settings
 

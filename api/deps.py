@@ -5,7 +5,7 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 
-from scheduler.auth import Principal, authenticate_token, is_cron_secret
+from scheduler.auth.tokens import Principal, authenticate_token, is_cron_secret
 from scheduler.runtime import Runtime
 
 BEARER = {"WWW-Authenticate": "Bearer"}

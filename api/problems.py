@@ -9,9 +9,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from scheduler.auth import UnknownOrganization
-from scheduler.playbooks import BadCursor, NotFound
-from scheduler.validation import PlaybookInvalid
+from scheduler.auth.tokens import UnknownOrganization
+from scheduler.services.playbooks import BadCursor, NotFound
+from scheduler.services.validation import PlaybookInvalid
 
 log = logging.getLogger(__name__)
 TITLES = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",

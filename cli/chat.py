@@ -7,9 +7,9 @@ import json
 import typer
 from sqlmodel import Session, select
 
-from api.chat_stream import chat_parts
-from scheduler.auth import Principal, UnknownOrganization
-from scheduler.models import Organization, User
+from api.stream.chat import chat_parts
+from scheduler.auth.tokens import Principal, UnknownOrganization
+from scheduler.store.tables import Organization, User
 from scheduler.runtime import Runtime
 from scheduler.settings import Settings
 

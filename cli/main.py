@@ -34,7 +34,7 @@ def get_settings() -> Settings:
 
 
 def _engine():
-    from scheduler.db import make_engine, migrate
+    from scheduler.store.db import make_engine, migrate
 
     engine = make_engine(get_settings())
     migrate(engine)
@@ -47,8 +47,8 @@ def serve(host: str = "127.0.0.1", port: int = 8000, no_demo: bool = typer.Optio
     import uvicorn
 
     from api.app import create_app
-    from scheduler.auth import issue_session_token
-    from scheduler.demo import DEMO_EMAIL, DEMO_ORG, seed_demo
+    from scheduler.auth.tokens import issue_session_token
+    from scheduler.demo.seed import DEMO_EMAIL, DEMO_ORG, seed_demo
 
     settings = get_settings()
     engine = _engine()
@@ -74,7 +74,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000, no_demo: bool = typer.Optio
 @app.command()
 def token(org: str = typer.Option(..., "--org"), email: str = typer.Option(..., "--email")) -> None:
     """Print a new user session token."""
-    from scheduler.auth import UnknownOrganization, issue_session_token
+    from scheduler.auth.tokens import UnknownOrganization, issue_session_token
 
     try:
         typer.echo(issue_session_token(_engine(), org, email))
@@ -85,7 +85,7 @@ def token(org: str = typer.Option(..., "--org"), email: str = typer.Option(..., 
 @app.command("agent-key")
 def agent_key(org: str = typer.Option(..., "--org"), agent: str = typer.Option(..., "--agent")) -> None:
     """Print a new agent API key for a persona."""
-    from scheduler.auth import UnknownOrganization, issue_agent_key
+    from scheduler.auth.tokens import UnknownOrganization, issue_agent_key
 
     try:
         typer.echo(issue_agent_key(_engine(), org, agent))
@@ -98,7 +98,7 @@ def chat(message: str, org: str = typer.Option("demo", "--org"), agent: Optional
          email: str = typer.Option("owner@example.com", "--email")) -> None:
     """One chat turn in the terminal, streamed."""
     from cli.chat import run_chat
-    from scheduler.specs import PERSONAS
+    from scheduler.domain.spec import PERSONAS
 
     if agent is not None and agent not in PERSONAS:
         fail(f"unknown persona {agent!r} (one of {', '.join(PERSONAS)})")
@@ -128,8 +128,8 @@ def plan(text: Optional[str] = typer.Argument(None), batch: bool = typer.Option(
 @schedule_app.command("parse")
 def schedule_parse(text: str, tz: str = typer.Option("UTC", "--tz"), as_json: bool = typer.Option(False, "--json")) -> None:
     """A schedule phrase to cron, in code."""
-    from scheduler.crontime import CronError, validate_schedule
-    from scheduler.schedule_text import ScheduleTextError, parse_schedule
+    from scheduler.timing.cron import CronError, validate_schedule
+    from scheduler.timing.schedule_text import ScheduleTextError, parse_schedule
 
     try:
         validate_schedule("* * * * *", tz)
@@ -144,7 +144,7 @@ def schedule_parse(text: str, tz: str = typer.Option("UTC", "--tz"), as_json: bo
 def schedule_preview(cron: str, tz: str = typer.Option("UTC", "--tz"), start: Optional[str] = typer.Option(None, "--start"),
                      count: int = typer.Option(5, "--count", min=1, max=1000), as_json: bool = typer.Option(False, "--json")) -> None:
     """The next N fire instants after START, in UTC."""
-    from scheduler.crontime import CronError, next_fire_times, validate_schedule
+    from scheduler.timing.cron import CronError, next_fire_times, validate_schedule
 
     try:
         validate_schedule(cron, tz)

@@ -7,14 +7,14 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.engine import Engine
 
-from scheduler.clock import SYSTEM_CLOCK, Clock
-from scheduler.db import make_engine, migrate
-from scheduler.demo import seed_demo
-from scheduler.dispatch import InlineDispatcher
-from scheduler.executor import Executor
-from scheduler.jobs import PlaybookJobs
-from scheduler.playbooks import PlaybookService
-from scheduler.recovery import orphaned_executions
+from scheduler.domain.clock import SYSTEM_CLOCK, Clock
+from scheduler.store.db import make_engine, migrate
+from scheduler.demo.seed import seed_demo
+from scheduler.runs.dispatch import InlineDispatcher
+from scheduler.runs.executor import Executor
+from scheduler.triggers.schedule import PlaybookJobs
+from scheduler.services.playbooks import PlaybookService
+from scheduler.runs.recovery import orphaned_executions
 from scheduler.settings import Settings
 from scheduler.steps.registry import StepRegistry, default_registry
 

@@ -11,10 +11,10 @@ from typing import Any
 import httpx
 import pytest
 
-from scheduler.auth import issue_session_token
-from scheduler.clock import SYSTEM_CLOCK, Clock
-from scheduler.ledger import open_execution
-from scheduler.models import Playbook
+from scheduler.auth.tokens import issue_session_token
+from scheduler.domain.clock import SYSTEM_CLOCK, Clock
+from scheduler.runs.ledger import open_execution
+from scheduler.store.tables import Playbook
 from scheduler.runtime import Runtime
 from scheduler.settings import Settings
 from tests.fakes.live import LiveServer

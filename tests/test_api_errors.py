@@ -5,8 +5,8 @@ import httpx
 import pytest
 from sqlmodel import Session
 
-from scheduler.auth import issue_session_token
-from scheduler.models import Organization
+from scheduler.auth.tokens import issue_session_token
+from scheduler.store.tables import Organization
 from tests.conftest import CRON_SECRET, auth, sales_report_spec
 
 BAD_SPECS = [

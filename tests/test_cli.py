@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from scheduler.db import make_engine, migrate
-from scheduler.demo import seed_demo
+from scheduler.store.db import make_engine, migrate
+from scheduler.demo.seed import seed_demo
 from scheduler.settings import Settings
 
 PLAYBOOKS = str(Path(sys.executable).with_name("playbooks"))

@@ -1,7 +1,7 @@
 """The cron secret: fail closed, rotation through CRON_SECRET_PREVIOUS and a re-read file."""
 from __future__ import annotations
 
-from scheduler.auth import is_cron_secret
+from scheduler.auth.tokens import is_cron_secret
 from scheduler.settings import Settings
 
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scheduler.crontime import (
+from scheduler.timing.cron import (
     CronError,
     CronsimTrigger,
     describe,

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-from scheduler.crontime import next_fire_times
+from scheduler.timing.cron import next_fire_times
 from tests.conftest import CRON_SECRET, auth, execution, wait_for
 
 

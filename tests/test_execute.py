@@ -100,7 +100,7 @@ def test_delete_unschedules_and_keeps_history(server, user_token):
 
 
 def test_an_agent_key_runs_playbooks_as_the_agent(server, user_token):
-    from scheduler.auth import issue_agent_key
+    from scheduler.auth.tokens import issue_agent_key
 
     playbook = _create(server, user_token)
     key = issue_agent_key(server.runtime.engine, "demo", "pops")

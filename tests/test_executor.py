@@ -1,7 +1,7 @@
 """The executor: conditions, addressing outputs, retries with backoff, clear failures."""
 from __future__ import annotations
 
-from scheduler.runs import get_execution
+from scheduler.runs.history import get_execution
 from scheduler.settings import Settings
 from tests.conftest import run_now, running
 from tests.fakes.smtp import SmtpServer, free_port

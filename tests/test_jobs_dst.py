@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from scheduler.clock import Clock
-from scheduler.crontime import CronsimTrigger
-from scheduler.jobs import slot_at
+from scheduler.domain.clock import Clock
+from scheduler.timing.cron import CronsimTrigger
+from scheduler.triggers.schedule import slot_at
 
 UTC = timezone.utc
 

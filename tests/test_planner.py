@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from agents.planner import plan, plan_batch
-from scheduler.crontime import validate_schedule
+from scheduler.timing.cron import validate_schedule
 
 EVALS = Path(__file__).resolve().parents[2] / "shared/evals"
 EXTRA = Path(__file__).resolve().parent / "planner_extra_requests.jsonl"

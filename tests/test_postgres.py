@@ -7,10 +7,10 @@ from datetime import datetime, timedelta, timezone
 import httpx
 from sqlmodel import Session, select
 
-from scheduler.auth import issue_session_token
-from scheduler.clock import Clock
-from scheduler.models import Execution, SideEffect, StepRun
-from scheduler.runs import get_execution
+from scheduler.auth.tokens import issue_session_token
+from scheduler.domain.clock import Clock
+from scheduler.store.tables import Execution, SideEffect, StepRun
+from scheduler.runs.history import get_execution
 from scheduler.runtime import Runtime
 from tests.conftest import (
     CRON_SECRET,

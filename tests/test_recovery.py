@@ -6,9 +6,9 @@ from datetime import timedelta
 
 from sqlmodel import Session, select
 
-from scheduler.clock import Clock
-from scheduler.ledger import open_execution
-from scheduler.models import Execution, StepRun
+from scheduler.domain.clock import Clock
+from scheduler.runs.ledger import open_execution
+from scheduler.store.tables import Execution, StepRun
 from scheduler.runtime import Runtime
 from scheduler.settings import Settings
 from tests.conftest import run_now, running, sales_report_spec

@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scheduler.crontime import validate_schedule
-from scheduler.schedule_text import ParsedSchedule, ScheduleTextError, parse_schedule
+from scheduler.timing.cron import validate_schedule
+from scheduler.timing.schedule_text import ParsedSchedule, ScheduleTextError, parse_schedule
 
 NY = "America/New_York"
 

@@ -6,9 +6,9 @@ from datetime import datetime, timedelta, timezone
 
 from sqlmodel import Session, select
 
-from scheduler.clock import Clock
-from scheduler.crontime import next_fire_times
-from scheduler.models import Execution
+from scheduler.domain.clock import Clock
+from scheduler.timing.cron import next_fire_times
+from scheduler.store.tables import Execution
 from scheduler.runtime import Runtime
 from tests.conftest import running, sales_report_spec
 
@@ -96,7 +96,7 @@ async def test_jobs_are_rebuilt_from_the_store_on_start(settings):
 
 
 async def test_changes_made_by_another_process_are_picked_up(settings):
-    from scheduler.playbooks import PlaybookService
+    from scheduler.services.playbooks import PlaybookService
     from scheduler.steps.registry import default_registry
 
     async with running(settings) as runtime:
@@ -113,7 +113,7 @@ async def test_changes_made_by_another_process_are_picked_up(settings):
 async def test_names_that_match_several_playbooks_are_not_guessed(settings):
     import pytest
 
-    from scheduler.playbooks import AmbiguousName, NotFound
+    from scheduler.services.playbooks import AmbiguousName, NotFound
 
     async with running(settings) as runtime:
         runtime.playbooks.create("demo", sales_report_spec(name="Daily Sales Report"))
@@ -179,7 +179,7 @@ async def test_a_slot_that_comes_while_the_last_run_is_still_going_is_skipped_wi
 
 
 def _steps_of(runtime, execution_id):
-    from scheduler.models import StepRun
+    from scheduler.store.tables import StepRun
 
     with Session(runtime.engine) as session:
         return session.exec(select(StepRun).where(StepRun.execution_id == execution_id)).all()

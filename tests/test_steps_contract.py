@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 from sqlmodel import Session, select
 
-from scheduler.models import Notification, SideEffect
-from scheduler.runs import get_execution
+from scheduler.store.tables import Notification, SideEffect
+from scheduler.runs.history import get_execution
 from scheduler.steps.base import Step, StepOutput, StepParams
 from scheduler.steps.registry import StepRegistry, default_registry
 from tests.conftest import run_now, running

@@ -16,7 +16,7 @@ import pytest
 from fastapi import FastAPI
 from pydantic import BaseModel
 
-from api import uistream as ui
+from api.stream import uistream as ui
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,6 @@
 """Contract test: the real `ai` npm client (v5) reads our UI message stream unchanged.
 
-Serves canned conversations through api.uistream on a loopback uvicorn and
+Serves canned conversations through api.stream.uistream on a loopback uvicorn and
 reads them with tests/contract/read_stream.mjs (DefaultChatTransport +
 readUIMessageStream, what useChat runs). Skipped without node/npm, except
 under CI=true, where that is a failure.
@@ -24,7 +24,7 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 
-from api import uistream as ui
+from api.stream import uistream as ui
 
 CONTRACT_DIR = Path(__file__).parent / "contract"
 SCRIPT = CONTRACT_DIR / "read_stream.mjs"

@@ -12,10 +12,10 @@ from zoneinfo import ZoneInfo
 from langchain_core.runnables import RunnableConfig
 from langchain_core.tools import BaseTool, ToolException, tool
 
-from scheduler.ledger import open_execution
-from scheduler.models import Playbook
-from scheduler.playbooks import NotFound, playbook_json
-from scheduler.validation import PlaybookInvalid
+from scheduler.runs.ledger import open_execution
+from scheduler.store.tables import Playbook
+from scheduler.services.playbooks import NotFound, playbook_json
+from scheduler.services.validation import PlaybookInvalid
 from tools.context import ToolContext, tool_context
 
 

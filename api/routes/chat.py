@@ -6,8 +6,8 @@ from typing import Any, Literal
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from api import uistream
-from api.chat_stream import chat_parts
+from api.stream import uistream
+from api.stream.chat import chat_parts
 from api.deps import CurrentPrincipal, RuntimeDep
 
 router = APIRouter(prefix="/api", tags=["chat"])

@@ -6,7 +6,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from api.deps import CurrentPrincipal, RuntimeDep
-from scheduler.runs import get_execution
+from scheduler.runs.history import get_execution
 
 router = APIRouter(prefix="/api/executions", tags=["executions"])
 

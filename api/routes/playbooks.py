@@ -9,10 +9,10 @@ from fastapi import APIRouter, Body, Header, HTTPException, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import CurrentPrincipal, ExecutePrincipal, RuntimeDep
-from scheduler.ledger import open_execution
-from scheduler.models import Playbook, PlaybookStatus
-from scheduler.playbooks import playbook_json
-from scheduler.runs import list_executions
+from scheduler.runs.ledger import open_execution
+from scheduler.store.tables import Playbook, PlaybookStatus
+from scheduler.services.playbooks import playbook_json
+from scheduler.runs.history import list_executions
 from scheduler.runtime import Runtime
 
 router = APIRouter(prefix="/api/playbooks", tags=["playbooks"])

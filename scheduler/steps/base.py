@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy.engine import Engine
 
-from scheduler.clock import Clock
+from scheduler.domain.clock import Clock
 from scheduler.settings import Settings
 
 
@@ -50,6 +50,11 @@ class StepContext:
     clock: Clock
     previous: list[dict[str, Any]] = field(default_factory=list)
     once: Callable[[str, Callable[[], Awaitable[dict[str, Any]]]], Awaitable[dict[str, Any]]] | None = None
+
+    def digest(self) -> str:
+        """The summaries of earlier steps, one a line: the default body of a message."""
+        lines = [p["summary"] for p in self.previous if isinstance(p, dict) and p.get("summary")]
+        return "\n".join(lines) or "Your playbook ran; there was nothing to report."
 
     @property
     def idempotency_key(self) -> str:

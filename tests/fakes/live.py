@@ -7,7 +7,7 @@ import time
 import httpx
 import uvicorn
 
-from scheduler.clock import SYSTEM_CLOCK, Clock
+from scheduler.domain.clock import SYSTEM_CLOCK, Clock
 from scheduler.settings import Settings
 from tests.fakes.smtp import free_port
 

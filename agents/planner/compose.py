@@ -1,0 +1,137 @@
+"""Deterministic planner: one chat request -> the plan object of evals/CONTRACT.md.
+
+`plan(text, timezone)` returns `{"intent", "target", "playbook", "message"}` (plus
+`"changes"` for update_playbook); the caller adds `id`. Schedules come from
+`scheduler.timing.schedule_text` (code, never a model); everything else is matched
+against the vocabulary in `agents.planner.lexicon`: `agents.planner.tasks` builds the
+steps of a new playbook, `agents.planner.manage` handles requests about existing ones.
+
+Conditions and filters reference an earlier step's output by action name, the
+event payload, or the run context. The steps must provide these fields:
+
+| source | field | meaning |
+| --- | --- | --- |
+| analyze_pricing | price_gap | largest % by which a competitor is below our price (0 if none) |
+| detect_price_changes | change_count, max_change_pct | competitor prices changed since last run; largest move in % |
+| track_new_products | new_count | competitor products not seen before |
+| find_competitor_promotions | promo_count | competitor promotions found |
+| check_inventory | low_stock_count, out_of_stock_count | items at/below reorder point (or `threshold` units); items at zero |
+| analyze_margins | min_margin_pct, max_margin_pct | lowest / highest category margin in % |
+| sales_report | revenue, order_count | as scheduler.steps.reports.sales.SalesReportOutput |
+| every step | summary | short text used in message bodies |
+| event (order.created) | total, order_id | |
+| event (inventory.*) | product_name, quantity | |
+| event (competitor.*) | competitor, product_name, drop_pct, change_pct | percentages are positive numbers |
+| event (customer.*) | customer.email, customer.phone, customer.name, days_since_last_order | |
+| run context | user.email, user.phone, org.name, org.team_email | `org.team_email` for "the team", "the board" |
+
+`changes` of update_playbook may hold `triggers` (the new trigger list), `time`
+("HH:MM" when only a time of day was said: keep the old days), `delivery`
+(channel actions), `threshold` (number), `name`, `add_steps` (action names).
+"""
+from __future__ import annotations
+
+import re
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from agents.planner import lexicon as V
+from agents.planner import phrasing as W
+from agents.planner.manage import clarify, manage, result
+from agents.planner.tasks import (
+    build_steps,
+    event_filter,
+    find_event,
+    keep_criteria,
+    numbers,
+    owner,
+)
+from scheduler.timing.schedule_text import (
+    MAX_CHARS,
+    ParsedSchedule,
+    ScheduleTextError,
+    parse_schedule,
+)
+
+__all__ = ["plan"]
+
+
+def _create(text: str, low: str, timezone: str, sched: ParsedSchedule | None) -> dict:
+    found = None if sched else find_event(low)
+    event = found[0] if found else None
+    nums = numbers(low)
+    steps, meta, condition, cond_words = build_steps(text, low, event, nums)
+    if sched:
+        trigger = {"type": "schedule", "cron": sched.cron, "timezone": sched.timezone}
+        when = sched.description[0].upper() + sched.description[1:]
+    elif event:
+        trigger = {"type": "event", "event": event}
+        flt, flt_words = event_filter(event, nums)
+        if flt:
+            trigger["filter"] = flt
+        when = "Whenever " + V.EVENT_LABELS[event] + (f" ({flt_words})" if flt else "")
+    elif re.search(r"\b(?:create|make|set\s+up|build|add)\s+(?:a|an|me\s+a)\s+(?:new\s+)?"
+                   r"(?:playbook|automation|workflow)\b", low) and steps:
+        trigger, when = {"type": "manual"}, "When you ask"
+    else:
+        trigger = None
+    if not steps or not (event or meta["reminder"] or any(s["action"] not in V.DELIVERY for s in steps)):
+        if steps and trigger:  # "email me" with nothing we know how to put in the email
+            return clarify(f"{when}, what should I send you? For example: a sales report or low-stock items.")
+        if trigger:
+            return clarify(f"{when}, what should I do? For example: email you a sales report.")
+        return clarify("What should I automate? Tell me what to do and when, e.g. "
+                        "'every Monday at 8am email me a sales report'.")
+    if trigger is None:
+        ask = "How often should I check?" if condition else "When should this run?"
+        return clarify(f"{ask} Say a schedule ('every weekday at 9am') or an event ('when stock runs low').")
+    keep_criteria(steps, trigger, nums, low)
+    # work handed on once done ("... and pass it to Money Mike") does not decide the owner
+    agent = owner(steps, event, (meta["delegated"] - meta["handoff"]) or meta["delegated"])
+    for i, s in enumerate(steps):  # a step handed to a persona keeps its agent: that is the delegation
+        if s.get("agent") == agent and s["action"] not in V.THINKING and i not in meta["delegated"]:
+            del s["agent"]
+    dataset = next((s["params"]["dataset"] for s in steps if s["action"] == "export_csv"), None)
+    name = W.playbook_name([s["action"] for s in steps], low, event, sched.cron if sched else None,
+                           meta["reminder"], bool(condition or trigger.get("filter")), dataset)
+    for s in steps:
+        if s["action"] == "send_email" and not s["params"]["subject"]:
+            s["params"]["subject"] = ("Welcome to {{org.name}}!" if event == "customer.created" and meta["f"]["welcome"]
+                                      else name)
+    sentence = W.join_words([W.step_phrase(s, agent, meta["reminder"]) for s in steps])
+    if cond_words and any(s["action"] in V.DELIVERY for s in steps):
+        sentence += f" {cond_words}"
+    playbook = {"name": name, "agent": agent, "category": V.CATEGORY[agent], "status": "active",
+                "triggers": [trigger], "steps": steps}
+    message = f"Done! {when}, I'll {sentence}. {V.PERSONA_NAMES[agent]} owns this playbook ('{name}')."
+    return result("create_playbook", message, None, playbook)
+
+
+def plan(text: str, timezone: str) -> dict:
+    """Plan one chat request (evals/CONTRACT.md): intent, target, playbook and a confirmation message."""
+    try:
+        ZoneInfo(timezone)
+    except (ValueError, TypeError, ZoneInfoNotFoundError):
+        raise ValueError(f"unknown time zone {timezone!r}") from None  # a caller's configuration error
+    text = (text or "").strip()
+    if len(text) > MAX_CHARS:
+        return clarify("That's a long message. Could you describe one playbook in a sentence or two: "
+                        "what to do and when?")
+    low = V.tidy(text.lower().replace("\u2019", "'").replace("\u2018", "'"))
+    core = V.POLITE.sub("", low).strip(" ,.!?")
+    if len(re.findall(r"[a-z]{2,}", core)) < 2 and not re.match(r"(?:list|show|help)", core):
+        return clarify("Could you tell me a bit more? Say what to do and when, e.g. "
+                        "'every Monday at 8am email me a sales report'.")
+    if any(p.search(core) for p in V.LIST) and not re.search(r"\b(?:every|each|daily|weekly|when|whenever)\b", core):
+        return result("list_playbooks", "Here are your playbooks.")
+    try:
+        sched = parse_schedule(text, timezone)
+        problem = None
+    except ScheduleTextError as e:
+        sched, problem = None, (None if e.kind == "missing" else e)
+    has_trigger = bool(sched or problem or find_event(low))
+    managed = manage(core, text, low, timezone, has_trigger)
+    if managed:
+        return managed
+    if problem:
+        return clarify(f"I can't schedule that: {problem}. When should it run instead?")
+    return _create(text, low, timezone, sched)

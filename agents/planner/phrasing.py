@@ -1,0 +1,201 @@
+"""Words the planner writes: playbook names, step parameters, message bodies, confirmations.
+
+The reading side is `agents.planner.lexicon`; this module only turns what was read into text
+and parameters.
+"""
+from __future__ import annotations
+
+import re
+
+from agents.planner.lexicon import DELIVERY, EVENTS, PERSONA_NAMES, PHRASES
+
+# --- words out: names, parameters, message bodies ------------------------------------
+
+NUMBER_WORDS = {w: i for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve".split())}
+LAPSED = dict(EVENTS)["customer.lapsed"]  # the words for customers who stopped coming
+CONTENT_STEPS = {"create_campaign_draft", "generate_social_post"}  # produce `content`, not only `summary`
+_NAMES = [  # (action, name); first match wins
+    ("suggest_price_adjustment", "Price Adjustment Suggestions"), ("analyze_pricing", "Competitor Price Alert"),
+    ("analyze_margins", "Margin Analysis"), ("detect_price_changes", "Competitor Price Change Alert"),
+    ("track_new_products", "New Product Watch"),
+    ("analyze_competitive_intelligence", "Competitive Intelligence Brief"),
+    ("generate_competitor_report", "Competitor Report"),
+    ("find_competitor_promotions", "Competitor Promotions Watch"), ("export_csv", "Export"),
+    ("create_reorder_list", "Reorder List"), ("check_inventory", "Inventory Check"),
+    ("top_sellers", "Top Sellers Report"), ("sales_report", "Sales Report"),
+    ("generate_social_post", "Social Posts"), ("create_campaign_draft", "Campaign Draft"),
+    ("segment_customers", "Customer Segment"), ("scan_competitors", "Competitor Scan"),
+]
+_EVENT_NAMES = {
+    "inventory.low_stock": "Low Stock Alert", "inventory.out_of_stock": "Out of Stock Alert",
+    "inventory.restocked": "Restock Alert", "order.created": "New Order Alert",
+    "customer.created": "New Customer Alert", "customer.lapsed": "Lapsed Customer Alert",
+    "competitor.price_drop": "Competitor Price Drop Alert", "competitor.price_change": "Competitor Price Change Alert",
+    "competitor.new_product": "Competitor New Product Alert", "playbook.failed": "Playbook Failure Alert",
+}
+_TWEAKS = {  # name -> [(pattern in the request, better name)]
+    "Inventory Check": [(r"out\s+of\s+stock|hits?\s+zero|sold\s+out|\bis\s+out\b", "Out of Stock Alert"),
+                        (r"\blow\b|reorder\s+point", "Low Stock Alert")],
+    "Competitor Report": [(r"\bdigest\b", "Competitor Digest")],
+    "Sales Report": [(r"\bsummary\b", "Sales Summary")],
+    "Export": [(r"\bback\s?up|\bbackups?\b", "Backup")],
+    "Campaign Draft": [(r"\bdeal\s+of\s+the\s+day\b", "Deal of the Day"), (r"\bwin[\s-]?back\b", "Win-Back Campaign"),
+                       (r"\bnewsletter\b", "Newsletter Draft"), (r"\bpromo", "Promo Campaign Draft")],
+    "Margin Analysis": [(r"\b(?:below|under|above|drops?|falls?)\b", "Margin Alert")],
+}
+
+
+def period(low: str) -> str:
+    """Reporting period said in a request, as scheduler.steps.reports.sales.Period names it.
+
+    Without one, `since_last_run`: a weekly or quarterly run then covers its week or quarter.
+    """
+    for pattern, name in ((r"\btoday'?s?\b|\btonight'?s?\b|\bfor\s+the\s+day\b|\bthe\s+day'?s\b", "today"),
+                          (r"\byesterday'?s?\b", "yesterday"),
+                          (r"\b(?:last|past)\s+(?:week|7\s+days)\b", "last_7_days"),
+                          (r"\bthis\s+week'?s?\b|\bweek\s+to\s+date\b", "week_to_date"),
+                          (r"\b(?:last|past)\s+(?:month|30\s+days)\b", "last_30_days"),
+                          (r"\bthis\s+month'?s?\b|\bmonth\s+to\s+date\b", "month_to_date")):
+        if re.search(pattern, low):
+            return name
+    return "since_last_run"
+
+
+def count_before(noun: str, low: str) -> int | None:
+    """'three social posts' -> 3: a number (digits or a small word) up to two words before `noun`."""
+    m = re.search(r"\b(\d+|" + "|".join(NUMBER_WORDS) + r")\s+(?:[\w-]+\s+){0,2}" + noun, low)
+    if not m:
+        return None
+    return int(m.group(1)) if m.group(1).isdigit() else NUMBER_WORDS[m.group(1)]
+
+
+def step_params(action: str, text: str, low: str, f: dict, units: float | None, clause: str) -> dict:
+    """Parameters for one task step, read from the request."""
+    if action == "scan_competitors":
+        focus = [("menus" if k == "menu" else k) for k in ("prices", "menu", "promotions", "new_products") if f[k]]
+        top = count_before(r"competitors\b", low)
+        return {"focus": focus or ["prices"], **({"limit": top} if top else {})}
+    if action == "analyze_pricing":
+        product = re.search(r"\bsells?\s+(.+?)\s+(?:for|at)\s+(?:less|a\s+lower|cheaper|under)", text, re.I)
+        return {"compare_to": "our_prices", **({"products": [product.group(1)]} if product else {})}
+    if action == "check_inventory":
+        which = "out_of_stock" if f["out_of_stock"] else "low_stock" if f["low_stock"] else "all"
+        return {"filter": which, **({"threshold": units} if units is not None else {})}
+    if action in ("sales_report", "top_sellers"):
+        top = re.search(r"\btop\s+(\d+)\b", low)
+        slow = action == "top_sellers" and re.search(r"\b(?:slow|slowest|worst|bottom|dead)\b", low)
+        return {"period": period(low), **({"top": int(top.group(1))} if top else {}),
+                **({"rank": "slowest"} if slow else {})}
+    if action == "export_csv":
+        data = next((d for d in ("orders", "inventory", "customers", "products") if re.search(rf"\b{d}\b", low)), "sales")
+        return {"dataset": data, "period": period(low)}
+    if action == "generate_social_post":
+        topic = re.search(r"\bposts?\s+(?:for|about|on|featuring)\s+(?:our\s+)?(.+?)(?:[,.;!?]|\s+and\s+|$)", low)
+        return {"count": count_before(r"(?:posts?|tweets?|captions?)\b", low) or 1,
+                **({"topic": topic.group(1)} if topic else {})}
+    if action == "create_campaign_draft":
+        return {"brief": clause or text.strip()}
+    if action == "segment_customers":
+        segment = next((s for s in ("loyalty", "vip", "lapsed", "inactive", "new") if s in low), None)
+        away = LAPSED.search(low)
+        # "customers who haven't visited in 30 days": the gap is what picks the segment
+        gap = re.search(r"\b(\d+)\s+(day|week|month)s?\b", low[away.start():]) if away else None
+        return {"segment": segment or ("lapsed" if away else "all"),
+                **({f"inactive_{gap.group(2)}s": int(gap.group(1))} if gap else {})}
+    if action == "suggest_price_adjustment":
+        return {"require_approval": bool(f["approval"])}
+    if action == "wait":
+        m = re.search(r"\b(?:wait|pause|hold)\w*\s+(?:off\s+)?(?:for\s+)?(\d+|an?)\s+(minute|hour|day|week)s?\b|"
+                      r"\b(\d+|an?)\s+(minute|hour|day|week)s?\s+later\b", low)
+        n, unit = (m.group(1) or m.group(3), m.group(2) or m.group(4)) if m else ("1", "hour")
+        return {f"{unit}s": int(n) if n.isdigit() else 1}
+    if action == "request_approval":
+        return {"prompt": "Approve the suggested changes?"}
+    return {}
+
+
+def event_body(event: str | None, welcome: bool) -> str:
+    """Message text for a delivery triggered straight by an event."""
+    return {
+        "inventory.low_stock": "Low stock: {{event.product_name}} has {{event.quantity}} left.",
+        "inventory.out_of_stock": "Out of stock: {{event.product_name}}.",
+        "inventory.restocked": "Back in stock: {{event.product_name}}.",
+        "order.created": "New order {{event.order_id}} for ${{event.total}}.",
+        "customer.created": ("Welcome to {{org.name}}, {{event.customer.name}}!" if welcome
+                             else "New customer: {{event.customer.name}}."),
+        "customer.lapsed": "{{event.customer.name}} has not ordered in {{event.days_since_last_order}} days.",
+        "competitor.price_drop": "{{event.competitor}} dropped the price of {{event.product_name}}.",
+        "competitor.price_change": "{{event.competitor}} changed the price of {{event.product_name}}.",
+        "competitor.new_product": "{{event.competitor}} added {{event.product_name}}.",
+        "playbook.failed": "Playbook {{event.playbook_name}} failed: {{event.error}}",
+    }.get(event or "", "")
+
+
+def cadence(cron: str) -> str:
+    """'Daily', 'Weekly', 'Monthly'... for a playbook name, '' when no word fits."""
+    minute, hour, dom, month, dow = cron.split()
+    if "/" in minute or "/" in hour or "-" in hour or hour == "*":
+        return "Hourly" if hour == "*" and minute.isdigit() else ""
+    if month == "1,4,7,10":
+        return "Quarterly"
+    if dom != "*":
+        return "Monthly" if month == "*" else ""
+    if dow == "*":
+        return "Nightly" if hour.isdigit() and int(hour) >= 21 else "Daily"
+    return "Weekday" if dow == "1-5" else "Weekly"
+
+
+def playbook_name(actions: list[str], low: str, event: str | None, cron: str | None,
+                  reminder: str | None, conditional: bool, dataset: str | None) -> str:
+    """Short title-case name: 'Weekly Sales Report', 'Low Stock Alert'."""
+    if reminder:
+        words = [w for w in reminder.split() if w not in ("the", "a", "an", "our", "my")][:4]
+        return " ".join(w.capitalize() for w in words) + " Reminder"
+    name = next((n for a, n in _NAMES if a in actions), None)
+    if event and (name is None or name == "Inventory Check"):
+        name = _EVENT_NAMES[event]
+        if event == "order.created" and conditional:
+            name = "Large Order Alert"
+        if event == "customer.created" and "welcome" in low:
+            name = "New Customer Welcome"
+    name = name or "Playbook"
+    for pattern, better in _TWEAKS.get(name, []):
+        if re.search(pattern, low):
+            name = better
+            break
+    if name in ("Export", "Backup"):
+        name = f"{(dataset or 'data').capitalize()} {name}"
+    if cron and not name.endswith(("Alert", "Watch", "Reminder")):
+        name = f"{cadence(cron)} {name}".strip()
+    return name
+
+
+def step_phrase(step: dict, persona: str | None, reminder: str | None) -> str:
+    """What one step does, in words for the confirmation: 'email the team', 'have Craig draft a campaign'."""
+    a = step["action"]
+    if a == "delegate":
+        return f"have {PERSONA_NAMES[step['params']['agent']]} {step['params']['task']}"
+    phrase = PHRASES.get(a, a.replace("_", " "))
+    to = step.get("params", {}).get("to", "")
+    if a == "notify" and reminder:
+        phrase = f"remind you to {reminder}"
+    elif a in DELIVERY and reminder:
+        phrase = f"{phrase} a reminder to {reminder}"
+    elif a == "send_email" and "customer" in to:
+        phrase = "send them an email"
+    elif a == "send_sms" and "customer" in to:
+        phrase = "text them"
+    elif a in ("send_email", "send_sms") and "team" in to:
+        phrase = ("email" if a == "send_email" else "text") + " the team"
+    elif a == "generate_social_post":
+        n = step["params"].get("count", 1)
+        phrase = "write a social post" if n == 1 else f"write {n} social posts"
+    if persona and step.get("agent") and step["agent"] != persona:
+        phrase = f"have {PERSONA_NAMES[step['agent']]} {phrase}"
+    return phrase
+
+
+def join_words(items: list[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]

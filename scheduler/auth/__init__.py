@@ -1,0 +1,1 @@
+"""Who may call: session tokens, agent keys and the cron secret."""

@@ -1,0 +1,96 @@
+"""Credentials: user session tokens, agent keys (stored hashed) and the cron secret."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from scheduler.store.tables import ApiToken, Organization, User
+from scheduler.settings import Settings
+from scheduler.domain.spec import PERSONAS
+
+
+class UnknownOrganization(LookupError):
+    """The organisation named does not exist."""
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: a user, an agent of an org, or the scheduler (cron secret, no org)."""
+
+    kind: str  # "user" | "agent" | "cron"
+    org_id: str | None = None
+    user_id: str | None = None
+    agent: str | None = None
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def issue_session_token(engine: Engine, org_id: str, email: str) -> str:
+    """A new session token for the user with this email (created in the org if new)."""
+    with Session(engine) as session:
+        if session.get(Organization, org_id) is None:
+            raise UnknownOrganization(f"no organisation {org_id!r}")
+        user = session.exec(select(User).where(User.org_id == org_id, User.email == email)).first()
+        if user is None:
+            user = User(org_id=org_id, email=email)
+            session.add(user)
+            session.flush()
+        token = "pbs_" + secrets.token_urlsafe(32)
+        session.add(ApiToken(org_id=org_id, kind="session", user_id=user.id, token_hash=_hash(token)))
+        session.commit()
+    return token
+
+
+def issue_agent_key(engine: Engine, org_id: str, agent: str) -> str:
+    """A new API key for one persona of an organisation."""
+    if agent not in PERSONAS:
+        raise ValueError(f"unknown persona {agent!r} (one of {', '.join(PERSONAS)})")
+    with Session(engine) as session:
+        if session.get(Organization, org_id) is None:
+            raise UnknownOrganization(f"no organisation {org_id!r}")
+        key = "pba_" + secrets.token_urlsafe(32)
+        session.add(ApiToken(org_id=org_id, kind="agent", agent=agent, token_hash=_hash(key)))
+        session.commit()
+    return key
+
+
+def authenticate_token(engine: Engine, token: str) -> Principal | None:
+    """The principal of a session token or agent key, or None."""
+    # Lookup by SHA-256: the stored value is not the secret, so timing reveals nothing useful.
+    with Session(engine) as session:
+        row = session.exec(select(ApiToken).where(ApiToken.token_hash == _hash(token))).first()
+    if row is None or row.revoked_at is not None:
+        return None
+    if row.kind == "agent":
+        return Principal(kind="agent", org_id=row.org_id, agent=row.agent)
+    return Principal(kind="user", org_id=row.org_id, user_id=row.user_id)
+
+
+def cron_secrets(settings: Settings) -> list[bytes]:
+    """Every secret accepted now: CRON_SECRET, CRON_SECRET_PREVIOUS and the lines of CRON_SECRET_FILE."""
+    values = [settings.cron_secret, settings.cron_secret_previous]
+    if settings.cron_secret_file is not None:
+        try:
+            # Read on every call so a rotated file takes effect without a restart.
+            values += settings.cron_secret_file.read_text(encoding="utf-8").splitlines()
+        except OSError:
+            pass
+    return [v.strip().encode("utf-8") for v in values if v and v.strip()]
+
+
+def is_cron_secret(settings: Settings, presented: bytes) -> bool:
+    """True when the bytes equal an accepted secret; always False when none is set (fail closed)."""
+    matched = False
+    # Digests first, so even the length of a secret does not show in the timing.
+    presented_digest = hashlib.sha256(presented).digest()
+    for secret in cron_secrets(settings):
+        # Every secret is compared, each in constant time over bytes.
+        matched |= hmac.compare_digest(hashlib.sha256(secret).digest(), presented_digest)
+    return matched

@@ -1,0 +1,1 @@
+"""The single sources of truth: personas, events and step metadata, declared once."""

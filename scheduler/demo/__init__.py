@@ -1,0 +1,1 @@
+"""The demo organisation that `playbooks serve` seeds on an empty database."""

@@ -1,0 +1,1 @@
+"""Services over the store: playbooks (with validation on save)."""

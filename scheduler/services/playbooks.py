@@ -1,0 +1,207 @@
+"""The playbook service: every change of a playbook goes through here, and so does its schedule."""
+from __future__ import annotations
+
+import re
+import threading
+from datetime import datetime, timezone
+from typing import Any, Protocol
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from scheduler.domain.clock import SYSTEM_CLOCK, Clock
+from scheduler.timing.cron import describe, next_fire_times
+from scheduler.triggers.schedule import slot_at
+from scheduler.store.tables import Organization, Playbook, PlaybookStatus, iso_utc
+from scheduler.steps.registry import StepRegistry
+from scheduler.services.validation import PlaybookInvalid, parse_spec
+
+EDITABLE = ("name", "agent", "category", "status", "triggers", "steps")
+
+
+class BadCursor(ValueError):
+    """A page cursor that the list did not hand out."""
+
+
+class NotFound(LookupError):
+    """No such object in the caller's organisation (another tenant's ids look the same)."""
+
+
+class AmbiguousName(NotFound):
+    """The words match several playbooks equally well: the user has to say which."""
+
+
+class JobSync(Protocol):
+    def sync(self, playbook: Playbook) -> None: ...
+
+
+class PlaybookService:
+    """Create, read, change and delete playbooks, keeping the job set in step with the store."""
+
+    def __init__(self, engine: Engine, registry: StepRegistry, jobs: JobSync | None = None, clock: Clock = SYSTEM_CLOCK) -> None:
+        self.engine, self.registry, self.jobs, self.clock = engine, registry, jobs, clock
+        # Changes and their job syncs are serialised, so the job set follows the last commit.
+        self._lock = threading.RLock()
+
+    def create(self, org_id: str, data: Any, created_by: str | None = None) -> Playbook:
+        """Validate and store a playbook; an active one is scheduled at once."""
+        spec = parse_spec(data, self.org_timezone(org_id), self.registry)
+        now = self.clock.now()
+        playbook = Playbook(
+            org_id=org_id, name=spec.name, agent=spec.agent, category=spec.category, status=spec.status,
+            triggers=[t.model_dump(exclude_none=True) for t in spec.triggers],
+            steps=[s.model_dump(exclude_none=True) for s in spec.steps],
+            created_by=created_by, created_at=now, updated_at=now,
+        )
+        with self._lock, Session(self.engine, expire_on_commit=False) as session:
+            session.add(playbook)
+            session.commit()
+            self._sync(playbook)
+        return playbook
+
+    def create_once(self, org_id: str, data: Any, created_by: str | None = None) -> tuple[Playbook, bool]:
+        """Create, unless an identical playbook exists (a retried chat turn): then that one, and False."""
+        spec = parse_spec(data, self.org_timezone(org_id), self.registry)
+        triggers = [t.model_dump(exclude_none=True) for t in spec.triggers]
+        steps = [s.model_dump(exclude_none=True) for s in spec.steps]
+        with self._lock:
+            for existing in self.list(org_id, limit=1000)[0]:
+                if (existing.name, existing.triggers, existing.steps, existing.status) == (spec.name, triggers, steps, spec.status):
+                    return existing, False
+            return self.create(org_id, data, created_by), True
+
+    def get(self, org_id: str, playbook_id: str, include_deleted: bool = False) -> Playbook:
+        """The playbook, if it is this organisation's (and not deleted, unless asked)."""
+        with Session(self.engine, expire_on_commit=False) as session:
+            playbook = session.get(Playbook, playbook_id)
+        if playbook is None or playbook.org_id != org_id or (playbook.deleted_at is not None and not include_deleted):
+            raise NotFound(f"no playbook {playbook_id!r}")
+        return playbook
+
+    def get_any(self, playbook_id: str) -> Playbook:
+        """The playbook whatever its organisation (for the cron secret, which has none)."""
+        with Session(self.engine, expire_on_commit=False) as session:
+            playbook = session.get(Playbook, playbook_id)
+        if playbook is None or playbook.deleted_at is not None:
+            raise NotFound(f"no playbook {playbook_id!r}")
+        return playbook
+
+    def list(self, org_id: str, limit: int = 50, cursor: str | None = None) -> tuple[list[Playbook], str | None]:
+        """A page of the organisation's playbooks, oldest first, and the cursor of the next page."""
+        query = select(Playbook).where(Playbook.org_id == org_id, Playbook.deleted_at.is_(None))
+        if cursor:
+            if not re.fullmatch(r"pb_[0-9a-f]{20}", cursor):
+                raise BadCursor(f"cursor {cursor!r} is not from this list")
+            query = query.where(Playbook.id > cursor)
+        with Session(self.engine, expire_on_commit=False) as session:
+            rows = list(session.exec(query.order_by(col(Playbook.id)).limit(limit + 1)).all())
+        more = len(rows) > limit
+        rows = rows[:limit]
+        return rows, (rows[-1].id if more else None)
+
+    def update(self, org_id: str, playbook_id: str, changes: dict[str, Any]) -> Playbook:
+        """Apply a partial change, re-validate the whole playbook, and reschedule it."""
+        unknown = sorted(set(changes) - set(EDITABLE))
+        if unknown:
+            raise PlaybookInvalid([f"{k}: cannot be changed" for k in unknown])
+        with self._lock, Session(self.engine, expire_on_commit=False) as session:
+            playbook = session.get(Playbook, playbook_id, with_for_update=True)
+            if playbook is None or playbook.org_id != org_id or playbook.deleted_at is not None:
+                raise NotFound(f"no playbook {playbook_id!r}")
+            # Read, merge and write in one locked transaction: concurrent changes never lose each other.
+            spec = parse_spec({**self.spec_of(playbook), **changes}, self.org_timezone(org_id), self.registry)
+            before = (playbook.triggers, playbook.steps)
+            playbook.name, playbook.agent, playbook.category = spec.name, spec.agent, spec.category
+            playbook.status = spec.status
+            playbook.triggers = [t.model_dump(exclude_none=True) for t in spec.triggers]
+            playbook.steps = [s.model_dump(exclude_none=True) for s in spec.steps]
+            if (playbook.triggers, playbook.steps) != before:
+                playbook.version += 1
+            playbook.updated_at = self.clock.now()
+            session.add(playbook)
+            session.commit()
+            self._sync(playbook)
+        return playbook
+
+    def set_status(self, org_id: str, playbook_id: str, status: str) -> Playbook:
+        """Pause, resume (activate) or archive a playbook."""
+        return self.update(org_id, playbook_id, {"status": status})
+
+    def delete(self, org_id: str, playbook_id: str) -> Playbook:
+        """Delete a playbook (its runs stay readable) and unschedule it."""
+        self.get(org_id, playbook_id)
+        with self._lock, Session(self.engine, expire_on_commit=False) as session:
+            playbook = session.get(Playbook, playbook_id, with_for_update=True)
+            playbook.deleted_at = self.clock.now()
+            session.add(playbook)
+            session.commit()
+            self._sync(playbook)
+        return playbook
+
+    def find(self, org_id: str, words: str) -> Playbook:
+        """The playbook whose name best matches the words a user said ("the price alert")."""
+        wanted = _words(words) - {"the", "my", "our", "playbook", "a"}
+        scored = sorted(
+            ((len(wanted & _words(p.name)) / (len(wanted) or 1), p) for p in self.list(org_id, limit=500)[0]),
+            key=lambda pair: -pair[0],
+        )
+        best = [p for score, p in scored if score > 0 and score == scored[0][0]]
+        if not best:
+            raise NotFound(f"no playbook matches {words!r}")
+        if len(best) > 1:
+            # Acting on a guess (a delete!) is worse than asking.
+            raise AmbiguousName(f"{words!r} matches several playbooks: " + "; ".join(sorted(f"{p.name} ({p.status})" for p in best)))
+        return best[0]
+
+    def next_runs(self, playbook: Playbook, count: int = 3) -> list[datetime]:
+        """The next fire instants over all schedule triggers (none unless active)."""
+        if playbook.status != PlaybookStatus.active.value or playbook.deleted_at is not None:
+            return []
+        now = self.clock.now()
+        times = [t for trig in playbook.triggers if trig.get("type") == "schedule"
+                 for t in next_fire_times(trig["cron"], trig["timezone"], now, count)]
+        # Sorted by instant: wall-clock order is wrong inside a repeated hour.
+        return sorted(times, key=lambda t: t.astimezone(timezone.utc))[:count]
+
+    def due_slot(self, playbook: Playbook) -> datetime | None:
+        """The schedule slot due now (within the grace window), in UTC, if any."""
+        slots = [slot_at(t["cron"], t["timezone"], self.clock.now()) for t in playbook.triggers if t.get("type") == "schedule"]
+        slots = [s for s in slots if s is not None]
+        return max(slots).astimezone(timezone.utc) if slots else None
+
+    def describe_schedule(self, playbook: Playbook) -> list[str]:
+        """Each schedule trigger in plain words with its zone."""
+        return [describe(t["cron"], t["timezone"]) for t in playbook.triggers if t.get("type") == "schedule"]
+
+    @staticmethod
+    def spec_of(playbook: Playbook) -> dict[str, Any]:
+        """The editable fields of a stored playbook, as a spec."""
+        return {"name": playbook.name, "agent": playbook.agent, "category": playbook.category,
+                "status": playbook.status,
+                "triggers": playbook.triggers, "steps": playbook.steps}
+
+    def org_timezone(self, org_id: str) -> str:
+        """The organisation's IANA zone (the default for its schedules)."""
+        with Session(self.engine) as session:
+            org = session.get(Organization, org_id)
+        if org is None:
+            raise NotFound(f"no organisation {org_id!r}")
+        return org.timezone
+
+    def _sync(self, playbook: Playbook) -> None:
+        if self.jobs is not None:
+            self.jobs.sync(playbook)
+
+
+def _words(text: str) -> set[str]:
+    return {w.rstrip("s") for w in re.findall(r"[a-z0-9]+", text.lower())}
+
+
+def playbook_json(playbook: Playbook, next_run_at: datetime | None) -> dict[str, Any]:
+    """A playbook as the API shows it (camelCase)."""
+    return {
+        "id": playbook.id, "orgId": playbook.org_id, "name": playbook.name, "agent": playbook.agent,
+        "category": playbook.category, "status": playbook.status, "triggers": playbook.triggers,
+        "steps": playbook.steps, "version": playbook.version,
+        "nextRunAt": iso_utc(next_run_at), "createdAt": iso_utc(playbook.created_at), "updatedAt": iso_utc(playbook.updated_at),
+    }

@@ -1,0 +1,132 @@
+"""Validate a playbook when it is saved, so a bad one is refused before it can run."""
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ValidationError
+
+from scheduler.timing.cron import CronError, validate_schedule
+from scheduler.expressions import ExpressionError, condition_names, template_names
+from scheduler.domain.spec import (
+    EVENT_NAMES,
+    RUN_CONTEXT_NAMES,
+    EventTrigger,
+    PlaybookSpec,
+    ScheduleTrigger,
+    step_aliases,
+)
+from scheduler.steps.registry import StepRegistry
+
+
+class PlaybookInvalid(ValueError):
+    """A playbook spec that cannot be saved; `errors` name the path of each problem."""
+
+    def __init__(self, errors: list[str]) -> None:
+        super().__init__("; ".join(errors))
+        self.errors = errors
+
+
+def parse_spec(data: Any, org_timezone: str, registry: StepRegistry) -> PlaybookSpec:
+    """Parse and fully check a spec; raises PlaybookInvalid listing every problem by path."""
+    try:
+        spec = PlaybookSpec.model_validate(data)
+    except ValidationError as exc:
+        raise PlaybookInvalid([_pydantic_error(e) for e in exc.errors()]) from None
+    errors = _trigger_errors(spec, org_timezone) + _step_errors(spec, registry)
+    if errors:
+        raise PlaybookInvalid(errors)
+    for trigger in spec.triggers:
+        if isinstance(trigger, ScheduleTrigger) and not trigger.timezone:
+            trigger.timezone = org_timezone
+    return spec
+
+
+def _pydantic_error(err: dict[str, Any]) -> str:
+    path = ""
+    for part in err["loc"]:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return f"{path or 'playbook'}: {err['msg']}"
+
+
+def _trigger_errors(spec: PlaybookSpec, org_timezone: str) -> list[str]:
+    errors = []
+    for i, trigger in enumerate(spec.triggers):
+        if isinstance(trigger, ScheduleTrigger):
+            try:
+                validate_schedule(trigger.cron, trigger.timezone or org_timezone)
+            except CronError as exc:
+                errors.append(f"triggers[{i}]: {exc}")
+        elif isinstance(trigger, EventTrigger):
+            if trigger.event not in EVENT_NAMES:
+                errors.append(f"triggers[{i}].event: unknown event {trigger.event!r} (known: {', '.join(EVENT_NAMES)})")
+            if trigger.filter:
+                errors += _names_errors(f"triggers[{i}].filter", trigger.filter, {"event", "org"}, condition=True)
+    return errors
+
+
+def _step_errors(spec: PlaybookSpec, registry: StepRegistry) -> list[str]:
+    errors: list[str] = []
+    known = set(RUN_CONTEXT_NAMES)
+    ids: set[str] = set()
+    for i, step in enumerate(spec.steps):
+        path = f"steps[{i}]"
+        if step.id in RUN_CONTEXT_NAMES:
+            errors.append(f"{path}.id: {step.id!r} is reserved for the run context")
+        elif step.id in ids:
+            errors.append(f"{path}.id: {step.id!r} is already the id of an earlier step")
+        ids.add(step.id or "")
+        step_type = registry.get(step.action)
+        if step_type is None:
+            errors.append(f"{path}.action: unknown action {step.action!r} (available: {', '.join(registry.names())})")
+        if step.condition:
+            errors += _names_errors(f"{path}.condition", step.condition, known, condition=True)
+        for where, text in _strings(step.params, f"{path}.params"):
+            errors += _names_errors(where, text, known, condition=False)
+        if step_type is not None:
+            errors += _params_errors(path, step.params, step_type.Params)
+        known.update(step_aliases(step))
+    return errors
+
+
+def _names_errors(path: str, text: str, known: set[str], condition: bool) -> list[str]:
+    try:
+        names = condition_names(text) if condition else template_names(text)
+    except ExpressionError as exc:
+        return [f"{path}: {exc}"]
+    return [f"{path}: unknown name {name!r}" for name in sorted(names - known)]
+
+
+def _strings(value: Any, path: str) -> list[tuple[str, str]]:
+    if isinstance(value, str):
+        return [(path, value)]
+    if isinstance(value, dict):
+        return [s for k, v in value.items() for s in _strings(v, f"{path}.{k}")]
+    if isinstance(value, list):
+        return [s for i, v in enumerate(value) for s in _strings(v, f"{path}[{i}]")]
+    return []
+
+
+def _params_errors(path: str, params: dict[str, Any], model: type) -> list[str]:
+    try:
+        model.model_validate(params)
+    except ValidationError as exc:
+        # A templated value gets its real type only at run time, where it is checked again.
+        return [
+            _pydantic_error({"loc": ("steps", int(path[6:-1]), "params", *e["loc"]), "msg": e["msg"]})
+            for e in exc.errors()
+            if not _is_template(_lookup(params, e["loc"]))
+        ]
+    return []
+
+
+def _lookup(params: Any, loc: tuple[Any, ...]) -> Any:
+    for part in loc:
+        try:
+            params = params[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return params
+
+
+def _is_template(value: Any) -> bool:
+    return isinstance(value, str) and "{{" in value

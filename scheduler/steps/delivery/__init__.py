@@ -1,0 +1,1 @@
+"""Delivery steps: email and in-app notifications (side effects, keyed)."""

@@ -1,0 +1,1 @@
+"""Report steps over the organisation's own commerce data."""

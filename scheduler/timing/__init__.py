@@ -1,0 +1,1 @@
+"""Time: cron over cronsim with zones, cron in words, schedule phrases to cron."""

@@ -1,0 +1,1 @@
+"""What starts runs: schedules (APScheduler as the doorbell), events and manual calls."""
