@@ -6,19 +6,19 @@ from collections.abc import Sequence
 
 from langchain_core.messages import BaseMessage, HumanMessage
 
-# Owners as in the planning contract; the first persona whose words appear wins.
+from scheduler.catalog import DEFAULT_PERSONA, PERSONAS
+
+# Each persona's routing words from the catalog, in its precedence order; the first persona whose words appear wins.
 OWNERS = [
-    ("money_mike", r"\b(price|prices|pricing|margin|margins|undercut|cheaper|discount)"),
-    ("ezal", r"\b(competitor|competitors|competition|rival|menu|menus)"),
-    ("craig", r"\b(campaign|promo|promotion|social|post|customer|customers|loyalty|marketing)"),
-    ("pops", r"\b(inventory|stock|reorder|order|orders|sales|seller|sellers|report)"),
+    (p.id, re.compile(r"\b(" + "|".join(map(re.escape, p.words)) + ")"))
+    for p in sorted(PERSONAS.values(), key=lambda p: p.route_rank) if p.words
 ]
 
 
 def choose_persona(messages: Sequence[BaseMessage]) -> str:
-    """The persona that owns what the latest user message is about (Pops by default)."""
+    """The persona that owns what the latest user message is about (the catalog's default otherwise)."""
     text = next((m.content for m in reversed(messages) if isinstance(m, HumanMessage) and isinstance(m.content, str)), "")
     for persona, pattern in OWNERS:
-        if re.search(pattern, text.lower()):
+        if pattern.search(text.lower()):
             return persona
-    return "pops"
+    return DEFAULT_PERSONA

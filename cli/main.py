@@ -98,10 +98,13 @@ def chat(message: str, org: str = typer.Option("demo", "--org"), agent: Optional
          email: str = typer.Option("owner@example.com", "--email")) -> None:
     """One chat turn in the terminal, streamed."""
     from cli.chat import run_chat
-    from scheduler.domain.spec import PERSONAS
+    from scheduler.catalog import persona
 
-    if agent is not None and agent not in PERSONAS:
-        fail(f"unknown persona {agent!r} (one of {', '.join(PERSONAS)})")
+    try:
+        if agent is not None:
+            persona(agent)
+    except ValueError as exc:
+        fail(str(exc))
     settings = get_settings()
     try:
         asyncio.run(run_chat(settings, org, email, agent, message))
@@ -157,6 +160,22 @@ def schedule_preview(cron: str, tz: str = typer.Option("UTC", "--tz"), start: Op
         after = after.replace(tzinfo=timezone.utc)
     times = [t.astimezone(timezone.utc).isoformat().replace("+00:00", "Z") for t in next_fire_times(cron, tz, after, count)]
     typer.echo(json.dumps(times) if as_json else "\n".join(times))
+
+
+@app.command()
+def steps(as_json: bool = typer.Option(False, "--json")) -> None:
+    """The step catalog: every action, its owner, and the params and output schemas of those available."""
+    from scheduler.steps.registry import catalog_entries, default_registry
+
+    entries = catalog_entries(default_registry())
+    if as_json:
+        typer.echo(json.dumps(entries, indent=2))
+        return
+    # Plain fixed columns rather than a rich table: rich wraps to the terminal, which breaks grep and pipes.
+    typer.echo(f"{'ACTION':<34} {'FAMILY':<12} {'OWNER':<10} {'AVAILABLE':<9}  DESCRIPTION")
+    for e in entries:
+        available = "yes" if e["available"] else "no"
+        typer.echo(f"{e['name']:<34} {e['family']:<12} {e['owner'] or '(any)':<10} {available:<9}  {e['description']}")
 
 
 @app.command()

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from api.stream import uistream
 from api.stream.chat import chat_parts
 from api.deps import CurrentPrincipal, RuntimeDep
+from scheduler.catalog import PersonaId
 
 router = APIRouter(prefix="/api", tags=["chat"])
 
@@ -32,7 +33,7 @@ class UIMessage(BaseModel):
 class ChatRequest(BaseModel):
     id: str | None = None
     messages: list[UIMessage] = Field(min_length=1, max_length=200)
-    agent: Literal["craig", "ezal", "money_mike", "pops"] | None = None
+    agent: PersonaId | None = None
 
     @model_validator(mode="after")
     def _ends_with_the_user(self) -> "ChatRequest":

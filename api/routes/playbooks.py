@@ -14,6 +14,8 @@ from scheduler.store.tables import Playbook, PlaybookStatus
 from scheduler.services.playbooks import playbook_json
 from scheduler.runs.history import list_executions
 from scheduler.runtime import Runtime
+from scheduler.domain.spec import playbook_spec_schema
+from scheduler.steps.registry import default_registry
 
 router = APIRouter(prefix="/api/playbooks", tags=["playbooks"])
 
@@ -30,7 +32,13 @@ def list_playbooks(runtime: RuntimeDep, who: CurrentPrincipal, limit: int = Quer
     return {"items": [_json(runtime, p) for p in items], "nextCursor": next_cursor}
 
 
-@router.post("", status_code=201)
+# /docs shows the spec's schema (registered actions, catalog events); the body is still read as a dict
+# and validated on save, so a bad spec gets the service's problem+json naming each path.
+SPEC_BODY = {"requestBody": {"required": True, "content": {"application/json": {
+    "schema": playbook_spec_schema(default_registry().names())}}}}
+
+
+@router.post("", status_code=201, openapi_extra=SPEC_BODY)
 def create_playbook(runtime: RuntimeDep, who: CurrentPrincipal, spec: dict[str, Any] = Body(...)) -> dict[str, Any]:
     """Validate, store and (when active) schedule a playbook."""
     return _json(runtime, runtime.playbooks.create(who.org_id, spec, created_by=who.user_id))

@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from scheduler.store.tables import ApiToken, Organization, User
 from scheduler.settings import Settings
-from scheduler.domain.spec import PERSONAS
+from scheduler.catalog import persona
 
 
 class UnknownOrganization(LookupError):
@@ -50,8 +50,7 @@ def issue_session_token(engine: Engine, org_id: str, email: str) -> str:
 
 def issue_agent_key(engine: Engine, org_id: str, agent: str) -> str:
     """A new API key for one persona of an organisation."""
-    if agent not in PERSONAS:
-        raise ValueError(f"unknown persona {agent!r} (one of {', '.join(PERSONAS)})")
+    persona(agent)  # a clear error naming the known personas
     with Session(engine) as session:
         if session.get(Organization, org_id) is None:
             raise UnknownOrganization(f"no organisation {org_id!r}")

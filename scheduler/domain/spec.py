@@ -1,18 +1,13 @@
 """The shape of a playbook as clients and agents send it (the planner contract's `playbook`)."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
-PERSONAS = ("craig", "ezal", "money_mike", "pops")
-CATEGORIES = ("intelligence", "pricing", "operations", "marketing", "general")
-EVENT_NAMES = (
-    "inventory.low_stock", "inventory.out_of_stock", "inventory.restocked",
-    "order.created", "customer.created", "customer.lapsed",
-    "competitor.price_change", "competitor.price_drop", "competitor.new_product",
-    "playbook.failed",
-)
+from scheduler.catalog import CATEGORIES, EVENT_NAMES, PersonaId
+
 # Names a condition or template may use besides earlier steps' outputs.
 RUN_CONTEXT_NAMES = ("user", "org", "trigger", "event")
 
@@ -29,7 +24,9 @@ class ScheduleTrigger(_Spec):
 
 class EventTrigger(_Spec):
     type: Literal["event"]
-    event: str = Field(validation_alias=AliasChoices("event", "eventName"))
+    # Checked against the event catalog on save (validation), so the message can name the known ones.
+    event: str = Field(validation_alias=AliasChoices("event", "eventName"),
+                       description="a catalog event name", json_schema_extra={"examples": list(EVENT_NAMES)})
     filter: str | None = None
 
 
@@ -42,16 +39,17 @@ Trigger = Annotated[Union[ScheduleTrigger, EventTrigger, ManualTrigger], Field(d
 
 class StepSpec(_Spec):
     id: str | None = Field(default=None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
-    action: str
-    agent: Literal["craig", "ezal", "money_mike", "pops"] | None = None
+    # Checked against the step registry on save; /docs lists the registered actions (playbook_spec_schema).
+    action: str = Field(description="a step action of the catalog (`playbooks steps`)")
+    agent: PersonaId | None = None
     params: dict[str, Any] = Field(default_factory=dict)
     condition: str | None = None
 
 
 class PlaybookSpec(_Spec):
     name: str = Field(min_length=1, max_length=200)
-    agent: Literal["craig", "ezal", "money_mike", "pops"]
-    category: str = "general"
+    agent: PersonaId
+    category: str = Field("general", json_schema_extra={"examples": list(CATEGORIES)})
     status: Literal["draft", "active", "paused", "archived"] = "active"
     triggers: list[Trigger] = Field(default_factory=lambda: [ManualTrigger(type="manual")])
     steps: list[StepSpec] = Field(min_length=1, max_length=50)
@@ -60,3 +58,27 @@ class PlaybookSpec(_Spec):
 def step_aliases(step: StepSpec) -> list[str]:
     """Names an earlier step's output answers to: its id, its agent, its action."""
     return [n for n in (step.id, step.agent, step.action) if n]
+
+
+def playbook_spec_schema(actions: Sequence[str]) -> dict[str, Any]:
+    """PlaybookSpec's JSON schema with every $ref inlined, its step `action` showing these actions as examples.
+
+    Inlined so a route can show it as its request body in /docs (`openapi_extra`) without
+    adding components; the API reads the body as a dict and validates it on save.
+    """
+    schema = PlaybookSpec.model_json_schema()
+    defs = schema.pop("$defs", {})
+    defs["StepSpec"]["properties"]["action"]["examples"] = list(actions)
+    return _inlined(schema, defs)
+
+
+def _inlined(node: Any, defs: dict[str, Any]) -> Any:
+    if isinstance(node, list):
+        return [_inlined(v, defs) for v in node]
+    if not isinstance(node, dict):
+        return node
+    if "$ref" in node:
+        target = defs[node["$ref"].rsplit("/", 1)[-1]]
+        return _inlined({**target, **{k: v for k, v in node.items() if k != "$ref"}}, defs)
+    # A discriminator's mapping points at $defs, which are gone: the `type` const still tells the shapes apart.
+    return {k: ({"propertyName": v["propertyName"]} if k == "discriminator" else _inlined(v, defs)) for k, v in node.items()}

@@ -7,8 +7,8 @@ from pydantic import ValidationError
 
 from scheduler.timing.cron import CronError, validate_schedule
 from scheduler.expressions import ExpressionError, condition_names, template_names
+from scheduler.catalog import EVENT_NAMES
 from scheduler.domain.spec import (
-    EVENT_NAMES,
     RUN_CONTEXT_NAMES,
     EventTrigger,
     PlaybookSpec,

@@ -1,6 +1,9 @@
-"""The one registry of step types, keyed by action name."""
+"""The one registry of step types, keyed by action name: each implements an action of the catalog."""
 from __future__ import annotations
 
+from typing import Any
+
+from scheduler.catalog import ACTIONS, COMMON_OUTPUTS
 from scheduler.steps.base import Step
 
 
@@ -11,7 +14,12 @@ class StepRegistry:
         self._steps: dict[str, Step] = {}
 
     def register(self, step: Step) -> None:
-        """Add a step type under its `name`."""
+        """Add a step type under its `name`, which must be an action of the catalog (scheduler/catalog/actions.py)."""
+        if step.name not in ACTIONS:
+            raise ValueError(
+                f"step type {type(step).__name__} names action {step.name!r}, which is not in the catalog; "
+                f"declare it in scheduler/catalog/actions.py first (known: {', '.join(ACTIONS)})"
+            )
         if step.name in self._steps:
             raise ValueError(f"step type {step.name!r} registered twice")
         self._steps[step.name] = step
@@ -43,3 +51,18 @@ def builtin_steps() -> list[Step]:
     from scheduler.steps.reports.sales import SalesReport
 
     return [SalesReport(), SendEmail(), Notify()]
+
+
+def catalog_entries(registry: StepRegistry) -> list[dict[str, Any]]:
+    """Every catalog action, in catalog order, with whether a step implements it and, if so, its JSON schemas."""
+    entries = []
+    for act in ACTIONS.values():
+        step = registry.get(act.name)
+        entries.append({
+            "name": act.name, "family": act.family, "owner": act.owner, "stage": act.stage.name,
+            "description": act.description, "available": step is not None,
+            "outputs": {**act.outputs, **COMMON_OUTPUTS},
+            "params_schema": step.Params.model_json_schema() if step else None,
+            "output_schema": step.Output.model_json_schema() if step else None,
+        })
+    return entries
