@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from api.stream import uistream
@@ -14,7 +14,7 @@ router = APIRouter(prefix="/api", tags=["chat"])
 
 
 class UIPart(BaseModel):
-    """A part of a UIMessage; only text parts are read, others are kept out of the model's view."""
+    """A part of a UIMessage: text, tool parts and data parts are read back into the history."""
 
     model_config = ConfigDict(extra="allow")
     type: str
@@ -43,7 +43,8 @@ class ChatRequest(BaseModel):
 
 
 @router.post("/chat")
-async def chat(body: ChatRequest, runtime: RuntimeDep, who: CurrentPrincipal) -> Any:
+async def chat(body: ChatRequest, request: Request, runtime: RuntimeDep, who: CurrentPrincipal) -> Any:
     """Stream a persona's answer: text, tool calls and results, data-playbook parts."""
     messages = [m.model_dump(exclude_none=True) for m in body.messages]
-    return await uistream.ui_stream_response(chat_parts(runtime, who, messages, body.agent or who.agent))
+    graph = request.app.state.chat_graph
+    return await uistream.ui_stream_response(chat_parts(graph, runtime, who, messages, body.agent or who.agent))
