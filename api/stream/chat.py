@@ -63,7 +63,8 @@ class _Turn:
         return parts
 
     def on_agent_message(self, message: AIMessage) -> list[ui.Part]:
-        parts: list[ui.Part] = []
+        # The message is complete: its last text block (say, words after its tool calls) ends here.
+        parts = self.close_text()
         if isinstance(message.content, str) and message.content and not self.streamed_text:
             # A model that does not stream still shows its whole text.
             parts += [*ui.text(ui.new_id("txt"), message.content)]
