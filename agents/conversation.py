@@ -90,8 +90,9 @@ def next_move(history: Sequence[Event], zone: str, tools: set[str]) -> Say | Cal
 
 def plan_in_context(history: Sequence[Event], zone: str) -> dict[str, Any]:
     """Plan the latest words, reading them with the conversation: answers to a question, and references."""
-    last = history[-1]
-    assert isinstance(last, UserSaid)
+    last = history[-1] if history else None
+    if not isinstance(last, UserSaid):
+        raise ValueError("plan_in_context reads the user's latest words; the history does not end with them")
     earlier = history[:-1]
     text, referent = resolve_by_time(last.text, shown_playbooks(earlier))
     decided = plan(text, zone)
