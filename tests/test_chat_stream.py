@@ -24,8 +24,8 @@ from tools.context import ChatContext
 OWNER = Principal(kind="user", org_id="demo", user_id=None)
 
 
-async def turn(settings, model: ScriptedChatModel, text: str, persona: str | None = "pops") -> tuple[list[dict[str, Any]], list]:
-    """One chat turn through the real graph and translator; the parts and the contexts the factory saw."""
+async def turn(settings, model: ScriptedChatModel, text: str, persona: str | None = "pops") -> tuple[list[dict[str, Any]], list, list]:
+    """One chat turn through the real graph and translator: its parts, the contexts the factory saw, the stored playbooks."""
     contexts: list[tuple[str, ChatContext]] = []
 
     def factory(name: str, ctx: ChatContext) -> ScriptedChatModel:
@@ -50,6 +50,7 @@ def types(parts: list[dict[str, Any]]) -> list[str]:
 
 
 def of(parts, kind, call_id=None):
+    """The parts of one type (and of one tool call, if given)."""
     return [p for p in parts if p["type"] == kind and (call_id is None or p.get("toolCallId") == call_id)]
 
 

@@ -33,11 +33,13 @@ TOOLS = {"create_playbook", "list_playbooks", "run_playbook", "set_playbook_stat
 
 
 def summary(pid: str, name: str, cron: str = "0 9 * * *", **extra: Any) -> PlaybookSummary:
+    """An active playbook on one schedule."""
     return PlaybookSummary(id=pid, name=name, status="active",
                            triggers=[{"type": "schedule", "cron": cron, "timezone": ZONE}], **extra)
 
 
 def shown(playbook: PlaybookSummary) -> ToolAnswered:
+    """The answer of create_playbook that made this playbook."""
     return ToolAnswered("create_playbook", PlaybookArtifact(playbook=playbook, created=True, already_existed=False))
 
 
@@ -148,8 +150,10 @@ def test_ui_history_keeps_tool_calls_their_artifacts_and_errors():
         {"role": "user", "parts": [{"type": "text", "text": "every day"}, {"type": "text", "text": "a report"}]},
         {"role": "assistant", "parts": [
             {"type": "step-start"}, {"type": "text", "text": "On it."},
-            {"type": "tool-create_playbook", "toolCallId": "c1", "state": "output-available", "input": {"playbook": {}}, "output": artifact.output()},
-            {"type": "tool-delete_playbook", "toolCallId": "c2", "state": "output-error", "input": {"name": "x"}, "errorText": "no playbook"},
+            {"type": "tool-create_playbook", "toolCallId": "c1", "state": "output-available", "input": {"playbook": {}},
+             "output": artifact.output()},
+            {"type": "tool-delete_playbook", "toolCallId": "c2", "state": "output-error", "input": {"name": "x"},
+             "errorText": "no playbook"},
             {"type": "tool-run_playbook", "toolCallId": "c3", "state": "input-available", "input": {"name": "x"}},
             {"type": "data-playbook", "id": "pb1", "data": DAILY.data()},
             {"type": "step-start"}, {"type": "text", "text": "Done."},
@@ -171,7 +175,8 @@ def test_ui_history_reads_data_parts_a_client_kept_without_their_tool_parts():
         {"role": "user", "parts": [{"type": "text", "text": "a report"}]},
         {"role": "assistant", "parts": [
             {"type": "text", "text": "Done."}, {"type": "data-playbook", "id": "pb2", "data": WEEKLY.data()},
-            {"type": "data-run", "id": "e1", "data": {"executionId": "e1", "playbookId": "pb1", "playbook": "Daily Sales Report", "status": "queued"}},
+            {"type": "data-run", "id": "e1",
+             "data": {"executionId": "e1", "playbookId": "pb1", "playbook": "Daily Sales Report", "status": "queued"}},
             {"type": "data-playbook", "data": {"not": "ours"}}, {"type": "data-weather", "data": {}},
         ]},
     ]

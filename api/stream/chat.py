@@ -1,6 +1,7 @@
 """Turns a run of the chat graph into UI Message Stream parts (text, tool calls, data parts)."""
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -90,7 +91,9 @@ async def chat_parts(graph: Any, runtime: Runtime, who: Principal, messages: lis
     state = {"messages": to_langchain(messages), "persona": persona}
     turn = _Turn()
     yield ui.start(ui.new_id("msg"))
-    stream = graph.astream(state, context=chat_context_for(runtime, who), stream_mode=["messages", "updates"])
+    # The context reads the organisation's zone from the store: off the event loop.
+    context = await asyncio.to_thread(chat_context_for, runtime, who)
+    stream = graph.astream(state, context=context, stream_mode=["messages", "updates"])
     async for mode, payload in stream:
         if mode == "messages":
             chunk, meta = payload
