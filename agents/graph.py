@@ -1,8 +1,12 @@
-"""One LangGraph graph: route to a persona, let it call tools, answer."""
+"""One LangGraph graph, built once per process: route to a persona, let it call tools, answer.
+
+What a turn acts for (organisation, user, zone, time, engine) is not in the
+state: it is the graph's run context (`ChatContext`), given to `astream(...,
+context=...)` and read by the nodes and the tools.
+"""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
@@ -10,19 +14,29 @@ from langchain_core.messages import SystemMessage
 from langchain_core.runnables import RunnableConfig
 from langgraph.graph import END, START, MessagesState, StateGraph
 from langgraph.prebuilt import ToolNode, tools_condition
+from langgraph.runtime import Runtime
 
 from agents.personas import PERSONAS, persona_prompt
 from agents.router import choose_persona
+from tools.context import ChatContext
 from tools.playbook_tools import playbook_tools
+
+# persona, context -> the chat model that answers for that persona in this turn.
+ModelFactory = Callable[[str, ChatContext], BaseChatModel]
 
 
 class ChatState(MessagesState):
     persona: str | None
-    org_timezone: str
 
 
-def build_graph(make_model: Callable[[str], BaseChatModel]) -> Any:
-    """The compiled chat graph; `make_model(persona)` picks the model per persona."""
+def system_prompt(persona: str, ctx: ChatContext) -> SystemMessage:
+    """The persona's prompt, with the organisation's zone and the time for a model that reads them."""
+    now = ctx.now.isoformat(timespec="minutes") if ctx.now else "unknown"
+    return SystemMessage(persona_prompt(persona) + f"\nOrganisation time zone: {ctx.org_zone}\nNow: {now}")
+
+
+def build_graph(make_model: ModelFactory) -> Any:
+    """The compiled chat graph; run it with `context=ChatContext(...)`."""
     tools = playbook_tools()
 
     def route(state: ChatState) -> dict[str, Any]:
@@ -31,19 +45,14 @@ def build_graph(make_model: Callable[[str], BaseChatModel]) -> Any:
             persona = choose_persona(state["messages"])
         return {"persona": persona}
 
-    async def agent(state: ChatState, config: RunnableConfig) -> dict[str, Any]:
+    async def agent(state: ChatState, config: RunnableConfig, runtime: Runtime[ChatContext]) -> dict[str, Any]:
         persona = state["persona"]
-        system = SystemMessage(
-            persona_prompt(persona)
-            + f"\nOrganisation time zone: {state.get('org_timezone') or 'UTC'}"
-            + f"\nNow: {datetime.now().astimezone().isoformat(timespec='minutes')}"
-        )
-        model = make_model(persona).bind_tools(tools)
-        reply = await model.ainvoke([system, *state["messages"]], config)
+        model = make_model(persona, runtime.context).bind_tools(tools)
+        reply = await model.ainvoke([system_prompt(persona, runtime.context), *state["messages"]], config)
         reply.name = persona
         return {"messages": [reply]}
 
-    graph = StateGraph(ChatState)
+    graph = StateGraph(ChatState, context_schema=ChatContext)
     graph.add_node("route", route)
     graph.add_node("agent", agent)
     graph.add_node("tools", ToolNode(tools))

@@ -6,6 +6,8 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from agents.graph import ModelFactory, build_graph
+from agents.models import model_factory as default_model_factory
 from api.problems import install_problem_handlers
 from api.routes import chat, executions, health, playbooks
 from scheduler.domain.clock import SYSTEM_CLOCK, Clock
@@ -13,8 +15,10 @@ from scheduler.runtime import Runtime
 from scheduler.settings import Settings, get_settings
 
 
-def create_app(settings: Settings | None = None, demo: bool = True, clock: Clock = SYSTEM_CLOCK) -> FastAPI:
-    """An app whose engine starts with the server and stops with it."""
+def create_app(
+    settings: Settings | None = None, demo: bool = True, clock: Clock = SYSTEM_CLOCK, model_factory: ModelFactory | None = None,
+) -> FastAPI:
+    """An app whose engine starts with the server and stops with it; `model_factory` picks the chat models."""
     settings = settings or get_settings()
 
     @asynccontextmanager
@@ -28,6 +32,8 @@ def create_app(settings: Settings | None = None, demo: bool = True, clock: Clock
             await runtime.stop()
 
     app = FastAPI(title="Playbooks", version="0.1.0", lifespan=lifespan)
+    # The chat graph is built once per process; each turn brings its own context.
+    app.state.chat_graph = build_graph(model_factory or default_model_factory(settings))
     install_problem_handlers(app)
     for module in (health, playbooks, executions, chat):
         app.include_router(module.router)

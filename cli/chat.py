@@ -7,6 +7,8 @@ import json
 import typer
 from sqlmodel import Session, select
 
+from agents.graph import ModelFactory, build_graph
+from agents.models import model_factory as default_model_factory
 from api.stream.chat import chat_parts
 from scheduler.auth.tokens import Principal, UnknownOrganization
 from scheduler.store.tables import Organization, User
@@ -14,8 +16,11 @@ from scheduler.runtime import Runtime
 from scheduler.settings import Settings
 
 
-async def run_chat(settings: Settings, org_id: str, email: str, agent: str | None, message: str) -> None:
+async def run_chat(
+    settings: Settings, org_id: str, email: str, agent: str | None, message: str, model_factory: ModelFactory | None = None,
+) -> None:
     """Stream one answer to the terminal; runs it starts finish before returning."""
+    graph = build_graph(model_factory or default_model_factory(settings))
     runtime = Runtime.build(settings)
     runtime.dispatcher.bind(asyncio.get_running_loop())
     with Session(runtime.engine) as session:
@@ -24,7 +29,7 @@ async def run_chat(settings: Settings, org_id: str, email: str, agent: str | Non
         user = session.exec(select(User).where(User.org_id == org_id, User.email == email)).first()
     who = Principal(kind="user", org_id=org_id, user_id=user.id if user else None)
     messages = [{"role": "user", "parts": [{"type": "text", "text": message}]}]
-    async for part in chat_parts(runtime, who, messages, agent):
+    async for part in chat_parts(graph, runtime, who, messages, agent):
         kind = part.get("type", "")
         if kind == "text-delta":
             typer.echo(part["delta"], nl=False)

@@ -10,6 +10,7 @@ import httpx
 
 from scheduler.timing.cron import next_fire_times
 from tests.conftest import CRON_SECRET, auth, execution, wait_for
+from tests.fakes.ui_client import assemble, user
 
 
 def chat(server, token, text, agent=None):
@@ -159,13 +160,54 @@ def test_an_answer_to_a_question_completes_the_request(server, user_token):
     assert stored["triggers"][0]["cron"] == "0 7 * * *" and stored["steps"][-1]["action"] == "send_email"
 
 
+def _status(server, token, playbook_id):
+    return httpx.get(f"{server.url}/api/playbooks/{playbook_id}", headers=auth(token)).json()["status"]
+
+
 def test_it_means_the_playbook_just_talked_about(server, user_token):
+    # The history is sent back as useChat keeps it: text, the tool part and the data-playbook part.
     _, parts, _ = chat(server, user_token, "Every day at 9am email me a sales report")
-    confirmation = text_of(parts)
     playbook_id = next(p for p in parts if p["type"] == "data-playbook")["data"]["id"]
-    chat(server, user_token, "Every Monday at 8am email me a weekly inventory report")  # a second one exists
-    _chat_history(server, user_token, _turns("Every day at 9am email me a sales report", confirmation, "pause it"))
-    assert httpx.get(f"{server.url}/api/playbooks/{playbook_id}", headers=auth(user_token)).json()["status"] == "paused"
+    chat(server, user_token, "Every Monday at 8am email me a weekly sales report")  # a second one exists
+    history = [user("Every day at 9am email me a sales report"), assemble(parts), user("pause it", "user-2")]
+    _chat_history(server, user_token, history)
+    items = httpx.get(f"{server.url}/api/playbooks", headers=auth(user_token)).json()["items"]
+    assert sorted((p["id"] == playbook_id, p["status"]) for p in items) == [(False, "active"), (True, "paused")]
+
+
+def test_it_is_read_from_data_parts_when_a_client_keeps_only_those(server, user_token):
+    _, parts, _ = chat(server, user_token, "Every day at 9am email me a sales report")
+    playbook_id = next(p for p in parts if p["type"] == "data-playbook")["data"]["id"]
+    chat(server, user_token, "Every Monday at 8am email me a weekly sales report")
+    kept = assemble(parts)
+    kept["parts"] = [p for p in kept["parts"] if p["type"] == "text" or p["type"].startswith("data-")]
+    _chat_history(server, user_token, [user("Every day at 9am email me a sales report"), kept, user("that one can stop", "u2")])
+    _chat_history(server, user_token, [user("Every day at 9am email me a sales report"), kept, user("pause that one", "u2")])
+    assert _status(server, user_token, playbook_id) == "paused"
+
+
+def test_our_words_alone_name_no_playbook(server, user_token):
+    """Without tool or data parts there is nothing structured to point at: 'it' is not guessed from prose."""
+    _, parts, _ = chat(server, user_token, "Every day at 9am email me a sales report")
+    playbook_id = next(p for p in parts if p["type"] == "data-playbook")["data"]["id"]
+    reply = _chat_history(server, user_token, _turns("Every day at 9am email me a sales report", text_of(parts), "pause it"))
+    assert any(p["type"] == "tool-output-error" for p in reply)
+    assert _status(server, user_token, playbook_id) == "active"
+
+
+def test_the_6pm_one_is_the_listed_playbook_that_runs_at_6pm(server, user_token):
+    _, evening, _ = chat(server, user_token, "Every day at 6pm email me a sales report")
+    _, morning, _ = chat(server, user_token, "Every Monday at 8am email me a weekly sales report")
+    ids = [next(p for p in parts if p["type"] == "data-playbook")["data"]["id"] for parts in (evening, morning)]
+    _, listing, _ = chat(server, user_token, "What playbooks do I have?")
+    history = [user("What playbooks do I have?"), assemble(listing), user("pause the 6pm one", "u2")]
+    reply = _chat_history(server, user_token, history)
+    assert next(p for p in reply if p["type"] == "tool-input-available")["input"]["status"] == "paused"
+    assert [_status(server, user_token, i) for i in ids] == ["paused", "active"]
+    history += [assemble(reply, "a2"), user("change the 8am one to 7am", "u3")]
+    _chat_history(server, user_token, history)
+    moved = httpx.get(f"{server.url}/api/playbooks/{ids[1]}", headers=auth(user_token)).json()
+    assert moved["triggers"][0]["cron"] == "0 7 * * 1"
 
 
 def test_a_retried_chat_turn_does_not_create_a_second_playbook(server, user_token):

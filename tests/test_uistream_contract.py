@@ -231,3 +231,39 @@ def test_client_reads_the_real_chat_endpoint(node: str, server, user_token) -> N
     assert playbook["data"]["status"] == "active" and playbook["id"] == playbook["data"]["id"]
     reply = " ".join(part["text"] for part in _parts(message, "text"))
     assert "every day at 9:00 AM, America/New_York" in reply and "Next runs:" in reply
+
+
+def test_client_reads_several_tool_calls_text_between_them_and_a_tool_error(node: str, settings) -> None:
+    """Our /api/chat with a scripted model: the translator's other paths, read by the real client."""
+    from scheduler.auth.tokens import issue_session_token
+    from tests.conftest import sales_report_spec
+    from tests.fakes.chat_model import ScriptedChatModel, call
+    from tests.fakes.live import LiveServer
+
+    evening = sales_report_spec("0 18 * * *", name="Evening Sales Report")
+    model = ScriptedChatModel(script=[
+        ["Two reports, ", call("create_playbook", "c1", playbook=sales_report_spec()), "and ",
+         call("create_playbook", "c2", playbook=evening), call("delete_playbook", "c3", name="no such thing")],
+        ["Done, except the delete."],
+    ])
+    with LiveServer(settings, model_factory=lambda persona, ctx: model) as server:
+        token = issue_session_token(server.runtime.engine, "demo", "owner@example.com")
+        result = subprocess.run(
+            [node, str(SCRIPT), f"{server.url}/api/chat", "two reports and a delete"],
+            cwd=CONTRACT_DIR, capture_output=True, text=True, timeout=60,
+            env={**os.environ, "PLAYBOOKS_TOKEN": token},
+        )
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert out["errors"] == [] and out["status"] == 200 and model.finished
+    message = out["message"]
+    assert [part["text"] for part in _parts(message, "text")] == ["Two reports, ", "and ", "Done, except the delete."]
+    created = _parts(message, "tool-create_playbook")
+    assert [(t["toolCallId"], t["state"]) for t in created] == [("c1", "output-available"), ("c2", "output-available")]
+    assert [t["output"]["playbook"]["name"] for t in created] == ["Daily Sales Report", "Evening Sales Report"]
+    (deleted,) = _parts(message, "tool-delete_playbook")
+    assert deleted["state"] == "output-error" and "no such thing" in deleted["errorText"]
+    shown = _parts(message, "data-playbook")
+    assert [p["data"]["name"] for p in shown] == ["Daily Sales Report", "Evening Sales Report"]
+    assert [p["id"] for p in shown] == [t["output"]["playbook"]["id"] for t in created]
+    assert len(_parts(message, "step-start")) == 2

@@ -1,34 +1,29 @@
-"""What a tool call acts for: the engine, the organisation and the user (from the run's config)."""
+"""What a chat turn acts for: the organisation, the user, the persona, the zone, the time and the engine."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
 
-from langchain_core.runnables import RunnableConfig
+from langgraph.prebuilt import ToolRuntime
 
 from scheduler.runtime import Runtime
 
-CONFIG_KEY = "playbooks"
-
 
 @dataclass(frozen=True)
-class ToolContext:
-    """The caller a tool works for; every query is scoped to `org_id`."""
+class ChatContext:
+    """The graph's run context (LangGraph `context_schema`); every tool query is scoped to `org_id`."""
 
-    runtime: Runtime
+    services: Runtime
     org_id: str
     user_id: str | None = None
     agent: str | None = None
+    org_zone: str = "UTC"
+    now: datetime | None = None
 
 
-def context_config(ctx: ToolContext, **extra: Any) -> RunnableConfig:
-    """The run config that carries a ToolContext to the tools."""
-    return {"configurable": {CONFIG_KEY: ctx, **extra}}
-
-
-def tool_context(config: RunnableConfig) -> ToolContext:
-    """The ToolContext of a run; a missing one is a wiring bug, not a model mistake."""
-    ctx = (config.get("configurable") or {}).get(CONFIG_KEY)
-    if not isinstance(ctx, ToolContext):
-        raise RuntimeError("tool called without a ToolContext in its config")
+def chat_context(tool_runtime: ToolRuntime) -> ChatContext:
+    """The ChatContext a tool was called with; a missing one is a wiring bug, not a model mistake."""
+    ctx = tool_runtime.context
+    if not isinstance(ctx, ChatContext):
+        raise RuntimeError("tool called without a ChatContext (run the graph with context=ChatContext(...))")
     return ctx

@@ -1,7 +1,6 @@
 """The tools personas call to manage playbooks: thin typed functions over the scheduler package."""
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -9,14 +8,24 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from langchain_core.runnables import RunnableConfig
 from langchain_core.tools import BaseTool, ToolException, tool
+from langgraph.prebuilt import ToolRuntime
 
 from scheduler.runs.ledger import open_execution
 from scheduler.store.tables import Playbook
 from scheduler.services.playbooks import NotFound, playbook_json
 from scheduler.services.validation import PlaybookInvalid
-from tools.context import ToolContext, tool_context
+from tools.artifacts import (
+    DeletedArtifact,
+    PlaybookArtifact,
+    PlaybookListArtifact,
+    PlaybookSummary,
+    RunArtifact,
+    answer,
+)
+from tools.context import ChatContext, chat_context
+
+Ctx = ToolRuntime[ChatContext]
 
 
 def human_time(moment: datetime, zone: str) -> str:
@@ -25,18 +34,18 @@ def human_time(moment: datetime, zone: str) -> str:
     return local.strftime("%a %b %-d, %-I:%M %p %Z")
 
 
-def describe_playbook(ctx: ToolContext, playbook: Playbook, runs: int = 3) -> dict[str, Any]:
+def describe_playbook(ctx: ChatContext, playbook: Playbook, runs: int = 3) -> PlaybookSummary:
     """A playbook with its schedule in words and its next runs, for the model and the UI."""
-    service = ctx.runtime.playbooks
+    service = ctx.services.playbooks
     next_runs = service.next_runs(playbook, runs)
     zone = next((t["timezone"] for t in playbook.triggers if t.get("type") == "schedule"), "UTC")
-    return {
+    return PlaybookSummary.model_validate({
         **playbook_json(playbook, next_runs[0] if next_runs else None),
         "schedule": service.describe_schedule(playbook),
         "events": [t["event"] for t in playbook.triggers if t.get("type") == "event"],
         "nextRuns": [r.isoformat() for r in next_runs],
         "nextRunsText": [human_time(r, zone) for r in next_runs],
-    }
+    })
 
 
 @contextmanager
@@ -48,10 +57,6 @@ def model_fixable() -> Iterator[None]:
         raise ToolException("the playbook is not valid: " + "; ".join(exc.errors)) from exc
     except NotFound as exc:
         raise ToolException(str(exc)) from exc
-
-
-def _answer(payload: dict[str, Any], artifact: Any = None) -> tuple[str, Any]:
-    return json.dumps(payload, default=str), artifact
 
 
 def with_time(triggers: list[dict[str, Any]], hhmm: str) -> list[dict[str, Any]]:
@@ -72,74 +77,71 @@ def with_time(triggers: list[dict[str, Any]], hhmm: str) -> list[dict[str, Any]]
 
 
 @tool(response_format="content_and_artifact")
-def create_playbook(playbook: dict[str, Any], config: RunnableConfig) -> tuple[str, Any]:
+def create_playbook(playbook: dict[str, Any], tool_runtime: Ctx) -> tuple[str, Any]:
     """Create and schedule a playbook: name, agent, category, status, triggers, steps (see the planner contract)."""
-    ctx = tool_context(config)
+    ctx = chat_context(tool_runtime)
     with model_fixable():
-        stored, created = ctx.runtime.playbooks.create_once(ctx.org_id, playbook, created_by=ctx.user_id)
-    described = describe_playbook(ctx, stored)
-    return _answer({"created": created, "alreadyExisted": not created, "playbook": described}, described)
+        stored, created = ctx.services.playbooks.create_once(ctx.org_id, playbook, created_by=ctx.user_id)
+    return answer(PlaybookArtifact(playbook=describe_playbook(ctx, stored), created=created, already_existed=not created))
 
 
 @tool(response_format="content_and_artifact")
-def list_playbooks(config: RunnableConfig) -> tuple[str, Any]:
+def list_playbooks(tool_runtime: Ctx) -> tuple[str, Any]:
     """List the organisation's playbooks with their status and next run."""
-    ctx = tool_context(config)
-    items, _ = ctx.runtime.playbooks.list(ctx.org_id, limit=200)
-    described = [describe_playbook(ctx, p, runs=1) for p in items]
-    return _answer({"playbooks": [{k: d[k] for k in ("id", "name", "status", "schedule", "events", "nextRunsText")} for d in described]}, described)
+    ctx = chat_context(tool_runtime)
+    items, _ = ctx.services.playbooks.list(ctx.org_id, limit=200)
+    return answer(PlaybookListArtifact(playbooks=[describe_playbook(ctx, p, runs=1) for p in items]))
 
 
 @tool(response_format="content_and_artifact")
-def run_playbook(name: str, config: RunnableConfig) -> tuple[str, Any]:
+def run_playbook(name: str, tool_runtime: Ctx) -> tuple[str, Any]:
     """Run a playbook now, named by the words the user used for it."""
-    ctx = tool_context(config)
+    ctx = chat_context(tool_runtime)
     with model_fixable():
-        playbook = ctx.runtime.playbooks.find(ctx.org_id, name)
+        playbook = ctx.services.playbooks.find(ctx.org_id, name)
     if playbook.status == "archived":
         raise ToolException(f"“{playbook.name}” is archived; resume it first if it should run")
     opened = open_execution(
-        ctx.runtime.engine, playbook, triggered_by="agent" if ctx.agent else "manual",
+        ctx.services.engine, playbook, triggered_by="agent" if ctx.agent else "manual",
         dedupe_key=f"chat:{uuid.uuid4().hex}", user_id=ctx.user_id,
     )
-    ctx.runtime.dispatcher.dispatch(opened.execution.id)
-    run = {"executionId": opened.execution.id, "playbookId": playbook.id, "playbook": playbook.name, "status": opened.execution.status}
-    return _answer({"started": True, **run}, run)
+    ctx.services.dispatcher.dispatch(opened.execution.id)
+    return answer(RunArtifact(
+        execution_id=opened.execution.id, playbook_id=playbook.id, playbook=playbook.name, status=opened.execution.status,
+    ))
 
 
 @tool(response_format="content_and_artifact")
-def set_playbook_status(name: str, status: str, config: RunnableConfig) -> tuple[str, Any]:
+def set_playbook_status(name: str, status: str, tool_runtime: Ctx) -> tuple[str, Any]:
     """Pause ("paused"), resume ("active") or archive ("archived") a playbook named by the user's words."""
-    ctx = tool_context(config)
+    ctx = chat_context(tool_runtime)
     with model_fixable():
-        playbook = ctx.runtime.playbooks.find(ctx.org_id, name)
-        changed = ctx.runtime.playbooks.set_status(ctx.org_id, playbook.id, status)
-    described = describe_playbook(ctx, changed)
-    return _answer({"updated": True, "playbook": described}, described)
+        playbook = ctx.services.playbooks.find(ctx.org_id, name)
+        changed = ctx.services.playbooks.set_status(ctx.org_id, playbook.id, status)
+    return answer(PlaybookArtifact(playbook=describe_playbook(ctx, changed), updated=True))
 
 
 @tool(response_format="content_and_artifact")
-def update_playbook(name: str, changes: dict[str, Any], config: RunnableConfig) -> tuple[str, Any]:
+def update_playbook(name: str, changes: dict[str, Any], tool_runtime: Ctx) -> tuple[str, Any]:
     """Change a playbook named by the user's words: name, triggers, steps, status, or "time" ("08:00": same days, new time)."""
-    ctx = tool_context(config)
+    ctx = chat_context(tool_runtime)
     with model_fixable():
-        playbook = ctx.runtime.playbooks.find(ctx.org_id, name)
+        playbook = ctx.services.playbooks.find(ctx.org_id, name)
         changes = dict(changes)
         if "time" in changes:
             changes["triggers"] = with_time(playbook.triggers, str(changes.pop("time")))
-        changed = ctx.runtime.playbooks.update(ctx.org_id, playbook.id, changes)
-    described = describe_playbook(ctx, changed)
-    return _answer({"updated": True, "playbook": described}, described)
+        changed = ctx.services.playbooks.update(ctx.org_id, playbook.id, changes)
+    return answer(PlaybookArtifact(playbook=describe_playbook(ctx, changed), updated=True))
 
 
 @tool(response_format="content_and_artifact")
-def delete_playbook(name: str, config: RunnableConfig) -> tuple[str, Any]:
+def delete_playbook(name: str, tool_runtime: Ctx) -> tuple[str, Any]:
     """Delete a playbook named by the user's words; its past runs stay readable."""
-    ctx = tool_context(config)
+    ctx = chat_context(tool_runtime)
     with model_fixable():
-        playbook = ctx.runtime.playbooks.find(ctx.org_id, name)
-        ctx.runtime.playbooks.delete(ctx.org_id, playbook.id)
-    return _answer({"deleted": True, "id": playbook.id, "name": playbook.name}, None)
+        playbook = ctx.services.playbooks.find(ctx.org_id, name)
+        ctx.services.playbooks.delete(ctx.org_id, playbook.id)
+    return answer(DeletedArtifact(id=playbook.id, name=playbook.name))
 
 
 def playbook_tools() -> list[BaseTool]:

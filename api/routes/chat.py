@@ -1,9 +1,9 @@
 """POST /api/chat: one chat turn, streamed as the AI SDK UI Message Stream v1."""
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from api.stream import uistream
@@ -14,8 +14,16 @@ from scheduler.catalog import PersonaId
 router = APIRouter(prefix="/api", tags=["chat"])
 
 
+def get_chat_graph(request: Request) -> Any:
+    """The chat graph, built once when the app was made."""
+    return request.app.state.chat_graph
+
+
+ChatGraphDep = Annotated[Any, Depends(get_chat_graph)]
+
+
 class UIPart(BaseModel):
-    """A part of a UIMessage; only text parts are read, others are kept out of the model's view."""
+    """A part of a UIMessage: text, tool parts and data parts are read back into the history."""
 
     model_config = ConfigDict(extra="allow")
     type: str
@@ -44,7 +52,7 @@ class ChatRequest(BaseModel):
 
 
 @router.post("/chat")
-async def chat(body: ChatRequest, runtime: RuntimeDep, who: CurrentPrincipal) -> Any:
+async def chat(body: ChatRequest, graph: ChatGraphDep, runtime: RuntimeDep, who: CurrentPrincipal) -> Any:
     """Stream a persona's answer: text, tool calls and results, data-playbook parts."""
     messages = [m.model_dump(exclude_none=True) for m in body.messages]
-    return await uistream.ui_stream_response(chat_parts(runtime, who, messages, body.agent or who.agent))
+    return await uistream.ui_stream_response(chat_parts(graph, runtime, who, messages, body.agent or who.agent))

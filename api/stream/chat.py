@@ -1,43 +1,28 @@
 """Turns a run of the chat graph into UI Message Stream parts (text, tool calls, data parts)."""
 from __future__ import annotations
 
-import json
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
-from langchain_core.messages import (
-    AIMessage,
-    AIMessageChunk,
-    BaseMessage,
-    HumanMessage,
-    ToolMessage,
-)
+from langchain_core.messages import AIMessage, AIMessageChunk, ToolMessage
 
-from agents.graph import build_graph
-from agents.models import model_factory
 from api.stream import uistream as ui
+from api.stream.history import to_langchain
 from scheduler.auth.tokens import Principal
 from scheduler.runtime import Runtime
-from tools.context import ToolContext, context_config
+from tools.artifacts import Artifact
+from tools.context import ChatContext
 
-# Tool results that carry an object the UI shows as its own part.
-DATA_PARTS = {"create_playbook": "playbook", "update_playbook": "playbook", "set_playbook_status": "playbook", "run_playbook": "run"}
+__all__ = ["chat_context_for", "chat_parts", "to_langchain"]
 
 
-def to_langchain(messages: list[dict[str, Any]]) -> list[BaseMessage]:
-    """UIMessages (or {role, content}) to LangChain messages; only user and assistant text is kept."""
-    out: list[BaseMessage] = []
-    for message in messages:
-        texts = [p.get("text") or "" for p in message.get("parts") or [] if isinstance(p, dict) and p.get("type") == "text"]
-        # Parts are separate pieces of text: joined with a space, never glued ("9am" + "email").
-        text = " ".join(t.strip() for t in texts if t.strip()) or (message.get("content") or "")
-        if not text.strip():
-            continue
-        if message.get("role") == "user":
-            out.append(HumanMessage(text))
-        elif message.get("role") == "assistant":
-            out.append(AIMessage(text))
-    return out
+def chat_context_for(runtime: Runtime, who: Principal) -> ChatContext:
+    """The context of one chat turn: who asks, for which organisation, in its zone, now."""
+    return ChatContext(
+        services=runtime, org_id=who.org_id, user_id=who.user_id, agent=who.agent,
+        org_zone=runtime.playbooks.org_timezone(who.org_id), now=runtime.clock.now(),
+    )
 
 
 class _Turn:
@@ -79,7 +64,8 @@ class _Turn:
         return parts
 
     def on_agent_message(self, message: AIMessage) -> list[ui.Part]:
-        parts: list[ui.Part] = []
+        # The message is complete: its last text block (say, words after its tool calls) ends here.
+        parts = self.close_text()
         if isinstance(message.content, str) and message.content and not self.streamed_text:
             # A model that does not stream still shows its whole text.
             parts += [*ui.text(ui.new_id("txt"), message.content)]
@@ -87,30 +73,28 @@ class _Turn:
             parts.append(ui.tool_input_available(call["id"], call["name"], call["args"]))
         return parts
 
-    def on_tool_message(self, message: ToolMessage, tool_names: dict[str, str]) -> list[ui.Part]:
+    def on_tool_message(self, message: ToolMessage) -> list[ui.Part]:
         parts = self.close_text()
         if message.status == "error":
             return parts + [ui.tool_output_error(message.tool_call_id, str(message.content))]
-        try:
-            output = json.loads(message.content) if isinstance(message.content, str) else message.content
-        except json.JSONDecodeError:
-            output = message.content
-        parts.append(ui.tool_output_available(message.tool_call_id, output))
-        kind = DATA_PARTS.get(tool_names.get(message.tool_call_id, ""))
-        if kind and isinstance(message.artifact, dict):
-            parts.append(ui.data(kind, message.artifact, id=message.artifact.get("id") or message.artifact.get("executionId")))
+        artifact = message.artifact if isinstance(message.artifact, Artifact) else None
+        # The output is the artifact's own data, not its JSON text read back; other tools' content goes as is.
+        parts.append(ui.tool_output_available(message.tool_call_id, artifact.output() if artifact else message.content))
+        if artifact is not None and artifact.ui_part:
+            payload, part_id = artifact.ui_data()
+            parts.append(ui.data(artifact.ui_part, payload, id=part_id))
         return parts
 
 
-async def chat_parts(runtime: Runtime, who: Principal, messages: list[dict[str, Any]], persona: str | None) -> AsyncIterator[ui.Part]:
-    """The UI stream of one chat turn: the persona's text, its tool calls and their results."""
-    history = to_langchain(messages)
-    graph = build_graph(model_factory(runtime.settings))
-    config = context_config(ToolContext(runtime, who.org_id, who.user_id, who.agent))
-    state = {"messages": history, "persona": persona, "org_timezone": runtime.playbooks.org_timezone(who.org_id)}
-    turn, tool_names = _Turn(), {}
+async def chat_parts(graph: Any, runtime: Runtime, who: Principal, messages: list[dict[str, Any]], persona: str | None) -> AsyncIterator[ui.Part]:
+    """The UI stream of one chat turn through the process's graph: text, tool calls and their results."""
+    state = {"messages": to_langchain(messages), "persona": persona}
+    turn = _Turn()
     yield ui.start(ui.new_id("msg"))
-    async for mode, payload in graph.astream(state, config, stream_mode=["messages", "updates"]):
+    # The context reads the organisation's zone from the store: off the event loop.
+    context = await asyncio.to_thread(chat_context_for, runtime, who)
+    stream = graph.astream(state, context=context, stream_mode=["messages", "updates"])
+    async for mode, payload in stream:
         if mode == "messages":
             chunk, meta = payload
             if isinstance(chunk, AIMessageChunk) and meta.get("langgraph_node") == "agent":
@@ -120,11 +104,10 @@ async def chat_parts(runtime: Runtime, who: Principal, messages: list[dict[str, 
         for node, update in (payload or {}).items():
             for message in (update or {}).get("messages", []):
                 if node == "agent" and isinstance(message, AIMessage):
-                    tool_names.update({c["id"]: c["name"] for c in message.tool_calls})
                     for part in turn.on_agent_message(message):
                         yield part
                 elif isinstance(message, ToolMessage):
-                    for part in turn.on_tool_message(message, tool_names):
+                    for part in turn.on_tool_message(message):
                         yield part
     for part in turn.close_text():
         yield part

@@ -15,10 +15,10 @@ from tests.fakes.smtp import free_port
 class LiveServer:
     """`with LiveServer(settings) as srv:` -> srv.url, srv.app.state.runtime."""
 
-    def __init__(self, settings: Settings, demo: bool = True, clock: Clock = SYSTEM_CLOCK) -> None:
+    def __init__(self, settings: Settings, demo: bool = True, clock: Clock = SYSTEM_CLOCK, model_factory=None) -> None:
         from api.app import create_app
 
-        self.app = create_app(settings, demo=demo, clock=clock)
+        self.app = create_app(settings, demo=demo, clock=clock, model_factory=model_factory)
         self.port = free_port()
         self.server = uvicorn.Server(uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning"))
         self.thread = threading.Thread(target=self.server.run, daemon=True)
