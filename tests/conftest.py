@@ -14,9 +14,9 @@ import pytest
 from scheduler.auth.tokens import issue_session_token
 from scheduler.domain.clock import SYSTEM_CLOCK, Clock
 from scheduler.runs.ledger import open_execution
-from scheduler.store.tables import Playbook
 from scheduler.runtime import Runtime
 from scheduler.settings import Settings
+from scheduler.store.tables import Playbook
 from tests.fakes.live import LiveServer
 
 CRON_SECRET = "s3cret-for-tests"

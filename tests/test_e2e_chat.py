@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email import message_from_bytes
 from zoneinfo import ZoneInfo
 
@@ -53,7 +53,7 @@ def test_chat_creates_a_scheduled_playbook_that_runs_and_mails(server, user_toke
 
     reply = text_of(parts)
     assert "every day at 9:00 AM, America/New_York" in reply
-    expected = next_fire_times("0 9 * * *", "America/New_York", datetime.now(timezone.utc), 3)
+    expected = next_fire_times("0 9 * * *", "America/New_York", datetime.now(UTC), 3)
     for moment in expected:
         assert moment.strftime("%a %b %-d, %-I:%M %p") in reply
 

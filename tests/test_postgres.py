@@ -2,16 +2,16 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import httpx
 from sqlmodel import Session, select
 
 from scheduler.auth.tokens import issue_session_token
 from scheduler.domain.clock import Clock
-from scheduler.store.tables import Execution, SideEffect, StepRun
 from scheduler.runs.history import get_execution
 from scheduler.runtime import Runtime
+from scheduler.store.tables import Execution, SideEffect, StepRun
 from tests.conftest import (
     CRON_SECRET,
     auth,
@@ -26,7 +26,7 @@ from tests.fakes.live import LiveServer
 async def test_slot_fired_concurrently_is_one_run_and_it_completes(pg_settings):
     async with running(pg_settings) as runtime:
         playbook = runtime.playbooks.create("demo", sales_report_spec())
-        slot = datetime(2026, 11, 26, 14, 0, tzinfo=timezone.utc)
+        slot = datetime(2026, 11, 26, 14, 0, tzinfo=UTC)
         ids = await asyncio.gather(*[asyncio.to_thread(runtime.jobs.fire_slot, playbook, slot) for _ in range(8)])
         assert len(set(ids)) == 1
         await runtime.dispatcher.drain()

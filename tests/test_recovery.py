@@ -8,9 +8,9 @@ from sqlmodel import Session, select
 
 from scheduler.domain.clock import Clock
 from scheduler.runs.ledger import open_execution
-from scheduler.store.tables import Execution, StepRun
 from scheduler.runtime import Runtime
 from scheduler.settings import Settings
+from scheduler.store.tables import Execution, StepRun
 from tests.conftest import run_now, running, sales_report_spec
 from tests.fakes.smtp import SmtpServer
 

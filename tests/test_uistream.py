@@ -104,7 +104,7 @@ def test_encode_sse_handles_common_python_values() -> None:
     class Model(BaseModel):
         when: dt.datetime
 
-    when = dt.datetime(2025, 11, 26, 9, 0, tzinfo=dt.timezone.utc)
+    when = dt.datetime(2025, 11, 26, 9, 0, tzinfo=dt.UTC)
     part = ui.tool_output_available("c", {
         "at": when, "day": when.date(), "id": uuid.UUID(int=1), "price": Decimal("9.90"),
         "colour": Colour.RED, "tags": {"a"}, "model": Model(when=when),
