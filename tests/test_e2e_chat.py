@@ -84,7 +84,7 @@ def test_chat_lists_and_runs_playbooks(server, user_token):
     chat(server, user_token, "Every Monday at 8am email me a weekly sales report")
     _, parts, _ = chat(server, user_token, "What playbooks do I have running?")
     assert next(p for p in parts if p["type"] == "tool-input-available")["toolName"] == "list_playbooks"
-    assert "Sales Report" in text_of(parts) or "sales report" in text_of(parts).lower()
+    assert "Weekly Sales Report" in text_of(parts)
     _, parts, _ = chat(server, user_token, "Run the weekly sales report now")
     run = next(p for p in parts if p["type"] == "data-run")["data"]
     done = wait_for(lambda: (e := execution(server, run["executionId"], user_token))["status"] == "completed" and e)

@@ -18,6 +18,7 @@ from tests.conftest import (
     run_now,
     running,
     sales_report_spec,
+    until,
     wait_for,
 )
 from tests.fakes.live import LiveServer
@@ -53,11 +54,7 @@ async def test_expired_lease_is_resumed_after_the_last_finished_step(pg_settings
         later = Runtime.build(pg_settings, clock=Clock(offset=timedelta(seconds=3)))
         await later.start()
         try:
-            for _ in range(400):
-                if get_execution(later.engine, "demo", run_id)["status"] == "completed":
-                    break
-                await asyncio.sleep(0.05)
-            run = get_execution(later.engine, "demo", run_id)
+            run = await until(lambda: (e := get_execution(later.engine, "demo", run_id))["status"] == "completed" and e)
             assert [s["status"] for s in run["stepResults"]] == ["completed", "completed"]
             assert run["stepResults"][0]["attempts"] == 1
             assert len(list((pg_settings.home / "outbox").glob("*.eml"))) == 1

@@ -10,7 +10,7 @@ from scheduler.domain.clock import Clock
 from scheduler.runtime import Runtime
 from scheduler.store.tables import Execution
 from scheduler.timing.cron import next_fire_times
-from tests.conftest import running, sales_report_spec
+from tests.conftest import running, sales_report_spec, until
 
 
 def _clock_just_before(cron: str, zone: str, seconds: float) -> tuple[Clock, datetime]:
@@ -25,21 +25,12 @@ def _executions(runtime: Runtime) -> list[Execution]:
         return list(session.exec(select(Execution)).all())
 
 
-async def _wait(predicate, timeout: float = 20.0):
-    for _ in range(int(timeout / 0.05)):
-        value = predicate()
-        if value:
-            return value
-        await asyncio.sleep(0.05)
-    raise AssertionError("timed out waiting")
-
-
 async def test_active_playbook_fires_once_for_its_slot(settings):
     clock, slot = _clock_just_before("0 9 * * *", "America/New_York", 1.5)
     async with running(settings, clock=clock) as runtime:
         playbook = runtime.playbooks.create("demo", sales_report_spec())
         assert runtime.playbooks.next_runs(playbook, 1) == [slot]
-        runs = await _wait(lambda: [e for e in _executions(runtime) if e.status == "completed"])
+        runs = await until(lambda: [e for e in _executions(runtime) if e.status == "completed"])
         assert len(runs) == 1
         assert runs[0].triggered_by == "schedule"
         assert runs[0].scheduled_for == slot.astimezone(UTC)
