@@ -27,7 +27,7 @@ from fastapi import FastAPI
 from api.stream import uistream as ui
 from tests.conftest import WatchPings, until_pinged
 
-CONTRACT_DIR = Path(__file__).parent / "contract"
+CONTRACT_DIR = Path(__file__).resolve().parent.parent / "contract"
 SCRIPT = CONTRACT_DIR / "read_stream.mjs"
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
