@@ -1,11 +1,13 @@
 """Shared fixtures: settings on a temporary PLAYBOOKS_HOME, a live server, tokens."""
 from __future__ import annotations
 
+import asyncio
 import os
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import httpx
@@ -14,9 +16,9 @@ import pytest
 from scheduler.auth.tokens import issue_session_token
 from scheduler.domain.clock import SYSTEM_CLOCK, Clock
 from scheduler.runs.ledger import open_execution
-from scheduler.store.tables import Playbook
 from scheduler.runtime import Runtime
 from scheduler.settings import Settings
+from scheduler.store.tables import Playbook
 from tests.fakes.live import LiveServer
 
 CRON_SECRET = "s3cret-for-tests"
@@ -79,6 +81,44 @@ def wait_for(check: Callable[[], Any], timeout: float = 20.0, every: float = 0.0
             return value
         time.sleep(every)
     raise AssertionError(f"condition not met in {timeout}s; last value: {value!r}")
+
+
+async def until(check: Callable[[], Any], timeout: float = 20.0, every: float = 0.02) -> Any:
+    """`wait_for` inside the event loop: poll `check()` without blocking the loop the engine runs on."""
+    deadline = time.monotonic() + timeout
+    value = None
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        await asyncio.sleep(every)
+    raise AssertionError(f"condition not met in {timeout}s; last value: {value!r}")
+
+
+PINGED: ContextVar[asyncio.Event] = ContextVar("pinged")
+
+
+class WatchPings:
+    """ASGI middleware for stream tests: sets the request's PINGED event once an SSE ping has gone out."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        pinged = asyncio.Event()
+        PINGED.set(pinged)  # the response's tasks copy this context, so the producer sees the same event
+
+        async def watching(message: dict) -> None:
+            await send(message)
+            if message["type"] == "http.response.body" and b": ping" in message.get("body", b""):
+                pinged.set()
+
+        await self.app(scope, receive, watching)
+
+
+async def until_pinged(timeout: float = 20.0) -> None:
+    """Inside a stream producer behind WatchPings: return once the response has sent a ping."""
+    await asyncio.wait_for(PINGED.get().wait(), timeout)
 
 
 def sales_report_spec(cron: str = "0 9 * * *", **extra: Any) -> dict[str, Any]:

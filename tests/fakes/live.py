@@ -31,7 +31,7 @@ class LiveServer:
     def runtime(self):
         return self.app.state.runtime
 
-    def __enter__(self) -> "LiveServer":
+    def __enter__(self) -> LiveServer:
         self.thread.start()
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:

@@ -71,7 +71,7 @@ class SmtpServer:
     def wait_until_stalled(self, timeout: float = 10) -> bool:
         return self.recorder.waiting.wait(timeout)
 
-    def __enter__(self) -> "SmtpServer":
+    def __enter__(self) -> SmtpServer:
         self.controller.start()
         return self
 

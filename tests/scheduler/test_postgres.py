@@ -2,22 +2,23 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import httpx
 from sqlmodel import Session, select
 
 from scheduler.auth.tokens import issue_session_token
 from scheduler.domain.clock import Clock
-from scheduler.store.tables import Execution, SideEffect, StepRun
 from scheduler.runs.history import get_execution
 from scheduler.runtime import Runtime
+from scheduler.store.tables import Execution, SideEffect, StepRun
 from tests.conftest import (
     CRON_SECRET,
     auth,
     run_now,
     running,
     sales_report_spec,
+    until,
     wait_for,
 )
 from tests.fakes.live import LiveServer
@@ -26,7 +27,7 @@ from tests.fakes.live import LiveServer
 async def test_slot_fired_concurrently_is_one_run_and_it_completes(pg_settings):
     async with running(pg_settings) as runtime:
         playbook = runtime.playbooks.create("demo", sales_report_spec())
-        slot = datetime(2026, 11, 26, 14, 0, tzinfo=timezone.utc)
+        slot = datetime(2026, 11, 26, 14, 0, tzinfo=UTC)
         ids = await asyncio.gather(*[asyncio.to_thread(runtime.jobs.fire_slot, playbook, slot) for _ in range(8)])
         assert len(set(ids)) == 1
         await runtime.dispatcher.drain()
@@ -53,11 +54,7 @@ async def test_expired_lease_is_resumed_after_the_last_finished_step(pg_settings
         later = Runtime.build(pg_settings, clock=Clock(offset=timedelta(seconds=3)))
         await later.start()
         try:
-            for _ in range(400):
-                if get_execution(later.engine, "demo", run_id)["status"] == "completed":
-                    break
-                await asyncio.sleep(0.05)
-            run = get_execution(later.engine, "demo", run_id)
+            run = await until(lambda: (e := get_execution(later.engine, "demo", run_id))["status"] == "completed" and e)
             assert [s["status"] for s in run["stepResults"]] == ["completed", "completed"]
             assert run["stepResults"][0]["attempts"] == 1
             assert len(list((pg_settings.home / "outbox").glob("*.eml"))) == 1

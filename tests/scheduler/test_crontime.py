@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import pickle
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -18,7 +19,7 @@ from scheduler.timing.cron import (
 )
 
 NY = ZoneInfo("America/New_York")
-UTC = timezone.utc
+UTC = UTC
 
 
 # --- validation ---------------------------------------------------------------------
@@ -91,7 +92,7 @@ def test_wildcard_hour_runs_every_real_hour_through_both_transitions(day, hours)
     start = datetime(*day, tzinfo=NY) - timedelta(microseconds=1)
     got = next_fire_times("0 * * * *", "America/New_York", start, hours + 1)
     utc = [t.astimezone(UTC) for t in got]
-    assert all(b - a == timedelta(hours=1) for a, b in zip(utc, utc[1:]))
+    assert all(b - a == timedelta(hours=1) for a, b in pairwise(utc))
     assert sum(1 for t in got if t.date() == datetime(*day).date()) == hours
 
 
@@ -143,7 +144,7 @@ def test_new_york_fire_times_increase_strictly_after_start(cron, start):
     assert len(got) == 5 and got[0] > after
     # In UTC: Python compares datetimes of one zone by wall clock, ignoring fold.
     utc = [t.astimezone(UTC) for t in got]
-    assert all(a < b for a, b in zip(utc, utc[1:]))
+    assert all(a < b for a, b in pairwise(utc))
 
 
 # --- APScheduler trigger -----------------------------------------------------------------

@@ -8,10 +8,10 @@ from sqlmodel import Session, select
 
 from scheduler.domain.clock import Clock
 from scheduler.runs.ledger import open_execution
-from scheduler.store.tables import Execution, StepRun
 from scheduler.runtime import Runtime
 from scheduler.settings import Settings
-from tests.conftest import run_now, running, sales_report_spec
+from scheduler.store.tables import Execution, StepRun
+from tests.conftest import run_now, running, sales_report_spec, until
 from tests.fakes.smtp import SmtpServer
 
 
@@ -23,14 +23,6 @@ def _steps(runtime: Runtime, execution_id: str) -> list[StepRun]:
 def _execution(runtime: Runtime, execution_id: str) -> Execution:
     with Session(runtime.engine) as session:
         return session.get(Execution, execution_id)
-
-
-async def _until(predicate, timeout: float = 20.0):
-    for _ in range(int(timeout / 0.02)):
-        if predicate():
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError("timed out")
 
 
 async def _run_stalled_at_the_send(runtime: Runtime, smtp: SmtpServer, key: str = "k") -> str:
@@ -63,7 +55,7 @@ async def test_run_killed_after_step_one_resumes_at_step_two_and_mails_once(tmp_
         second = Runtime.build(settings, clock=Clock(offset=timedelta(seconds=5)))
         await second.start()
         try:
-            await _until(lambda: _execution(second, run_id).status == "completed")
+            await until(lambda: _execution(second, run_id).status == "completed")
             steps = _steps(second, run_id)
             assert [s.status for s in steps] == ["completed", "completed"]
             assert steps[0].started_at == report_done.started_at and steps[0].attempts == 1
@@ -153,7 +145,9 @@ async def test_graceful_stop_lets_the_send_finish_and_mails_once(tmp_path):
         await runtime.start()
         run_id = await _run_stalled_at_the_send(runtime, smtp, "k")
         stopping = asyncio.create_task(runtime.stop(grace_seconds=10))
-        await asyncio.sleep(0.3)
+        # Once the scheduler is shut, stop() is past its first step and waiting on the runs in flight.
+        await until(lambda: not runtime.jobs.aps.running)
+        assert not stopping.done()
         smtp.release()
         await stopping
         assert _execution(runtime, run_id).status == "completed"
@@ -172,5 +166,5 @@ async def test_a_run_still_going_at_stop_is_handed_back_and_resumed_at_once(tmp_
         smtp.release()
         # No waiting for a 300 s lease: the next start resumes it.
         async with running(settings) as second:
-            await _until(lambda: _execution(second, run_id).status == "completed")
+            await until(lambda: _execution(second, run_id).status == "completed")
         assert len(smtp.messages) == 1

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import pytest
+from pydantic import ValidationError
 from sqlmodel import Session, select
 
-from scheduler.store.tables import Notification, SideEffect
 from scheduler.runs.history import get_execution
 from scheduler.steps.base import Step, StepOutput, StepParams
 from scheduler.steps.registry import StepRegistry, default_registry
+from scheduler.store.tables import Notification, SideEffect
 from tests.conftest import run_now, running
 
 REGISTRY = default_registry()
@@ -27,7 +28,7 @@ def test_step_declares_its_models(name):
     assert isinstance(step, Step) and step.name == name
     assert issubclass(step.Params, StepParams) and issubclass(step.Output, StepOutput)
     step.Params.model_validate(step.example)
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError):
         step.Params.model_validate({**step.example, "no_such_param": 1})
     assert step.__doc__ and step.timeout_seconds > 0 and step.max_attempts >= 1
 

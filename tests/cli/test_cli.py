@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from scheduler.store.db import make_engine, migrate
 from scheduler.demo.seed import seed_demo
 from scheduler.settings import Settings
+from scheduler.store.db import make_engine, migrate
 
 PLAYBOOKS = str(Path(sys.executable).with_name("playbooks"))
 

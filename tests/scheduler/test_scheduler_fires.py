@@ -2,21 +2,21 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session, select
 
 from scheduler.domain.clock import Clock
-from scheduler.timing.cron import next_fire_times
-from scheduler.store.tables import Execution
 from scheduler.runtime import Runtime
-from tests.conftest import running, sales_report_spec
+from scheduler.store.tables import Execution
+from scheduler.timing.cron import next_fire_times
+from tests.conftest import running, sales_report_spec, until
 
 
 def _clock_just_before(cron: str, zone: str, seconds: float) -> tuple[Clock, datetime]:
     """A clock that reads `seconds` before the cron's next slot, and that slot."""
-    slot = next_fire_times(cron, zone, datetime.now(timezone.utc), 1)[0]
-    offset = (slot - timedelta(seconds=seconds)) - datetime.now(timezone.utc)
+    slot = next_fire_times(cron, zone, datetime.now(UTC), 1)[0]
+    offset = (slot - timedelta(seconds=seconds)) - datetime.now(UTC)
     return Clock(offset=offset), slot
 
 
@@ -25,24 +25,15 @@ def _executions(runtime: Runtime) -> list[Execution]:
         return list(session.exec(select(Execution)).all())
 
 
-async def _wait(predicate, timeout: float = 20.0):
-    for _ in range(int(timeout / 0.05)):
-        value = predicate()
-        if value:
-            return value
-        await asyncio.sleep(0.05)
-    raise AssertionError("timed out waiting")
-
-
 async def test_active_playbook_fires_once_for_its_slot(settings):
     clock, slot = _clock_just_before("0 9 * * *", "America/New_York", 1.5)
     async with running(settings, clock=clock) as runtime:
         playbook = runtime.playbooks.create("demo", sales_report_spec())
         assert runtime.playbooks.next_runs(playbook, 1) == [slot]
-        runs = await _wait(lambda: [e for e in _executions(runtime) if e.status == "completed"])
+        runs = await until(lambda: [e for e in _executions(runtime) if e.status == "completed"])
         assert len(runs) == 1
         assert runs[0].triggered_by == "schedule"
-        assert runs[0].scheduled_for == slot.astimezone(timezone.utc)
+        assert runs[0].scheduled_for == slot.astimezone(UTC)
         assert runs[0].scheduled_for.astimezone(slot.tzinfo).hour == 9
         # The same slot fired again (a second scheduler, a retried call) finds the run and runs nothing.
         assert runtime.jobs.fire_slot(playbook, slot) == runs[0].id
@@ -57,7 +48,7 @@ async def test_active_playbook_fires_once_for_its_slot(settings):
 async def test_same_slot_fired_concurrently_makes_one_execution(settings):
     async with running(settings) as runtime:
         playbook = runtime.playbooks.create("demo", sales_report_spec())
-        slot = datetime(2026, 11, 26, 14, 0, tzinfo=timezone.utc)
+        slot = datetime(2026, 11, 26, 14, 0, tzinfo=UTC)
         ids = await asyncio.gather(*[asyncio.to_thread(runtime.jobs.fire_slot, playbook, slot) for _ in range(8)])
         assert len(set(ids)) == 1
         await runtime.dispatcher.drain()
@@ -118,7 +109,7 @@ async def test_names_that_match_several_playbooks_are_not_guessed(settings):
     async with running(settings) as runtime:
         runtime.playbooks.create("demo", sales_report_spec(name="Daily Sales Report"))
         runtime.playbooks.create("demo", sales_report_spec(name="Weekly Sales Report"))
-        with pytest.raises(AmbiguousName, match="Daily Sales Report.*Weekly Sales Report"):
+        with pytest.raises(AmbiguousName, match=r"Daily Sales Report.*Weekly Sales Report"):
             runtime.playbooks.find("demo", "the sales report")
         assert runtime.playbooks.find("demo", "weekly sales report").name == "Weekly Sales Report"
         with pytest.raises(NotFound):
@@ -135,7 +126,7 @@ async def test_a_slot_missed_while_down_is_caught_up_on_start(settings):
         late = second.playbooks.create("demo", sales_report_spec(name="Created After The Slot"))
         await second.dispatcher.drain()
         runs = _executions(second)
-        assert [(r.playbook_id, r.scheduled_for) for r in runs] == [(owed.id, slot.astimezone(timezone.utc))]
+        assert [(r.playbook_id, r.scheduled_for) for r in runs] == [(owed.id, slot.astimezone(UTC))]
         assert second.jobs.catch_up() == [runs[0].id]  # again: found, not run twice
         assert late.id not in {r.playbook_id for r in _executions(second)}
 
@@ -149,8 +140,8 @@ async def test_slots_missed_beyond_grace_leave_a_record(settings):
     async with running(settings, clock=later) as second:
         rows = sorted(_executions(second), key=lambda e: e.scheduled_for)
         assert [(r.status, r.scheduled_for) for r in rows] == [
-            ("missed", slot.astimezone(timezone.utc)), ("missed", (slot + timedelta(days=1)).astimezone(timezone.utc)),
-            ("missed", (slot + timedelta(days=2)).astimezone(timezone.utc)),
+            ("missed", slot.astimezone(UTC)), ("missed", (slot + timedelta(days=1)).astimezone(UTC)),
+            ("missed", (slot + timedelta(days=2)).astimezone(UTC)),
         ]
         assert "not running" in rows[0].error
         second.jobs.catch_up()
@@ -162,7 +153,7 @@ async def test_slots_missed_beyond_grace_leave_a_record(settings):
 async def test_a_slot_that_comes_while_the_last_run_is_still_going_is_skipped_with_the_reason(settings):
     async with running(settings) as runtime:
         playbook = runtime.playbooks.create("demo", sales_report_spec(cron="*/5 * * * *"))
-        first_slot = datetime(2026, 11, 26, 14, 0, tzinfo=timezone.utc)
+        first_slot = datetime(2026, 11, 26, 14, 0, tzinfo=UTC)
         with Session(runtime.engine) as session:
             # The 14:00 run is still going: a live lease held by some executor.
             session.add(Execution(org_id="demo", playbook_id=playbook.id, triggered_by="schedule",

@@ -1,16 +1,14 @@
 """Our APScheduler trigger across New York's DST changes: every slot once, always moving forward."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
-from scheduler.domain.clock import Clock
+from scheduler.domain.clock import SYSTEM_CLOCK, Clock
 from scheduler.timing.cron import CronsimTrigger
 from scheduler.triggers.schedule import slot_at
 
-UTC = timezone.utc
 
-
-def _fires(cron: str, start: datetime, end: datetime, clock: Clock = Clock()) -> list[str]:
+def _fires(cron: str, start: datetime, end: datetime, clock: Clock = SYSTEM_CLOCK) -> list[str]:
     trigger, fires = CronsimTrigger(cron, "America/New_York", offset=clock.offset), []
     fire = trigger.get_next_fire_time(None, start)
     while fire is not None and fire <= end:
@@ -47,5 +45,6 @@ def test_slot_at_finds_the_due_slot_whatever_zone_now_is_in():
 
     ny = ZoneInfo("America/New_York")
     assert slot_at("0 3 * * *", "America/New_York", datetime(2026, 3, 8, 3, 1, tzinfo=ny)) == datetime(2026, 3, 8, 3, 0, tzinfo=ny)
-    assert slot_at("0 * * * *", "America/New_York", datetime(2026, 11, 1, 6, 2, tzinfo=UTC)).astimezone(UTC) == datetime(2026, 11, 1, 6, 0, tzinfo=UTC)
+    slot = slot_at("0 * * * *", "America/New_York", datetime(2026, 11, 1, 6, 2, tzinfo=UTC))
+    assert slot.astimezone(UTC) == datetime(2026, 11, 1, 6, 0, tzinfo=UTC)
     assert slot_at("0 9 * * *", "America/New_York", datetime(2026, 11, 1, 16, 0, tzinfo=UTC)) is None

@@ -25,8 +25,9 @@ import uvicorn
 from fastapi import FastAPI
 
 from api.stream import uistream as ui
+from tests.conftest import WatchPings, until_pinged
 
-CONTRACT_DIR = Path(__file__).parent / "contract"
+CONTRACT_DIR = Path(__file__).resolve().parent.parent / "contract"
 SCRIPT = CONTRACT_DIR / "read_stream.mjs"
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
@@ -78,7 +79,7 @@ async def _failing() -> AsyncIterator[dict[str, Any]]:
 async def _slow() -> AsyncIterator[dict[str, Any]]:
     yield ui.start(message_id="msg_3")
     yield ui.tool_input_start("call_9", "run_playbook")
-    await asyncio.sleep(0.6)  # several pings go out meanwhile
+    await until_pinged()  # idle until a ping has gone out; the client must skip it
     yield ui.tool_input_available("call_9", "run_playbook", {"playbook_id": "pb_1"})
     yield ui.tool_output_error("call_9", "step 2 failed: timeout")
     yield ui.finish()
@@ -86,6 +87,7 @@ async def _slow() -> AsyncIterator[dict[str, Any]]:
 
 def _app() -> FastAPI:
     app = FastAPI()
+    app.add_middleware(WatchPings)
 
     @app.post("/api/chat")
     async def chat() -> Any:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import enum
 import json
@@ -17,6 +16,7 @@ from fastapi import FastAPI
 from pydantic import BaseModel
 
 from api.stream import uistream as ui
+from tests.conftest import WatchPings, until_pinged
 
 
 @pytest.mark.parametrize(
@@ -104,7 +104,7 @@ def test_encode_sse_handles_common_python_values() -> None:
     class Model(BaseModel):
         when: dt.datetime
 
-    when = dt.datetime(2025, 11, 26, 9, 0, tzinfo=dt.timezone.utc)
+    when = dt.datetime(2025, 11, 26, 9, 0, tzinfo=dt.UTC)
     part = ui.tool_output_available("c", {
         "at": when, "day": when.date(), "id": uuid.UUID(int=1), "price": Decimal("9.90"),
         "colour": Colour.RED, "tags": {"a"}, "model": Model(when=when),
@@ -152,6 +152,7 @@ def _events(body: str) -> list[Any]:
 
 async def _post(stream_factory: Any, **kwargs: Any) -> httpx.Response:
     app = FastAPI()
+    app.add_middleware(WatchPings)
 
     @app.post("/chat")
     async def chat() -> Any:
@@ -238,7 +239,7 @@ async def test_done_from_the_producer_is_not_doubled() -> None:
 async def test_pings_are_sse_comments() -> None:
     async def parts() -> AsyncIterator[dict]:
         yield ui.start()
-        await asyncio.sleep(0.25)
+        await until_pinged()
         yield ui.finish()
 
     body = (await _post(parts, ping=0.05)).text
