@@ -1,6 +1,8 @@
 """Adding a step type is one module and one registry line: a catalog action gets a step here, nothing else changes."""
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 import pytest
 from pydantic import BaseModel, Field
 
@@ -41,7 +43,7 @@ class TopSellers(Step):
     name = "top_sellers"
     Params = TopSellersParams
     Output = TopSellersOutput
-    example = {"period": "last_30_days", "top": 2}
+    example: ClassVar[dict[str, Any]] = {"period": "last_30_days", "top": 2}
 
     async def run(self, params: TopSellersParams, ctx: StepContext) -> TopSellersOutput:
         report = await SalesReport().run(SalesReportParams(period=params.period, top=params.top), ctx)

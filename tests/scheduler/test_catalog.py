@@ -16,7 +16,7 @@ from agents.router import choose_persona
 from scheduler.catalog import ACTIONS, COMMON_OUTPUTS, EVENT_NAMES, EVENTS, PERSONA_IDS, PERSONAS, PersonaId
 from scheduler.steps.base import Step, StepOutput, StepParams
 from scheduler.steps.registry import StepRegistry, default_registry
-from tests.test_cli import run
+from tests.cli.test_cli import run
 
 REGISTRY = default_registry()
 
