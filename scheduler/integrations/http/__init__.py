@@ -3,7 +3,14 @@ from scheduler.integrations.http.addresses import check_host, parse_address, ref
 from scheduler.integrations.http.errors import BlockedURL, BodyTooLarge, FetchError, FetchTimeout, FetchUnavailable
 from scheduler.integrations.http.fetch import Page, check_url, fetch
 from scheduler.integrations.http.transport import (
-    MAX_BYTES, MAX_REDIRECTS, TIMEOUT_SECONDS, USER_AGENT, GuardedBackend, GuardedTransport, Resolver, guarded_client,
+    MAX_BYTES,
+    MAX_REDIRECTS,
+    TIMEOUT_SECONDS,
+    USER_AGENT,
+    GuardedBackend,
+    GuardedTransport,
+    Resolver,
+    guarded_client,
     system_resolver,
 )
 

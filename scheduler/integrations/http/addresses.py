@@ -69,6 +69,12 @@ def parse_address(host: str) -> IPAddress | None:
         return parse_ipv4(text)
 
 
+def local_name(host: str) -> IPAddress | None:
+    """127.0.0.1 for `localhost` and names under it (RFC 6761), which stay loopback whatever a resolver says."""
+    name = host.lower().rstrip(".")
+    return IPv4Address("127.0.0.1") if name == "localhost" or name.endswith(".localhost") else None
+
+
 def embedded_ipv4(ip: IPv6Address) -> tuple[str, IPv4Address] | None:
     """The IPv4 address an IPv6 address carries (mapped, compatible, NAT64, 6to4, Teredo), after the form's name."""
     if ip.ipv4_mapped is not None:

@@ -12,7 +12,13 @@ import httpx
 from scheduler.integrations.http.addresses import check_host
 from scheduler.integrations.http.errors import BlockedURL, BodyTooLarge, FetchError, FetchTimeout, FetchUnavailable, size_text
 from scheduler.integrations.http.transport import (
-    MAX_BYTES, MAX_REDIRECTS, SCHEMES, TIMEOUT_SECONDS, Resolver, guarded_client, system_resolver,
+    MAX_BYTES,
+    MAX_REDIRECTS,
+    SCHEMES,
+    TIMEOUT_SECONDS,
+    Resolver,
+    guarded_client,
+    system_resolver,
 )
 
 

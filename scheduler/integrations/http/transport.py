@@ -20,7 +20,7 @@ import anyio
 import httpcore
 import httpx
 
-from scheduler.integrations.http.addresses import IPAddress, check_host, check_ip, parse_address
+from scheduler.integrations.http.addresses import IPAddress, check_host, check_ip, local_name, parse_address
 from scheduler.integrations.http.errors import BlockedURL, BodyTooLarge, FetchUnavailable, size_text
 
 USER_AGENT = "Playbooks/0.1 (+competitor price check)"
@@ -53,6 +53,10 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         literal = check_host(host, self.allow_loopback)
         if literal is not None:
             return [literal]
+        local = local_name(host)
+        if local is not None:
+            check_ip(local, host, self.allow_loopback)
+            return [local]
         try:
             # A resolver cannot be interrupted; on a time-out its thread is left to finish alone.
             answers = await anyio.to_thread.run_sync(self.resolver, host, port, abandon_on_cancel=True)
@@ -164,6 +168,6 @@ def guarded_client(settings: Any, *, resolver: Resolver = system_resolver, timeo
                    max_bytes: int = MAX_BYTES, network_backend: httpcore.AsyncNetworkBackend | None = None) -> httpx.AsyncClient:
     """An AsyncClient on the guarded transport: follows at most 5 redirects, each re-checked, with our User-Agent."""
     transport = GuardedTransport(settings.allow_loopback_fetch, resolver, max_bytes, network_backend)
-    # trust_env=False: a proxy from the environment would connect for us, past the address check.
+    # trust_env=False: nothing from the environment (a proxy would connect for us, past the address check; netrc).
     return httpx.AsyncClient(transport=transport, follow_redirects=True, max_redirects=MAX_REDIRECTS,
                              timeout=httpx.Timeout(timeout), headers={"User-Agent": USER_AGENT}, trust_env=False)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any, ClassVar
 
 from pydantic import field_validator
 from selectolax.lexbor import LexborHTMLParser
@@ -13,6 +14,8 @@ MAX_TEXT = 20_000
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 _TEXT_TYPES = ("application/json", "application/ld+json", "application/xml", "application/rss+xml", "application/atom+xml")
 _INVISIBLE = ["script", "style", "noscript", "template", "svg", "head"]
+_BLOCKS = ("address, article, aside, blockquote, br, dd, div, dl, dt, figcaption, footer, form, h1, h2, h3, h4, h5, h6, "
+           "header, hr, li, main, nav, ol, p, pre, section, table, tr, ul")
 
 
 class FetchUrlParams(StepParams):
@@ -43,7 +46,7 @@ class FetchUrl(Step):
     Params = FetchUrlParams
     Output = FetchUrlOutput
     # tests/fakes/web.py serves this origin on loopback for the step contract test.
-    example = {"url": "http://shop.example/menu"}
+    example: ClassVar[dict[str, Any]] = {"url": "http://shop.example/menu"}
     timeout_seconds = 30.0  # above the fetch's own 10 s cap, so the fetch reports its time-out itself
     max_attempts = 2
 
@@ -71,8 +74,13 @@ def read_page(page: Page) -> tuple[str, str]:
         node = tree.css_first("title")
         title = _squash(node.text()) if node is not None else ""
         tree.strip_tags(_INVISIBLE)
+        # Blocks end a line and cells are spaced, so "Blue Dream <b>$35</b>" stays one line and a row reads as one.
+        for node in tree.css(_BLOCKS):
+            node.insert_after("\n")
+        for node in tree.css("td, th"):
+            node.insert_after(" ")
         root = tree.body or tree.root
-        return title, _lines(root.text(separator="\n")) if root is not None else ""
+        return title, _lines(root.text(separator="")) if root is not None else ""
     if page.content_type.startswith("text/") or page.content_type in _TEXT_TYPES:
         return "", page.text
     return "", ""
