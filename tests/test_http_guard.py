@@ -4,10 +4,13 @@ from __future__ import annotations
 import gzip
 import re
 import socket
+import ssl
 from typing import Any
 
 import httpcore
+import httpx
 import pytest
+import trustme
 
 from scheduler.integrations.http import (
     MAX_BYTES,
@@ -225,6 +228,29 @@ async def test_an_allowed_fetch_connects_to_the_checked_address_and_keeps_the_na
     with pytest.raises(BlockedURL, match=re.escape("shop.example resolves to 10.0.0.1, a private address")):
         await fetch(f"http://shop.example:{web.port}/", LOOPBACK_ON, resolver=rebinding)
     assert len(web.requests) == 1
+
+
+@pytest.mark.parametrize(("certified", "works"), [("shop.example", True), ("127.0.0.1", False)])
+async def test_https_checks_the_certificate_against_the_name_while_connecting_to_the_checked_address(certified, works):
+    # The socket goes to 127.0.0.1, yet SNI and the certificate check use shop.example: a certificate
+    # for the address itself is refused, so the pinned connection cannot dodge the name's certificate.
+    ca = trustme.CA()
+    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert(certified).configure_cert(server_tls)
+    client_tls = ssl.create_default_context()
+    ca.configure_trust(client_tls)
+    with WebServer(tls=server_tls) as site:
+        site.page("/", "secure menu")
+        backend = Recording()
+        async with guarded_client(LOOPBACK_ON, resolver=resolver, network_backend=backend, ssl_context=client_tls) as client:
+            if works:
+                response = await client.get(f"https://shop.example:{site.port}/")
+                assert response.text == "secure menu" and site.requests[0][1]["Host"] == f"shop.example:{site.port}"
+            else:
+                with pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
+                    await client.get(f"https://shop.example:{site.port}/")
+                assert site.requests == []
+        assert backend.connected == [("127.0.0.1", site.port)]
 
 
 async def test_loopback_is_refused_by_default_and_allowed_only_by_the_setting(web, monkeypatch):

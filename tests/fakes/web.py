@@ -4,6 +4,7 @@ from __future__ import annotations
 import contextlib
 import select
 import socket
+import ssl
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -30,21 +31,26 @@ class Route:
 class WebServer:
     """`with WebServer() as web:` -> web.url; web.page(path, html), web.redirect(path, to); web.requests lists what came in."""
 
-    def __init__(self, host: str = "127.0.0.1") -> None:
+    def __init__(self, host: str = "127.0.0.1", tls: ssl.SSLContext | None = None) -> None:
         self.host = host
+        self.scheme = "https" if tls else "http"
         self.routes: dict[str, Route] = {}
         self.requests: list[tuple[str, dict[str, str]]] = []
         self.closing = threading.Event()
         server_class = type("Server", (ThreadingHTTPServer,), {"address_family": socket.AF_INET6 if ":" in host else socket.AF_INET,
                                                                  "daemon_threads": True})
         self.server = server_class((host, 0), _handler(self))
+        if tls is not None:
+            # The handshake runs in the request's thread, so a client that refuses the certificate fails quietly there.
+            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True, do_handshake_on_connect=False)
         self.port = self.server.server_address[1]
         self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
 
     @property
     def url(self) -> str:
         """The site's origin, e.g. http://127.0.0.1:8123."""
-        return f"http://[{self.host}]:{self.port}" if ":" in self.host else f"http://{self.host}:{self.port}"
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{self.scheme}://{host}:{self.port}"
 
     def page(self, path: str, body: str | bytes, content_type: str = "text/html; charset=utf-8", **route: Any) -> str:
         """Serve `body` at `path`; returns the page's URL."""
@@ -82,6 +88,10 @@ class WebServer:
 def _handler(site: WebServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+
+        def handle(self) -> None:
+            with contextlib.suppress(ssl.SSLError, ConnectionError):  # a client that refused our certificate, or hung up
+                super().handle()
 
         def do_GET(self) -> None:
             site.requests.append((self.path, dict(self.headers)))

@@ -12,6 +12,7 @@ The transport above it owns an httpcore pool built with that backend (httpcore's
 from __future__ import annotations
 
 import socket
+import ssl
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -100,10 +101,12 @@ class GuardedTransport(httpx.AsyncBaseTransport):
     """httpx transport over GuardedBackend: http and https only, body capped at `max_bytes` on the wire."""
 
     def __init__(self, allow_loopback: bool = False, resolver: Resolver = system_resolver, max_bytes: int = MAX_BYTES,
-                 network_backend: httpcore.AsyncNetworkBackend | None = None) -> None:
+                 network_backend: httpcore.AsyncNetworkBackend | None = None, ssl_context: ssl.SSLContext | None = None) -> None:
         self.max_bytes = max_bytes
         self.backend = GuardedBackend(allow_loopback, resolver, network_backend)
-        self._pool = httpcore.AsyncConnectionPool(network_backend=self.backend, max_connections=10, retries=0)
+        # ssl_context None: httpcore's default (certifi's roots, hostname checked against the URL's name).
+        self._pool = httpcore.AsyncConnectionPool(ssl_context=ssl_context, network_backend=self.backend, max_connections=10,
+                                                  retries=0)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         """Send one request (one redirect hop); every new connection is checked by the backend."""
@@ -165,9 +168,10 @@ def _httpx_errors(request: httpx.Request) -> Iterator[None]:
 
 
 def guarded_client(settings: Any, *, resolver: Resolver = system_resolver, timeout: float = TIMEOUT_SECONDS,
-                   max_bytes: int = MAX_BYTES, network_backend: httpcore.AsyncNetworkBackend | None = None) -> httpx.AsyncClient:
+                   max_bytes: int = MAX_BYTES, network_backend: httpcore.AsyncNetworkBackend | None = None,
+                   ssl_context: ssl.SSLContext | None = None) -> httpx.AsyncClient:
     """An AsyncClient on the guarded transport: follows at most 5 redirects, each re-checked, with our User-Agent."""
-    transport = GuardedTransport(settings.allow_loopback_fetch, resolver, max_bytes, network_backend)
+    transport = GuardedTransport(settings.allow_loopback_fetch, resolver, max_bytes, network_backend, ssl_context)
     # trust_env=False: nothing from the environment (a proxy would connect for us, past the address check; netrc).
     return httpx.AsyncClient(transport=transport, follow_redirects=True, max_redirects=MAX_REDIRECTS,
                              timeout=httpx.Timeout(timeout), headers={"User-Agent": USER_AGENT}, trust_env=False)
