@@ -88,6 +88,7 @@ DIRECT = [
     ("http://evil.example#@127.0.0.1:{port}/", "blocked: evil.example resolves to 10.0.0.1, a private address"),
     ("http://evil.example?@127.0.0.1:{port}/", "blocked: evil.example resolves to 10.0.0.1"),
     ("http://127.0.0.1:{port}\\@evil.example/", "blocked: evil.example resolves to 10.0.0.1"),
+    ("http://127\u30020\u30020\u30021:{port}/", "blocked: 127.0.0.1 is a loopback address"),
     ("http://127.1:{port}/", "blocked: 127.1 is 127.0.0.1, a loopback address"),
     ("http://2130706433:{port}/", "blocked: 2130706433 is 127.0.0.1, a loopback address"),
     ("http://0x7f000001:{port}/", "blocked: 0x7f000001 is 127.0.0.1"),

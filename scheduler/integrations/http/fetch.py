@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 from urllib.parse import urlsplit
 
 import anyio
@@ -20,6 +19,7 @@ from scheduler.integrations.http.transport import (
     guarded_client,
     system_resolver,
 )
+from scheduler.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,7 @@ def check_url(url: str, allow_loopback: bool = False) -> httpx.URL:
     return parsed
 
 
-async def fetch(url: str, settings: Any, *, timeout: float = TIMEOUT_SECONDS, max_bytes: int = MAX_BYTES,
+async def fetch(url: str, settings: Settings, *, timeout: float = TIMEOUT_SECONDS, max_bytes: int = MAX_BYTES,
                 resolver: Resolver = system_resolver, network_backend: httpcore.AsyncNetworkBackend | None = None) -> Page:
     """GET `url`: every hop checked, at most 5 redirects, body capped (also after decompression), `timeout` for it all."""
     check_url(url, settings.allow_loopback_fetch)

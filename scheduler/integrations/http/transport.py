@@ -11,6 +11,7 @@ The transport above it owns an httpcore pool built with that backend (httpcore's
 """
 from __future__ import annotations
 
+import ipaddress
 import socket
 import ssl
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
@@ -21,8 +22,9 @@ import anyio
 import httpcore
 import httpx
 
-from scheduler.integrations.http.addresses import IPAddress, check_host, check_ip, local_name, parse_address
+from scheduler.integrations.http.addresses import IPAddress, check_host, check_ip, local_name
 from scheduler.integrations.http.errors import BlockedURL, BodyTooLarge, FetchUnavailable, size_text
+from scheduler.settings import Settings
 
 USER_AGENT = "Playbooks/0.1 (+competitor price check)"
 MAX_BYTES = 5 * 1024 * 1024
@@ -65,9 +67,10 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
             raise FetchUnavailable(f"could not resolve {host}: {exc}") from exc
         ips = []
         for answer in answers:
-            ip = parse_address(answer)
-            if ip is None or answer != answer.strip():
-                raise BlockedURL(f"blocked: {host} resolved to {answer!r}, which is not an address")
+            try:
+                ip = ipaddress.ip_address(answer)
+            except ValueError:
+                raise BlockedURL(f"blocked: {host} resolved to {answer!r}, which is not an address") from None
             # One bad answer refuses the host: a mixed answer is how rebinding attacks start.
             check_ip(ip, host, self.allow_loopback)
             ips.append(ip)
@@ -81,7 +84,7 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         error: Exception | None = None
         for ip in await self.addresses(host, port):
             try:
-                return await self.inner.connect_tcp(str(ip).split("%")[0], port, timeout, local_address, socket_options)
+                return await self.inner.connect_tcp(str(ip), port, timeout, local_address, socket_options)
             except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
                 error = exc
         assert error is not None
@@ -167,7 +170,7 @@ def _httpx_errors(request: httpx.Request) -> Iterator[None]:
         raise
 
 
-def guarded_client(settings: Any, *, resolver: Resolver = system_resolver, timeout: float = TIMEOUT_SECONDS,
+def guarded_client(settings: Settings, *, resolver: Resolver = system_resolver, timeout: float = TIMEOUT_SECONDS,
                    max_bytes: int = MAX_BYTES, network_backend: httpcore.AsyncNetworkBackend | None = None,
                    ssl_context: ssl.SSLContext | None = None) -> httpx.AsyncClient:
     """An AsyncClient on the guarded transport: follows at most 5 redirects, each re-checked, with our User-Agent."""
