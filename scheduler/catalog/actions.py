@@ -106,6 +106,9 @@ _ACTIONS = (
     Action("run_playbook", "control", None, Stage.hand_off, "run another playbook", "Start another playbook."),
     Action("emit_event", "control", None, Stage.hand_off, "raise an event", "Emit a named event."),
     Action("summarize", "control", None, Stage.produce, "summarize it", "Summarise what earlier steps found."),
+    Action("fetch_url", "intelligence", "ezal", Stage.gather, "read the page",
+           "Fetch a public web page (params.url) and read its title and text.",
+           outputs={"status": "HTTP status code", "title": "the page title", "text": "the page's visible text (truncated)"}),
 )
 ACTIONS: dict[str, Action] = {a.name: a for a in _ACTIONS}
 # Fields every step's output has.

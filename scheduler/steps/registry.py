@@ -49,8 +49,9 @@ def builtin_steps() -> list[Step]:
     from scheduler.steps.delivery.email import SendEmail
     from scheduler.steps.delivery.notify import Notify
     from scheduler.steps.reports.sales import SalesReport
+    from scheduler.steps.web.fetch_url import FetchUrl
 
-    return [SalesReport(), SendEmail(), Notify()]
+    return [SalesReport(), SendEmail(), Notify(), FetchUrl()]
 
 
 def catalog_entries(registry: StepRegistry) -> list[dict[str, Any]]:

@@ -10,6 +10,7 @@ from scheduler.steps.base import Step, StepOutput, StepParams
 from scheduler.steps.registry import StepRegistry, default_registry
 from scheduler.store.tables import Notification, SideEffect
 from tests.conftest import run_now, running
+from tests.fakes.web import WebServer
 
 REGISTRY = default_registry()
 
@@ -33,13 +34,22 @@ def test_step_declares_its_models(name):
     assert step.__doc__ and step.timeout_seconds > 0 and step.max_attempts >= 1
 
 
+@pytest.fixture
+def web():
+    """The site step examples name (tests.fakes.web.EXAMPLE_ORIGIN), served on loopback."""
+    with WebServer() as site:
+        site.page("/menu", "<html><head><title>Example menu</title></head><body><p>Blue Dream 3.5g $35</p></body></html>")
+        yield site
+
+
 @pytest.mark.parametrize("name", REGISTRY.names())
-async def test_step_runs_for_real_and_side_effects_happen_once(settings, name):
+async def test_step_runs_for_real_and_side_effects_happen_once(settings, web, name):
+    settings = settings.model_copy(update={"allow_loopback_fetch": True})  # the example site is on loopback
     async with running(settings) as runtime:
         step = REGISTRY.get(name)
         playbook = runtime.playbooks.create("demo", {
             "name": f"Contract {name}", "agent": "pops", "triggers": [{"type": "manual"}],
-            "steps": [{"action": name, "params": step.example}],
+            "steps": [{"action": name, "params": web.localise(step.example)}],
         })
         run_id = await run_now(runtime, playbook, "contract")
         run = get_execution(runtime.engine, "demo", run_id)

@@ -1,0 +1,1 @@
+"""Web steps: pages read through the guarded transport (scheduler/integrations/http)."""
