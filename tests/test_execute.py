@@ -2,11 +2,18 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime, timedelta, timezone
 from email import message_from_bytes
 
 import httpx
+from sqlmodel import Session
 
+from scheduler.auth.tokens import issue_session_token
+from scheduler.domain.clock import Clock
+from scheduler.domain.keys import DedupeKey
+from scheduler.store.tables import Execution
 from tests.conftest import CRON_SECRET, auth, execution, sales_report_spec, wait_for
+from tests.fakes.live import LiveServer
 
 
 def _create(server, token, spec=None):
@@ -111,13 +118,40 @@ def test_an_agent_key_runs_playbooks_as_the_agent(server, user_token):
     assert [p["id"] for p in httpx.get(f"{server.url}/api/playbooks", headers=auth(key)).json()["items"]] == [playbook["id"]]
 
 
-def test_a_scheduler_call_for_a_due_slot_joins_the_slot_whatever_its_key(server, user_token):
-    playbook = _create(server, user_token, sales_report_spec(cron="* * * * *"))
-    url = f"{server.url}/api/playbooks/{playbook['id']}/execute"
-    ids = {httpx.post(url, json=body, headers={**auth(CRON_SECRET), **extra}).json()["executionId"]
-           for body, extra in [({"triggeredBy": "schedule"}, {"Idempotency-Key": "a"}),
-                               ({}, {"Idempotency-Key": "b"}), ({"triggeredBy": "schedule"}, {})]}
-    assert len(ids) <= 2  # the minute may turn between calls, never more than its two slots
-    for run_id in ids:
-        run = wait_for(lambda: (e := execution(server, run_id))["status"] == "completed" and e)
+def _early_in_a_minute() -> Clock:
+    """A clock that reads two seconds past the start of the next minute, so calls share one slot."""
+    now = datetime.now(timezone.utc)
+    target = now.replace(second=0, microsecond=0) + timedelta(minutes=1, seconds=2)
+    return Clock(offset=target - now)
+
+
+def test_a_scheduler_call_for_a_due_slot_joins_the_slot_whatever_its_key(settings):
+    with LiveServer(settings, clock=_early_in_a_minute()) as server:
+        token = issue_session_token(server.runtime.engine, "demo", "owner@example.com")
+        playbook = _create(server, token, sales_report_spec(cron="* * * * *"))
+        url = f"{server.url}/api/playbooks/{playbook['id']}/execute"
+        ids = {httpx.post(url, json=body, headers={**auth(CRON_SECRET), **extra}).json()["executionId"]
+               for body, extra in [({"triggeredBy": "schedule"}, {"Idempotency-Key": "a"}),
+                                   ({}, {"Idempotency-Key": "b"}), ({"triggeredBy": "schedule"}, {})]}
+        assert len(ids) == 1
+        run = wait_for(lambda: (e := execution(server, ids.pop()))["status"] == "completed" and e)
         assert run["triggeredBy"] == "schedule" and run["scheduledFor"].endswith(":00Z")
+
+
+def test_a_scheduler_call_while_the_last_scheduled_run_is_going_is_recorded_as_skipped(settings):
+    with LiveServer(settings, clock=_early_in_a_minute()) as server:
+        token = issue_session_token(server.runtime.engine, "demo", "owner@example.com")
+        playbook = _create(server, token, sales_report_spec(cron="* * * * *"))
+        slot = server.runtime.runs.due_slot(server.runtime.playbooks.get("demo", playbook["id"]))
+        with Session(server.runtime.engine) as session:
+            # The previous minute's run is still going: a live lease held by some executor.
+            session.add(Execution(org_id="demo", playbook_id=playbook["id"], triggered_by="schedule",
+                                  dedupe_key=DedupeKey.schedule(slot - timedelta(minutes=1)),
+                                  scheduled_for=slot - timedelta(minutes=1), status="running", lease_owner="busy",
+                                  lease_expires_at=server.runtime.clock.now() + timedelta(minutes=1)))
+            session.commit()
+        r = httpx.post(f"{server.url}/api/playbooks/{playbook['id']}/execute", json={"triggeredBy": "schedule"},
+                       headers=auth(CRON_SECRET))
+        assert r.status_code == 202 and r.json()["status"] == "skipped", r.text
+        skipped = execution(server, r.json()["executionId"], token)
+        assert "was still going" in skipped["error"] and skipped["stepResults"] == []

@@ -1,19 +1,18 @@
 """Playbook routes: list, create, read, change, delete, execute."""
 from __future__ import annotations
 
-import uuid
-from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from fastapi import APIRouter, Body, Header, HTTPException, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import CurrentPrincipal, ExecutePrincipal, RuntimeDep
-from scheduler.runs.ledger import open_execution
-from scheduler.store.tables import Playbook, PlaybookStatus
-from scheduler.services.playbooks import playbook_json
+from scheduler.domain.status import TriggeredBy
 from scheduler.runs.history import list_executions
+from scheduler.runs.start import RunRefused
 from scheduler.runtime import Runtime
+from scheduler.services.playbooks import playbook_json
+from scheduler.store.tables import Playbook
 
 router = APIRouter(prefix="/api/playbooks", tags=["playbooks"])
 
@@ -64,7 +63,7 @@ def playbook_executions(playbook_id: str, runtime: RuntimeDep, who: CurrentPrinc
 
 class ExecuteRequest(BaseModel):
     model_config = ConfigDict(populate_by_name=True, extra="forbid")
-    triggered_by: Literal["schedule", "manual", "agent", "event"] | None = Field(None, alias="triggeredBy")
+    triggered_by: TriggeredBy | None = Field(None, alias="triggeredBy")
     org_id: str | None = Field(None, alias="orgId")
     user_id: str | None = Field(None, alias="userId")
 
@@ -76,38 +75,19 @@ def execute_playbook(
 ) -> dict[str, Any]:
     """Open a run (once per Idempotency-Key or schedule slot) and start it."""
     body = body or ExecuteRequest()
-    org_id = who.org_id if who.kind != "cron" else body.org_id
-    playbook = _playbook_for(runtime, playbook_id, org_id)
-    triggered_by, key, slot = _trigger_of(runtime, playbook, who.kind, body.triggered_by, idempotency_key)
-    opened = open_execution(
-        runtime.engine, playbook, triggered_by=triggered_by, dedupe_key=key, scheduled_for=slot,
-        user_id=who.user_id if who.kind != "cron" else body.user_id,
+    cron = who.kind == "cron"
+    playbook = _playbook_for(runtime, playbook_id, body.org_id if cron else who.org_id)
+    firing = runtime.runs.firing_for_call(
+        playbook, caller=who.kind, said=body.triggered_by, idempotency_key=idempotency_key,
+        user_id=body.user_id if cron else who.user_id,
     )
-    if opened.created:
-        runtime.dispatcher.dispatch(opened.execution.id)
-    else:
+    try:
+        opened = runtime.runs.start_run(playbook, firing)
+    except RunRefused as exc:
+        raise HTTPException(409, str(exc)) from exc
+    if not opened.created:
         response.headers["Idempotent-Replayed"] = "true"
     return {"executionId": opened.execution.id, "status": opened.execution.status}
-
-
-def _trigger_of(runtime: Runtime, playbook: Playbook, caller: str, said: str | None, idempotency_key: str | None) -> tuple[str, str, datetime | None]:
-    """How this call triggers the playbook, the run's dedupe key, and the schedule slot if any."""
-    if playbook.status == PlaybookStatus.archived.value:
-        raise HTTPException(409, "playbook is archived; make it active or paused to run it")
-    # The scheduler's secret without a word means: the slot due now, if there is one.
-    slot = runtime.playbooks.due_slot(playbook) if said == "schedule" or (said is None and caller == "cron") else None
-    triggered_by = said or ("schedule" if slot else {"agent": "agent"}.get(caller, "manual"))
-    if triggered_by == "schedule" and playbook.status != PlaybookStatus.active.value:
-        raise HTTPException(409, f"playbook is {playbook.status}; it does not run on a schedule")
-    if slot is not None:
-        # A slot is its own key, whoever fires it and whatever key they send: one run per slot.
-        return triggered_by, f"schedule:{slot.isoformat()}", slot
-    if idempotency_key:
-        return triggered_by, f"idempotency:{idempotency_key}", None
-    if triggered_by == "schedule":
-        # Without a slot there is nothing to dedupe on: a retried call would run it twice.
-        raise HTTPException(409, "no schedule slot of this playbook is due now; send an Idempotency-Key to run it anyway")
-    return triggered_by, f"manual:{uuid.uuid4().hex}", None
 
 
 def _playbook_for(runtime: Runtime, playbook_id: str, org_id: str | None) -> Playbook:
