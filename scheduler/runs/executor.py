@@ -17,6 +17,7 @@ from sqlmodel import Session, select
 from scheduler.domain.clock import SYSTEM_CLOCK, Clock
 from scheduler.expressions import ExpressionError, evaluate_condition, render_value
 from scheduler.domain.status import ExecutionStatus, StepStatus
+from scheduler.store.repositories import Repositories
 from scheduler.store.tables import Execution, SideEffect, StepRun
 from scheduler.settings import Settings
 from scheduler.domain.spec import StepSpec, step_aliases
@@ -48,6 +49,7 @@ class Executor:
         self.owner = owner or f"executor-{uuid.uuid4().hex[:8]}"
         self.backoff_seconds = backoff_seconds
         self.lease = timedelta(seconds=settings.lease_seconds)
+        self.store = Repositories.on(engine)
 
     async def run(self, execution_id: str) -> str | None:
         """Run (or resume) one execution if its lease can be taken; returns its final status."""
@@ -174,7 +176,7 @@ class Executor:
             raise StepFailed(f"steps[{index}] ({spec.action}): {exc}") from exc
         ctx = StepContext(
             org_id=execution.org_id, execution_id=execution.id, step_index=index, values=values,
-            settings=self.settings, engine=self.engine, clock=self.clock, previous=list(previous),
+            settings=self.settings, store=self.store, clock=self.clock, previous=list(previous),
             once=self._once_for(execution.org_id, f"{execution.id}:{index}"),
         )
         await asyncio.to_thread(self._record, execution.id, index, spec.action, StepStatus.running)
