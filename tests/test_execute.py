@@ -155,3 +155,14 @@ def test_a_scheduler_call_while_the_last_scheduled_run_is_going_is_recorded_as_s
         assert r.status_code == 202 and r.json()["status"] == "skipped", r.text
         skipped = execution(server, r.json()["executionId"], token)
         assert "was still going" in skipped["error"] and skipped["stepResults"] == []
+
+
+def test_an_archived_playbook_is_refused_with_a_problem_whoever_calls(server, user_token):
+    playbook = _create(server, user_token, sales_report_spec(status="archived"))
+    url = f"{server.url}/api/playbooks/{playbook['id']}/execute"
+    for body, token in [({}, user_token), ({"triggeredBy": "schedule"}, CRON_SECRET), ({"triggeredBy": "manual"}, CRON_SECRET)]:
+        r = httpx.post(url, json=body, headers=auth(token))
+        assert r.status_code == 409 and r.headers["content-type"].startswith("application/problem+json")
+        assert r.json()["detail"] == "playbook is archived; make it active or paused to run it"
+    runs = httpx.get(f"{server.url}/api/playbooks/{playbook['id']}/executions", headers=auth(user_token)).json()
+    assert runs["items"] == []

@@ -5,6 +5,7 @@ from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
+from langchain_core.tools import ToolException
 from sqlmodel import Session
 
 from scheduler.demo.seed import seed_demo
@@ -16,7 +17,9 @@ from scheduler.services.playbooks import PlaybookService
 from scheduler.steps.registry import default_registry
 from scheduler.store.db import make_engine, migrate
 from scheduler.store.tables import Execution
-from tests.conftest import sales_report_spec
+from tests.conftest import running, sales_report_spec
+from tools.context import ToolContext, context_config
+from tools.playbook_tools import run_playbook
 
 SLOT = datetime(2026, 11, 26, 14, 0, tzinfo=timezone.utc)
 
@@ -148,3 +151,17 @@ def test_the_execute_call_of_the_cron_secret_means_the_slot_due_now(parts):
     # Nothing due: the cron secret's call is a manual run (keyed by its Idempotency-Key).
     quiet = starter.firing_for_call(daily, caller="cron", said=None, idempotency_key="x", user_id=None)
     assert (quiet.triggered_by, quiet.slot, quiet.key) == (TriggeredBy.manual, None, "idempotency:x")
+
+
+async def test_the_chat_tool_starts_runs_through_the_same_policy(settings):
+    async with running(settings) as runtime:
+        playbook = runtime.playbooks.create("demo", sales_report_spec())
+        config = context_config(ToolContext(runtime, "demo", agent="pops"))
+        answer = run_playbook.func(name="daily sales report", config=config)[1]
+        await runtime.dispatcher.drain()
+        with Session(runtime.engine) as session:
+            row = session.get(Execution, answer["executionId"])
+        assert row.status == "completed" and row.triggered_by == "agent" and row.dedupe_key.startswith("manual:")
+        runtime.playbooks.set_status("demo", playbook.id, "archived")
+        with pytest.raises(ToolException, match="archived; resume it first"):
+            run_playbook.func(name="daily sales report", config=config)

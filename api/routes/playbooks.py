@@ -3,13 +3,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Body, Header, HTTPException, Query, Response
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, Body, Header, Query, Response
 
+from api import schemas
 from api.deps import CurrentPrincipal, ExecutePrincipal, RuntimeDep
-from scheduler.domain.status import TriggeredBy
 from scheduler.runs.history import list_executions
-from scheduler.runs.start import RunRefused
 from scheduler.runtime import Runtime
 from scheduler.services.playbooks import playbook_json
 from scheduler.store.tables import Playbook
@@ -17,77 +15,67 @@ from scheduler.store.tables import Playbook
 router = APIRouter(prefix="/api/playbooks", tags=["playbooks"])
 
 
-def _json(runtime: Runtime, playbook: Playbook) -> dict[str, Any]:
+def _shown(runtime: Runtime, playbook: Playbook) -> dict[str, Any]:
     runs = runtime.playbooks.next_runs(playbook, 1)
     return playbook_json(playbook, runs[0] if runs else None)
 
 
 @router.get("")
-def list_playbooks(runtime: RuntimeDep, who: CurrentPrincipal, limit: int = Query(50, ge=1, le=200), cursor: str | None = None) -> dict[str, Any]:
+def list_playbooks(runtime: RuntimeDep, who: CurrentPrincipal, limit: int = Query(50, ge=1, le=200), cursor: str | None = None) -> schemas.PlaybookPage:
     """The organisation's playbooks, a page at a time."""
     items, next_cursor = runtime.playbooks.list(who.org_id, limit, cursor)
-    return {"items": [_json(runtime, p) for p in items], "nextCursor": next_cursor}
+    return schemas.PlaybookPage.model_validate({"items": [_shown(runtime, p) for p in items], "nextCursor": next_cursor})
 
 
 @router.post("", status_code=201)
-def create_playbook(runtime: RuntimeDep, who: CurrentPrincipal, spec: dict[str, Any] = Body(...)) -> dict[str, Any]:
+def create_playbook(runtime: RuntimeDep, who: CurrentPrincipal, spec: dict[str, Any] = Body(...)) -> schemas.Playbook:
     """Validate, store and (when active) schedule a playbook."""
-    return _json(runtime, runtime.playbooks.create(who.org_id, spec, created_by=who.user_id))
+    return schemas.Playbook.model_validate(_shown(runtime, runtime.playbooks.create(who.org_id, spec, created_by=who.user_id)))
 
 
 @router.get("/{playbook_id}")
-def get_playbook(playbook_id: str, runtime: RuntimeDep, who: CurrentPrincipal) -> dict[str, Any]:
+def get_playbook(playbook_id: str, runtime: RuntimeDep, who: CurrentPrincipal) -> schemas.Playbook:
     """One playbook with its next run time."""
-    return _json(runtime, runtime.playbooks.get(who.org_id, playbook_id))
+    return schemas.Playbook.model_validate(_shown(runtime, runtime.playbooks.get(who.org_id, playbook_id)))
 
 
 @router.patch("/{playbook_id}")
-def patch_playbook(playbook_id: str, runtime: RuntimeDep, who: CurrentPrincipal, changes: dict[str, Any] = Body(...)) -> dict[str, Any]:
+def patch_playbook(playbook_id: str, runtime: RuntimeDep, who: CurrentPrincipal, changes: dict[str, Any] = Body(...)) -> schemas.Playbook:
     """Change fields; `{"status": "paused"}` pauses, `"active"` schedules again."""
-    return _json(runtime, runtime.playbooks.update(who.org_id, playbook_id, changes))
+    return schemas.Playbook.model_validate(_shown(runtime, runtime.playbooks.update(who.org_id, playbook_id, changes)))
 
 
 @router.delete("/{playbook_id}")
-def delete_playbook(playbook_id: str, runtime: RuntimeDep, who: CurrentPrincipal) -> dict[str, Any]:
+def delete_playbook(playbook_id: str, runtime: RuntimeDep, who: CurrentPrincipal) -> schemas.DeletedPlaybook:
     """Delete and unschedule; answers the playbook as it was, and its past runs stay readable."""
-    return {**_json(runtime, runtime.playbooks.delete(who.org_id, playbook_id)), "deleted": True}
+    return schemas.DeletedPlaybook.model_validate({**_shown(runtime, runtime.playbooks.delete(who.org_id, playbook_id)), "deleted": True})
 
 
 @router.get("/{playbook_id}/executions")
-def playbook_executions(playbook_id: str, runtime: RuntimeDep, who: CurrentPrincipal, limit: int = Query(50, ge=1, le=200), cursor: str | None = None) -> dict[str, Any]:
+def playbook_executions(playbook_id: str, runtime: RuntimeDep, who: CurrentPrincipal, limit: int = Query(50, ge=1, le=200), cursor: str | None = None) -> schemas.ExecutionPage:
     """The playbook's runs, newest first."""
     runtime.playbooks.get(who.org_id, playbook_id, include_deleted=True)
     items, next_cursor = list_executions(runtime.engine, who.org_id, playbook_id, limit, cursor)
-    return {"items": items, "nextCursor": next_cursor}
-
-
-class ExecuteRequest(BaseModel):
-    model_config = ConfigDict(populate_by_name=True, extra="forbid")
-    triggered_by: TriggeredBy | None = Field(None, alias="triggeredBy")
-    org_id: str | None = Field(None, alias="orgId")
-    user_id: str | None = Field(None, alias="userId")
+    return schemas.ExecutionPage.model_validate({"items": items, "nextCursor": next_cursor})
 
 
 @router.post("/{playbook_id}/execute", status_code=202)
 def execute_playbook(
     playbook_id: str, runtime: RuntimeDep, who: ExecutePrincipal, response: Response,
-    body: ExecuteRequest | None = None, idempotency_key: str | None = Header(None, alias="Idempotency-Key", max_length=200),
-) -> dict[str, Any]:
+    body: schemas.ExecuteRequest | None = None, idempotency_key: str | None = Header(None, alias="Idempotency-Key", max_length=200),
+) -> schemas.ExecuteResponse:
     """Open a run (once per Idempotency-Key or schedule slot) and start it."""
-    body = body or ExecuteRequest()
+    body = body or schemas.ExecuteRequest()
     cron = who.kind == "cron"
     playbook = _playbook_for(runtime, playbook_id, body.org_id if cron else who.org_id)
     firing = runtime.runs.firing_for_call(
         playbook, caller=who.kind, said=body.triggered_by, idempotency_key=idempotency_key,
         user_id=body.user_id if cron else who.user_id,
     )
-    try:
-        opened = runtime.runs.start_run(playbook, firing)
-    except RunRefused as exc:
-        raise HTTPException(409, str(exc)) from exc
+    opened = runtime.runs.start_run(playbook, firing)  # a refusal answers 409 (api.problems)
     if not opened.created:
         response.headers["Idempotent-Replayed"] = "true"
-    return {"executionId": opened.execution.id, "status": opened.execution.status}
+    return schemas.ExecuteResponse(execution_id=opened.execution.id, status=opened.execution.status)
 
 
 def _playbook_for(runtime: Runtime, playbook_id: str, org_id: str | None) -> Playbook:
