@@ -13,8 +13,6 @@ import pytest
 
 from scheduler.auth.tokens import issue_session_token
 from scheduler.domain.clock import SYSTEM_CLOCK, Clock
-from scheduler.domain.keys import DedupeKey
-from scheduler.domain.status import TriggeredBy
 from scheduler.runs.ledger import open_execution
 from scheduler.store.tables import Playbook
 from scheduler.runtime import Runtime
@@ -119,7 +117,7 @@ async def running(settings: Settings, clock: Clock = SYSTEM_CLOCK, demo: bool = 
 
 async def run_now(runtime: Runtime, playbook: Playbook, key: str = "test-run") -> str:
     """Open a manual run, let it finish, return its id."""
-    run_id = open_execution(runtime.engine, playbook, triggered_by=TriggeredBy.manual, dedupe_key=DedupeKey.idempotency(key)).execution.id
+    run_id = open_execution(runtime.engine, playbook, triggered_by="manual", dedupe_key=key).execution.id
     runtime.dispatcher.dispatch(run_id)
     await runtime.dispatcher.drain()
     return run_id

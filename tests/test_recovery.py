@@ -7,8 +7,6 @@ from datetime import timedelta
 from sqlmodel import Session, select
 
 from scheduler.domain.clock import Clock
-from scheduler.domain.keys import DedupeKey
-from scheduler.domain.status import TriggeredBy
 from scheduler.runs.ledger import open_execution
 from scheduler.store.tables import Execution, StepRun
 from scheduler.runtime import Runtime
@@ -38,7 +36,7 @@ async def _until(predicate, timeout: float = 20.0):
 async def _run_stalled_at_the_send(runtime: Runtime, smtp: SmtpServer, key: str = "k") -> str:
     """Start a sales-report-then-email run and return once its email is held by the SMTP server."""
     playbook = runtime.playbooks.create("demo", sales_report_spec())
-    run_id = open_execution(runtime.engine, playbook, triggered_by=TriggeredBy.manual, dedupe_key=DedupeKey.idempotency(key)).execution.id
+    run_id = open_execution(runtime.engine, playbook, triggered_by="manual", dedupe_key=key).execution.id
     smtp.stall()
     runtime.dispatcher.dispatch(run_id)
     assert await asyncio.to_thread(smtp.wait_until_stalled)
@@ -102,7 +100,7 @@ async def test_a_send_recorded_before_the_crash_is_not_repeated(tmp_path):
 async def test_a_live_lease_is_not_stolen(settings):
     async with running(settings) as runtime:
         playbook = runtime.playbooks.create("demo", sales_report_spec())
-        run_id = open_execution(runtime.engine, playbook, triggered_by=TriggeredBy.manual, dedupe_key=DedupeKey.idempotency("k")).execution.id
+        run_id = open_execution(runtime.engine, playbook, triggered_by="manual", dedupe_key="k").execution.id
         with Session(runtime.engine) as session:
             execution = session.get(Execution, run_id)
             execution.status, execution.lease_owner = "running", "someone-else"
@@ -119,7 +117,7 @@ async def test_an_executor_that_lost_its_lease_stops_without_writing(tmp_path):
         settings = Settings(PLAYBOOKS_HOME=tmp_path, PLAYBOOKS_SMTP_URL=smtp.url, PLAYBOOKS_LEASE_SECONDS=1)
         async with running(settings) as runtime:
             playbook = runtime.playbooks.create("demo", sales_report_spec())
-            run_id = open_execution(runtime.engine, playbook, triggered_by=TriggeredBy.manual, dedupe_key=DedupeKey.idempotency("k")).execution.id
+            run_id = open_execution(runtime.engine, playbook, triggered_by="manual", dedupe_key="k").execution.id
             smtp.stall()
             task = asyncio.create_task(runtime.executor.run(run_id))
             assert await asyncio.to_thread(smtp.wait_until_stalled)
@@ -138,7 +136,7 @@ async def test_an_executor_that_lost_its_lease_stops_without_writing(tmp_path):
 async def test_a_run_that_keeps_dying_is_given_up(settings):
     async with running(settings) as runtime:
         playbook = runtime.playbooks.create("demo", sales_report_spec())
-        run_id = open_execution(runtime.engine, playbook, triggered_by=TriggeredBy.manual, dedupe_key=DedupeKey.idempotency("k")).execution.id
+        run_id = open_execution(runtime.engine, playbook, triggered_by="manual", dedupe_key="k").execution.id
         with Session(runtime.engine) as session:
             execution = session.get(Execution, run_id)
             execution.status, execution.attempts = "running", 5

@@ -4,7 +4,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -82,7 +82,7 @@ async def test_a_run_of_every_step_type_sends_no_sql_from_the_event_loop_thread(
 
 async def test_sales_totals_add_up_the_orders_of_the_period(store):
     repos, engine = store
-    end = datetime.now(timezone.utc)
+    end = datetime.now(UTC)
     start = end - timedelta(days=7)
     with Session(engine) as session:
         orders = session.exec(select(Order).where(Order.org_id == "demo", Order.placed_at >= start, Order.placed_at < end)).all()
@@ -97,7 +97,7 @@ async def test_sales_totals_add_up_the_orders_of_the_period(store):
 async def test_the_last_report_ends_where_the_previous_completed_run_of_the_playbook_was_due(store):
     repos, engine = store
     playbook = PlaybookService(engine, REGISTRY).create("demo", sales_report_spec())
-    slot = datetime(2026, 11, 25, 14, 0, tzinfo=timezone.utc)
+    slot = datetime(2026, 11, 25, 14, 0, tzinfo=UTC)
     earlier = open_execution(engine, playbook, triggered_by=TriggeredBy.schedule, dedupe_key=DedupeKey.schedule(slot),
                              scheduled_for=slot).execution
     now = open_execution(engine, playbook, triggered_by=TriggeredBy.manual, dedupe_key=DedupeKey.manual()).execution

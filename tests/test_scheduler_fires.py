@@ -7,7 +7,6 @@ from datetime import datetime, timedelta, timezone
 from sqlmodel import Session, select
 
 from scheduler.domain.clock import Clock
-from scheduler.domain.keys import DedupeKey
 from scheduler.timing.cron import next_fire_times
 from scheduler.store.tables import Execution
 from scheduler.runtime import Runtime
@@ -167,7 +166,7 @@ async def test_a_slot_that_comes_while_the_last_run_is_still_going_is_skipped_wi
         with Session(runtime.engine) as session:
             # The 14:00 run is still going: a live lease held by some executor.
             session.add(Execution(org_id="demo", playbook_id=playbook.id, triggered_by="schedule",
-                                  dedupe_key=DedupeKey.schedule(first_slot), scheduled_for=first_slot,
+                                  dedupe_key=f"schedule:{first_slot.isoformat()}", scheduled_for=first_slot,
                                   status="running", lease_owner="busy", lease_expires_at=runtime.clock.now() + timedelta(minutes=1)))
             session.commit()
         skipped_id = runtime.jobs.fire_slot(playbook, first_slot + timedelta(minutes=5))

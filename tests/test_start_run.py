@@ -1,7 +1,7 @@
 """start_run: the one place that holds the run policy, and the dedupe keys it files runs under."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -21,7 +21,7 @@ from tests.conftest import running, sales_report_spec
 from tools.context import ToolContext, context_config
 from tools.playbook_tools import run_playbook
 
-SLOT = datetime(2026, 11, 26, 14, 0, tzinfo=timezone.utc)
+SLOT = datetime(2026, 11, 26, 14, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -101,6 +101,7 @@ def test_a_schedule_firing_without_a_slot_needs_a_key(parts):
     assert refused.value.reason == Refusal.no_slot
     opened = starter.start_run(playbook, Firing(TriggeredBy.schedule, key=DedupeKey.idempotency("retry-safe")))
     assert opened.created and _stored(engine, opened.execution.id).scheduled_for is None
+    assert dispatched == [opened.execution.id]  # the refusal dispatched nothing
 
 
 def test_a_slot_is_its_own_key_whatever_key_comes_with_it(parts):
@@ -109,7 +110,7 @@ def test_a_slot_is_its_own_key_whatever_key_comes_with_it(parts):
     local = SLOT.astimezone(ZoneInfo("Europe/Paris"))
     first = starter.start_run(playbook, Firing(TriggeredBy.schedule, key=DedupeKey.idempotency("a"), slot=local))
     again = starter.start_run(playbook, Firing.of_slot(SLOT))
-    assert again.execution.id == first.execution.id and not again.created
+    assert again.execution.id == first.execution.id and not again.created and dispatched == [first.execution.id]
     stored = _stored(engine, first.execution.id)
     assert stored.dedupe_key == f"schedule:{SLOT.isoformat()}" and stored.scheduled_for == SLOT
     assert stored.context["trigger"] == {"type": "schedule", "scheduledFor": SLOT.isoformat()}
@@ -141,7 +142,7 @@ def test_an_event_firing_keys_on_the_event_and_carries_its_payload(parts):
 def test_the_execute_call_of_the_cron_secret_means_the_slot_due_now(parts):
     service, _, _, engine = parts
     # Half a minute past SLOT: an every-minute schedule is due, a yearly one is not.
-    starter = RunStarter(engine, lambda _: None, Clock(offset=SLOT + timedelta(seconds=30) - datetime.now(timezone.utc)))
+    starter = RunStarter(engine, lambda _: None, Clock(offset=SLOT + timedelta(seconds=30) - datetime.now(UTC)))
     playbook = service.create("demo", sales_report_spec(cron="* * * * *"))
     firing = starter.firing_for_call(playbook, caller="cron", said=None, idempotency_key="x", user_id=None)
     assert firing.triggered_by == TriggeredBy.schedule and firing.slot == SLOT

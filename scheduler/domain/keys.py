@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 SCHEDULE, IDEMPOTENCY, MANUAL, EVENT = "schedule", "idempotency", "manual", "event"
 
@@ -17,7 +17,7 @@ class DedupeKey(str):
         """The key of a schedule slot: the slot instant in UTC, whoever fires it."""
         if slot.tzinfo is None:
             raise ValueError("a schedule slot must be an aware datetime")
-        return cls(f"{SCHEDULE}:{slot.astimezone(timezone.utc).isoformat()}")
+        return cls(f"{SCHEDULE}:{slot.astimezone(UTC).isoformat()}")
 
     @classmethod
     def idempotency(cls, key: str) -> DedupeKey:

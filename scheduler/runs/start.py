@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -79,7 +79,7 @@ class RunStarter:
         if firing.triggered_by == TriggeredBy.schedule and playbook.status != PlaybookStatus.active:
             raise RunRefused(Refusal.not_active, f"playbook is {playbook.status}; it does not run on a schedule")
         key = self._key_of(firing)
-        slot = firing.slot.astimezone(timezone.utc) if firing.slot is not None else None
+        slot = firing.slot.astimezone(UTC) if firing.slot is not None else None
         busy = None
         if slot is not None:
             # Overlap policy: skip. The slot still leaves a row saying which run it gave way to.

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.engine import Engine
@@ -29,7 +29,7 @@ class PlaybookJobs:
 
     def __init__(self, engine: Engine, runs: RunStarter, clock: Clock = SYSTEM_CLOCK) -> None:
         self.engine, self.runs, self.clock = engine, runs, clock
-        self.aps = AsyncIOScheduler(timezone=timezone.utc)
+        self.aps = AsyncIOScheduler(timezone=UTC)
 
     def start(self) -> None:
         """Start APScheduler and derive the job set from the store."""
@@ -97,7 +97,7 @@ class PlaybookJobs:
                     # Not a start (nothing runs): the bare ledger insert, closed at once.
                     open_execution(
                         self.engine, playbook, triggered_by=TriggeredBy.schedule, dedupe_key=key,
-                        scheduled_for=slot.astimezone(timezone.utc),
+                        scheduled_for=slot.astimezone(UTC),
                         closed_as=(ExecutionStatus.missed, "the scheduler was not running when this slot came due"),
                     )
 
