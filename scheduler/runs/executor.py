@@ -136,8 +136,7 @@ class Executor:
         execution, done = await asyncio.to_thread(self._load, execution_id)
         values: dict[str, Any] = dict(execution.context)
         previous: list[dict[str, Any]] = []
-        for index, raw in enumerate(execution.steps):
-            spec = StepSpec.model_validate(raw)
+        for index, spec in enumerate(execution.step_specs):
             checkpoint = done.get(index)
             if checkpoint is not None and checkpoint.status == StepStatus.completed:
                 output = checkpoint.output or {}
