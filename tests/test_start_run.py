@@ -84,6 +84,15 @@ def test_an_archived_playbook_is_refused_whatever_fires_it(parts):
     assert dispatched == []
 
 
+def test_a_playbook_deleted_after_it_was_read_is_refused(parts):
+    service, starter, dispatched, _ = parts
+    playbook = service.create("demo", sales_report_spec())
+    gone = service.delete("demo", playbook.id)
+    with pytest.raises(RunRefused) as refused:
+        starter.start_run(gone, Firing(TriggeredBy.manual))
+    assert refused.value.reason == Refusal.deleted and dispatched == []
+
+
 def test_a_schedule_firing_needs_an_active_playbook_but_a_manual_run_does_not(parts):
     service, starter, dispatched, _ = parts
     playbook = service.create("demo", sales_report_spec(status="paused"))

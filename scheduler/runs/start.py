@@ -1,8 +1,8 @@
 """One way to start a run: every trigger (schedule slot, API call, chat tool, event) comes through start_run.
 
-The run policy lives here and nowhere else: archived playbooks never run, a schedule firing needs an
-active playbook and a slot, a slot that comes while the previous scheduled run is still going is
-written down as skipped (naming that run), and a repeated key returns the run it made.
+The run policy lives here and nowhere else: archived (and deleted) playbooks never run, a schedule
+firing needs an active playbook and a slot, a slot that comes while the previous scheduled run is
+still going is written down as skipped (naming that run), and a repeated key returns the run it made.
 """
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ class Refusal(StrEnum):
     """Why a playbook will not run for this firing."""
 
     archived = "archived"
+    deleted = "deleted"
     not_active = "not_active"
     no_slot = "no_slot"
 
@@ -76,6 +77,9 @@ class RunStarter:
         """
         if playbook.status == PlaybookStatus.archived:
             raise RunRefused(Refusal.archived, "playbook is archived; make it active or paused to run it")
+        if playbook.deleted_at is not None:
+            # Only a caller holding a row read before a concurrent delete gets here.
+            raise RunRefused(Refusal.deleted, "playbook was deleted; its past runs stay readable")
         if firing.triggered_by == TriggeredBy.schedule and playbook.status != PlaybookStatus.active:
             raise RunRefused(Refusal.not_active, f"playbook is {playbook.status}; it does not run on a schedule")
         key = self._key_of(firing)
