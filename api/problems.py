@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from scheduler.auth.tokens import UnknownOrganization
+from scheduler.runs.start import RunRefused
 from scheduler.services.playbooks import BadCursor, NotFound
 from scheduler.services.validation import PlaybookInvalid
 
@@ -43,6 +44,11 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(BadCursor)
     async def _cursor(_: Request, exc: BadCursor) -> JSONResponse:
         return problem(422, str(exc))
+
+    @app.exception_handler(RunRefused)
+    async def _refused(_: Request, exc: RunRefused) -> JSONResponse:
+        # The run policy said no (archived, not active, no slot due): a conflict with the playbook's state.
+        return problem(409, str(exc))
 
     @app.exception_handler(NotFound)
     async def _missing(_: Request, exc: NotFound) -> JSONResponse:

@@ -12,6 +12,7 @@ from scheduler.store.db import make_engine, migrate
 from scheduler.demo.seed import seed_demo
 from scheduler.runs.dispatch import InlineDispatcher
 from scheduler.runs.executor import Executor
+from scheduler.runs.start import RunStarter
 from scheduler.triggers.schedule import PlaybookJobs
 from scheduler.services.playbooks import PlaybookService
 from scheduler.runs.recovery import orphaned_executions
@@ -32,6 +33,7 @@ class Runtime:
     dispatcher: InlineDispatcher
     jobs: PlaybookJobs
     playbooks: PlaybookService
+    runs: RunStarter
     clock: Clock = SYSTEM_CLOCK
     _sweeper: asyncio.Task[None] | None = field(default=None, repr=False)
 
@@ -45,9 +47,10 @@ class Runtime:
         registry = default_registry()
         executor = Executor(engine, settings, registry, clock=clock)
         dispatcher = InlineDispatcher(executor)
-        jobs = PlaybookJobs(engine, dispatcher.dispatch, clock=clock)
+        runs = RunStarter(engine, dispatcher.dispatch, clock=clock)
+        jobs = PlaybookJobs(engine, runs, clock=clock)
         playbooks = PlaybookService(engine, registry, jobs, clock=clock)
-        return cls(settings, engine, registry, executor, dispatcher, jobs, playbooks, clock)
+        return cls(settings, engine, registry, executor, dispatcher, jobs, playbooks, runs, clock)
 
     async def start(self) -> None:
         """Start the scheduler (jobs rebuilt from the store) and the recovery sweep."""

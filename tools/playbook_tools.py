@@ -1,7 +1,6 @@
 """The tools personas call to manage playbooks: thin typed functions over the scheduler package."""
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -11,7 +10,9 @@ from zoneinfo import ZoneInfo
 from langchain_core.tools import BaseTool, ToolException, tool
 from langgraph.prebuilt import ToolRuntime
 
-from scheduler.runs.ledger import open_execution
+from scheduler.domain.spec import ScheduleTrigger, Trigger, dump_spec
+from scheduler.domain.status import TriggeredBy
+from scheduler.runs.start import Firing, Refusal, RunRefused
 from scheduler.store.tables import Playbook
 from scheduler.services.playbooks import NotFound, playbook_json
 from scheduler.services.validation import PlaybookInvalid
@@ -38,11 +39,11 @@ def describe_playbook(ctx: ChatContext, playbook: Playbook, runs: int = 3) -> Pl
     """A playbook with its schedule in words and its next runs, for the model and the UI."""
     service = ctx.services.playbooks
     next_runs = service.next_runs(playbook, runs)
-    zone = next((t["timezone"] for t in playbook.triggers if t.get("type") == "schedule"), "UTC")
+    zone = next((t.zone for _, t in playbook.schedules), "UTC")
     return PlaybookSummary.model_validate({
         **playbook_json(playbook, next_runs[0] if next_runs else None),
         "schedule": service.describe_schedule(playbook),
-        "events": [t["event"] for t in playbook.triggers if t.get("type") == "event"],
+        "events": [t.event for t in playbook.event_triggers],
         "nextRuns": [r.isoformat() for r in next_runs],
         "nextRunsText": [human_time(r, zone) for r in next_runs],
     })
@@ -59,7 +60,7 @@ def model_fixable() -> Iterator[None]:
         raise ToolException(str(exc)) from exc
 
 
-def with_time(triggers: list[dict[str, Any]], hhmm: str) -> list[dict[str, Any]]:
+def with_time(triggers: list[Trigger], hhmm: str) -> list[Trigger]:
     """The triggers with every fixed-time schedule moved to HH:MM, days unchanged."""
     try:
         hour, minute = (int(x) for x in hhmm.split(":"))
@@ -69,9 +70,9 @@ def with_time(triggers: list[dict[str, Any]], hhmm: str) -> list[dict[str, Any]]
         raise ToolException(f"time must be HH:MM, got {hhmm!r}")
     moved = []
     for trigger in triggers:
-        fields = trigger.get("cron", "").split()
-        if trigger.get("type") == "schedule" and len(fields) == 5:
-            trigger = {**trigger, "cron": " ".join([str(minute), str(hour), *fields[2:]])}
+        fields = trigger.cron.split() if isinstance(trigger, ScheduleTrigger) else []
+        if len(fields) == 5:
+            trigger = trigger.model_copy(update={"cron": " ".join([str(minute), str(hour), *fields[2:]])})
         moved.append(trigger)
     return moved
 
@@ -99,13 +100,12 @@ def run_playbook(name: str, tool_runtime: Ctx) -> tuple[str, Any]:
     ctx = chat_context(tool_runtime)
     with model_fixable():
         playbook = ctx.services.playbooks.find(ctx.org_id, name)
-    if playbook.status == "archived":
-        raise ToolException(f"“{playbook.name}” is archived; resume it first if it should run")
-    opened = open_execution(
-        ctx.services.engine, playbook, triggered_by="agent" if ctx.agent else "manual",
-        dedupe_key=f"chat:{uuid.uuid4().hex}", user_id=ctx.user_id,
-    )
-    ctx.services.dispatcher.dispatch(opened.execution.id)
+    try:
+        opened = ctx.services.runs.start_run(
+            playbook, Firing(TriggeredBy.agent if ctx.agent else TriggeredBy.manual, user_id=ctx.user_id))
+    except RunRefused as exc:
+        raise ToolException(f"“{playbook.name}” is archived; resume it first if it should run"
+                            if exc.reason == Refusal.archived else str(exc)) from exc
     return answer(RunArtifact(
         execution_id=opened.execution.id, playbook_id=playbook.id, playbook=playbook.name, status=opened.execution.status,
     ))
@@ -129,7 +129,7 @@ def update_playbook(name: str, changes: dict[str, Any], tool_runtime: Ctx) -> tu
         playbook = ctx.services.playbooks.find(ctx.org_id, name)
         changes = dict(changes)
         if "time" in changes:
-            changes["triggers"] = with_time(playbook.triggers, str(changes.pop("time")))
+            changes["triggers"] = dump_spec(with_time(playbook.trigger_specs, str(changes.pop("time"))))
         changed = ctx.services.playbooks.update(ctx.org_id, playbook.id, changes)
     return answer(PlaybookArtifact(playbook=describe_playbook(ctx, changed), updated=True))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, TypeAdapter
 
 from scheduler.catalog import CATEGORIES, EVENT_NAMES, PersonaId
 
@@ -21,6 +21,13 @@ class ScheduleTrigger(_Spec):
     cron: str
     timezone: str | None = None  # None: the organisation's zone
 
+    @property
+    def zone(self) -> str:
+        """The IANA zone it fires in; a saved trigger always has one (saving fills in the organisation's)."""
+        if not self.timezone:
+            raise ValueError(f"schedule {self.cron!r} has no timezone: it was not saved through validation")
+        return self.timezone
+
 
 class EventTrigger(_Spec):
     type: Literal["event"]
@@ -35,6 +42,17 @@ class ManualTrigger(_Spec):
 
 
 Trigger = Annotated[Union[ScheduleTrigger, EventTrigger, ManualTrigger], Field(discriminator="type")]
+_TRIGGERS: TypeAdapter[list[Trigger]] = TypeAdapter(list[Trigger])
+
+
+def parse_triggers(raw: Any) -> list[Trigger]:
+    """Stored trigger dicts (as saved, already validated) as typed triggers."""
+    return _TRIGGERS.validate_python(raw)
+
+
+def dump_spec(items: list[Any]) -> list[dict[str, Any]]:
+    """Typed triggers or steps as stored and shown: JSON values, unset optional fields left out."""
+    return [item.model_dump(mode="json", exclude_none=True) for item in items]
 
 
 class StepSpec(_Spec):
@@ -44,6 +62,11 @@ class StepSpec(_Spec):
     agent: PersonaId | None = None
     params: dict[str, Any] = Field(default_factory=dict)
     condition: str | None = None
+
+
+def parse_steps(raw: Any) -> list[StepSpec]:
+    """Stored step dicts as typed step specs."""
+    return [StepSpec.model_validate(step) for step in raw]
 
 
 class PlaybookSpec(_Spec):

@@ -16,14 +16,16 @@ from sqlmodel import Session, select
 
 from scheduler.domain.clock import SYSTEM_CLOCK, Clock
 from scheduler.expressions import ExpressionError, evaluate_condition, render_value
-from scheduler.store.tables import Execution, ExecutionStatus, SideEffect, StepRun, StepStatus
+from scheduler.domain.status import ExecutionStatus, StepStatus
+from scheduler.store.repositories import Repositories
+from scheduler.store.tables import Execution, SideEffect, StepRun
 from scheduler.settings import Settings
 from scheduler.domain.spec import StepSpec, step_aliases
 from scheduler.steps.base import StepContext, StepError
 from scheduler.steps.registry import StepRegistry
 
 log = logging.getLogger(__name__)
-RESUMABLE = (ExecutionStatus.queued.value, ExecutionStatus.running.value)
+RESUMABLE = (ExecutionStatus.queued, ExecutionStatus.running)
 # A run whose process died this many times is given up rather than resumed forever.
 MAX_RUN_ATTEMPTS = 5
 
@@ -47,6 +49,7 @@ class Executor:
         self.owner = owner or f"executor-{uuid.uuid4().hex[:8]}"
         self.backoff_seconds = backoff_seconds
         self.lease = timedelta(seconds=settings.lease_seconds)
+        self.store = Repositories.on(engine)
 
     async def run(self, execution_id: str) -> str | None:
         """Run (or resume) one execution if its lease can be taken; returns its final status."""
@@ -84,7 +87,7 @@ class Executor:
                     or_(Execution.lease_expires_at.is_(None), Execution.lease_expires_at < now),
                 )
                 .values(
-                    status=ExecutionStatus.running.value, lease_owner=self.owner,
+                    status=ExecutionStatus.running, lease_owner=self.owner,
                     lease_expires_at=now + self.lease, attempts=Execution.attempts + 1,
                 )
             )
@@ -133,12 +136,11 @@ class Executor:
         execution, done = await asyncio.to_thread(self._load, execution_id)
         values: dict[str, Any] = dict(execution.context)
         previous: list[dict[str, Any]] = []
-        for index, raw in enumerate(execution.steps):
-            spec = StepSpec.model_validate(raw)
+        for index, spec in enumerate(execution.step_specs):
             checkpoint = done.get(index)
-            if checkpoint is not None and checkpoint.status == StepStatus.completed.value:
+            if checkpoint is not None and checkpoint.status == StepStatus.completed:
                 output = checkpoint.output or {}
-            elif checkpoint is not None and checkpoint.status == StepStatus.skipped.value:
+            elif checkpoint is not None and checkpoint.status == StepStatus.skipped:
                 output = None  # as on the first pass: a skipped step lends its name to nothing
             else:
                 try:
@@ -173,7 +175,7 @@ class Executor:
             raise StepFailed(f"steps[{index}] ({spec.action}): {exc}") from exc
         ctx = StepContext(
             org_id=execution.org_id, execution_id=execution.id, step_index=index, values=values,
-            settings=self.settings, engine=self.engine, clock=self.clock, previous=list(previous),
+            settings=self.settings, store=self.store, clock=self.clock, previous=list(previous),
             once=self._once_for(execution.org_id, f"{execution.id}:{index}"),
         )
         await asyncio.to_thread(self._record, execution.id, index, spec.action, StepStatus.running)
@@ -244,7 +246,7 @@ class Executor:
             row = session.exec(select(StepRun).where(StepRun.execution_id == execution_id, StepRun.index == index)).first()
             if row is None:
                 row = StepRun(execution_id=execution_id, index=index, action=action, started_at=now)
-            row.status, row.error = status.value, error
+            row.status, row.error = status, error
             if output is not None:
                 row.output = output
             if seen is not None:
@@ -259,7 +261,7 @@ class Executor:
         with Session(self.engine) as session:
             result = session.execute(
                 update(Execution)
-                .where(Execution.lease_owner == self.owner, Execution.status == ExecutionStatus.running.value)
+                .where(Execution.lease_owner == self.owner, Execution.status == ExecutionStatus.running)
                 .values(lease_owner=None, lease_expires_at=self.clock.now(), attempts=Execution.attempts - 1)
             )
             session.commit()
@@ -278,11 +280,11 @@ class Executor:
             result = session.execute(
                 update(Execution)
                 .where(Execution.id == execution_id, Execution.lease_owner == self.owner)
-                .values(status=status.value, error=error, completed_at=self.clock.now(),
+                .values(status=status, error=error, completed_at=self.clock.now(),
                         lease_owner=None, lease_expires_at=None)
             )
             session.commit()
             if result.rowcount != 1:
                 raise LeaseLost(execution_id)
-        log.info("execution %s %s", execution_id, status.value)
-        return status.value
+        log.info("execution %s %s", execution_id, status)
+        return status

@@ -2,14 +2,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from sqlalchemy import and_, or_
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from scheduler.store.tables import Execution, ExecutionStatus, Organization, Playbook, User
+from scheduler.domain.keys import DedupeKey
+from scheduler.domain.status import ExecutionStatus, TriggeredBy
+from scheduler.store.tables import Execution, Organization, Playbook, User
 
 
 @dataclass(frozen=True)
@@ -24,8 +27,8 @@ def open_execution(
     engine: Engine,
     playbook: Playbook,
     *,
-    triggered_by: str,
-    dedupe_key: str,
+    triggered_by: TriggeredBy,
+    dedupe_key: DedupeKey,
     scheduled_for: datetime | None = None,
     user_id: str | None = None,
     event: dict[str, Any] | None = None,
@@ -46,7 +49,7 @@ def open_execution(
             steps=list(playbook.steps),
         )
         if closed_as is not None:
-            execution.status, execution.error = closed_as[0].value, closed_as[1]
+            execution.status, execution.error = closed_as
             execution.completed_at = datetime.now(timezone.utc)
         session.add(execution)
         try:
@@ -61,6 +64,20 @@ def open_execution(
         return Opened(execution, True)
 
 
+def scheduled_run_in_progress(engine: Engine, playbook: Playbook, now: datetime, queued_grace: timedelta) -> str | None:
+    """The id of a scheduled run of this playbook that is still going (live lease, or queued lately)."""
+    with Session(engine) as session:
+        return session.exec(
+            select(Execution.id).where(
+                Execution.playbook_id == playbook.id, Execution.triggered_by == TriggeredBy.schedule,
+                or_(
+                    and_(Execution.status == ExecutionStatus.running, Execution.lease_expires_at > now),
+                    and_(Execution.status == ExecutionStatus.queued, Execution.created_at > now - queued_grace),
+                ),
+            )
+        ).first()
+
+
 def _find(session: Session, playbook: Playbook, key: str) -> Execution | None:
     return session.exec(
         select(Execution).where(
@@ -70,7 +87,7 @@ def _find(session: Session, playbook: Playbook, key: str) -> Execution | None:
 
 
 def run_context(
-    session: Session, playbook: Playbook, triggered_by: str, scheduled_for: datetime | None,
+    session: Session, playbook: Playbook, triggered_by: TriggeredBy, scheduled_for: datetime | None,
     user_id: str | None, event: dict[str, Any] | None,
 ) -> dict[str, Any]:
     """The names a run's conditions and templates see besides step outputs: user, org, trigger, event."""

@@ -8,7 +8,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from scheduler.domain.clock import Clock
-from scheduler.store.tables import Execution, ExecutionStatus
+from scheduler.domain.status import ExecutionStatus
+from scheduler.store.tables import Execution
 
 
 def orphaned_executions(engine: Engine, clock: Clock, queued_grace: timedelta = timedelta(seconds=30)) -> list[str]:
@@ -18,9 +19,9 @@ def orphaned_executions(engine: Engine, clock: Clock, queued_grace: timedelta = 
         rows = session.exec(
             select(Execution.id).where(
                 or_(
-                    and_(Execution.status == ExecutionStatus.running.value, Execution.lease_expires_at < now),
+                    and_(Execution.status == ExecutionStatus.running, Execution.lease_expires_at < now),
                     and_(
-                        Execution.status == ExecutionStatus.queued.value,
+                        Execution.status == ExecutionStatus.queued,
                         Execution.lease_expires_at.is_(None),
                         Execution.created_at < now - queued_grace,
                     ),

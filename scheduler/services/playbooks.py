@@ -3,16 +3,17 @@ from __future__ import annotations
 
 import re
 import threading
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, Protocol
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from scheduler.domain.clock import SYSTEM_CLOCK, Clock
-from scheduler.timing.cron import describe, next_fire_times
-from scheduler.triggers.schedule import slot_at
-from scheduler.store.tables import Organization, Playbook, PlaybookStatus, iso_utc
+from scheduler.domain.spec import dump_spec
+from scheduler.store.tables import Organization, Playbook, iso_utc
+from scheduler.timing.cron import describe
+from scheduler.timing.slots import upcoming
 from scheduler.steps.registry import StepRegistry
 from scheduler.services.validation import PlaybookInvalid, parse_spec
 
@@ -49,8 +50,7 @@ class PlaybookService:
         now = self.clock.now()
         playbook = Playbook(
             org_id=org_id, name=spec.name, agent=spec.agent, category=spec.category, status=spec.status,
-            triggers=[t.model_dump(exclude_none=True) for t in spec.triggers],
-            steps=[s.model_dump(exclude_none=True) for s in spec.steps],
+            triggers=dump_spec(spec.triggers), steps=dump_spec(spec.steps),
             created_by=created_by, created_at=now, updated_at=now,
         )
         with self._lock, Session(self.engine, expire_on_commit=False) as session:
@@ -62,8 +62,7 @@ class PlaybookService:
     def create_once(self, org_id: str, data: Any, created_by: str | None = None) -> tuple[Playbook, bool]:
         """Create, unless an identical playbook exists (a retried chat turn): then that one, and False."""
         spec = parse_spec(data, self.org_timezone(org_id), self.registry)
-        triggers = [t.model_dump(exclude_none=True) for t in spec.triggers]
-        steps = [s.model_dump(exclude_none=True) for s in spec.steps]
+        triggers, steps = dump_spec(spec.triggers), dump_spec(spec.steps)
         with self._lock:
             for existing in self.list(org_id, limit=1000)[0]:
                 if (existing.name, existing.triggers, existing.steps, existing.status) == (spec.name, triggers, steps, spec.status):
@@ -113,8 +112,7 @@ class PlaybookService:
             before = (playbook.triggers, playbook.steps)
             playbook.name, playbook.agent, playbook.category = spec.name, spec.agent, spec.category
             playbook.status = spec.status
-            playbook.triggers = [t.model_dump(exclude_none=True) for t in spec.triggers]
-            playbook.steps = [s.model_dump(exclude_none=True) for s in spec.steps]
+            playbook.triggers, playbook.steps = dump_spec(spec.triggers), dump_spec(spec.steps)
             if (playbook.triggers, playbook.steps) != before:
                 playbook.version += 1
             playbook.updated_at = self.clock.now()
@@ -155,23 +153,13 @@ class PlaybookService:
 
     def next_runs(self, playbook: Playbook, count: int = 3) -> list[datetime]:
         """The next fire instants over all schedule triggers (none unless active)."""
-        if playbook.status != PlaybookStatus.active.value or playbook.deleted_at is not None:
+        if not playbook.is_live:
             return []
-        now = self.clock.now()
-        times = [t for trig in playbook.triggers if trig.get("type") == "schedule"
-                 for t in next_fire_times(trig["cron"], trig["timezone"], now, count)]
-        # Sorted by instant: wall-clock order is wrong inside a repeated hour.
-        return sorted(times, key=lambda t: t.astimezone(timezone.utc))[:count]
-
-    def due_slot(self, playbook: Playbook) -> datetime | None:
-        """The schedule slot due now (within the grace window), in UTC, if any."""
-        slots = [slot_at(t["cron"], t["timezone"], self.clock.now()) for t in playbook.triggers if t.get("type") == "schedule"]
-        slots = [s for s in slots if s is not None]
-        return max(slots).astimezone(timezone.utc) if slots else None
+        return upcoming((t for _, t in playbook.schedules), self.clock.now(), count)
 
     def describe_schedule(self, playbook: Playbook) -> list[str]:
         """Each schedule trigger in plain words with its zone."""
-        return [describe(t["cron"], t["timezone"]) for t in playbook.triggers if t.get("type") == "schedule"]
+        return [describe(t.cron, t.zone) for _, t in playbook.schedules]
 
     @staticmethod
     def spec_of(playbook: Playbook) -> dict[str, Any]:

@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy.engine import Engine
 
 from scheduler.domain.clock import Clock
 from scheduler.settings import Settings
+from scheduler.store.repositories import Repositories
 
 
 class StepError(Exception):
@@ -39,14 +39,14 @@ class StepOutput(BaseModel):
 
 @dataclass
 class StepContext:
-    """Everything a running step may use; side effects go through `once`."""
+    """Everything a running step may use: the store through `store` (never the engine), side effects through `once`."""
 
     org_id: str
     execution_id: str
     step_index: int
     values: dict[str, Any]
     settings: Settings
-    engine: Engine
+    store: Repositories
     clock: Clock
     previous: list[dict[str, Any]] = field(default_factory=list)
     once: Callable[[str, Callable[[], Awaitable[dict[str, Any]]]], Awaitable[dict[str, Any]]] | None = None

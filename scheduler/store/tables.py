@@ -1,7 +1,6 @@
 """Tables of the store: tenants, credentials, playbooks, the run ledger, demo commerce data."""
 from __future__ import annotations
 
-import enum
 import uuid
 from datetime import datetime, timezone
 from typing import Any, Optional
@@ -9,6 +8,9 @@ from typing import Any, Optional
 from sqlalchemy import JSON, Column, DateTime, UniqueConstraint
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
+
+from scheduler.domain.spec import EventTrigger, ScheduleTrigger, StepSpec, Trigger, parse_steps, parse_triggers
+from scheduler.domain.status import ExecutionStatus, PlaybookStatus, StepStatus, TriggeredBy
 
 
 def utcnow() -> datetime:
@@ -55,30 +57,6 @@ def _json(default: Any) -> Any:
     return Field(default_factory=default, sa_column=Column(JSON, nullable=False))
 
 
-class PlaybookStatus(str, enum.Enum):
-    draft = "draft"
-    active = "active"
-    paused = "paused"
-    archived = "archived"
-
-
-class ExecutionStatus(str, enum.Enum):
-    queued = "queued"
-    running = "running"
-    waiting_approval = "waiting_approval"
-    completed = "completed"
-    failed = "failed"
-    skipped = "skipped"
-    missed = "missed"
-
-
-class StepStatus(str, enum.Enum):
-    running = "running"
-    completed = "completed"
-    skipped = "skipped"
-    failed = "failed"
-
-
 class Organization(SQLModel, table=True):
     __tablename__ = "organizations"
     id: str = Field(primary_key=True)
@@ -118,7 +96,7 @@ class Playbook(SQLModel, table=True):
     name: str
     agent: str
     category: str
-    status: str = Field(default=PlaybookStatus.active.value, index=True)
+    status: str = Field(default=PlaybookStatus.active, index=True)
     triggers: list[dict[str, Any]] = _json(list)
     steps: list[dict[str, Any]] = _json(list)
     version: int = 1
@@ -127,6 +105,31 @@ class Playbook(SQLModel, table=True):
     updated_at: datetime = _ts(nullable=False, default=utcnow)
     # Deleted playbooks keep their row so their run history stays readable.
     deleted_at: Optional[datetime] = _ts(nullable=True)
+
+    @property
+    def trigger_specs(self) -> list[Trigger]:
+        """The triggers, typed (the JSON column holds them as saved, timezones filled in)."""
+        return parse_triggers(self.triggers)
+
+    @property
+    def step_specs(self) -> list[StepSpec]:
+        """The steps, typed."""
+        return parse_steps(self.steps)
+
+    @property
+    def schedules(self) -> list[tuple[int, ScheduleTrigger]]:
+        """Each schedule trigger with its index among the triggers."""
+        return [(i, t) for i, t in enumerate(self.trigger_specs) if isinstance(t, ScheduleTrigger)]
+
+    @property
+    def event_triggers(self) -> list[EventTrigger]:
+        """The event triggers."""
+        return [t for t in self.trigger_specs if isinstance(t, EventTrigger)]
+
+    @property
+    def is_live(self) -> bool:
+        """Active and not deleted: the playbooks the scheduler keeps jobs for."""
+        return self.status == PlaybookStatus.active and self.deleted_at is None
 
 
 class Execution(SQLModel, table=True):
@@ -138,8 +141,8 @@ class Execution(SQLModel, table=True):
     org_id: str = Field(foreign_key="organizations.id", index=True)
     playbook_id: str = Field(foreign_key="playbooks.id", index=True)
     playbook_version: int = 1
-    status: str = Field(default=ExecutionStatus.queued.value, index=True)
-    triggered_by: str = "manual"
+    status: str = Field(default=ExecutionStatus.queued, index=True)
+    triggered_by: str = TriggeredBy.manual
     dedupe_key: str
     scheduled_for: Optional[datetime] = _ts(nullable=True)
     # The run context (user, org, trigger, event) and the steps as they were when triggered.
@@ -153,6 +156,11 @@ class Execution(SQLModel, table=True):
     started_at: Optional[datetime] = _ts(nullable=True)
     completed_at: Optional[datetime] = _ts(nullable=True)
 
+    @property
+    def step_specs(self) -> list[StepSpec]:
+        """The steps as they were when the run was triggered, typed."""
+        return parse_steps(self.steps)
+
 
 class StepRun(SQLModel, table=True):
     """The checkpoint of one step of one execution."""
@@ -163,7 +171,7 @@ class StepRun(SQLModel, table=True):
     execution_id: str = Field(foreign_key="executions.id", index=True)
     index: int
     action: str
-    status: str = StepStatus.running.value
+    status: str = StepStatus.running
     output: Optional[dict[str, Any]] = Field(default=None, sa_column=Column(JSON, nullable=True))
     seen: Optional[dict[str, Any]] = Field(default=None, sa_column=Column(JSON, nullable=True))
     error: Optional[str] = None

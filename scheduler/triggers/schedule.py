@@ -3,41 +3,33 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from sqlalchemy import and_, or_
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 
 from scheduler.domain.clock import SYSTEM_CLOCK, Clock
-from scheduler.timing.cron import CronsimTrigger, next_fire_times
+from scheduler.domain.keys import DedupeKey
+from scheduler.domain.spec import ScheduleTrigger
+from scheduler.domain.status import ExecutionStatus, PlaybookStatus, TriggeredBy
 from scheduler.runs.ledger import open_execution
-from scheduler.store.tables import Execution, ExecutionStatus, Playbook, PlaybookStatus
+from scheduler.runs.start import Firing, RunRefused, RunStarter
+from scheduler.store.tables import Execution, Playbook
+from scheduler.timing.cron import CronsimTrigger, next_fire_times
+from scheduler.timing.slots import MISFIRE_GRACE, slot_at
 
+__all__ = ["MISFIRE_GRACE", "PlaybookJobs", "slot_at"]
 log = logging.getLogger(__name__)
-MISFIRE_GRACE = timedelta(minutes=5)
 MISSED_PER_PASS = 100
-
-
-def slot_at(cron: str, zone: str, now: datetime, grace: timedelta = MISFIRE_GRACE) -> datetime | None:
-    """The latest slot of a cron at or before `now`, if it is within the grace window."""
-    latest = None
-    now = now.astimezone(timezone.utc)
-    for slot in next_fire_times(cron, zone, now - grace, int(grace.total_seconds() // 60) + 2):
-        if slot > now:
-            break
-        latest = slot
-    return latest
 
 
 class PlaybookJobs:
     """Keeps one APScheduler job per schedule trigger of each active playbook, and nothing else."""
 
-    def __init__(self, engine: Engine, dispatch: Callable[[str], None], clock: Clock = SYSTEM_CLOCK) -> None:
-        self.engine, self.dispatch, self.clock = engine, dispatch, clock
-        self.aps = AsyncIOScheduler(timezone=timezone.utc)
+    def __init__(self, engine: Engine, runs: RunStarter, clock: Clock = SYSTEM_CLOCK) -> None:
+        self.engine, self.runs, self.clock = engine, runs, clock
+        self.aps = AsyncIOScheduler(timezone=UTC)
 
     def start(self) -> None:
         """Start APScheduler and derive the job set from the store."""
@@ -53,7 +45,7 @@ class PlaybookJobs:
         """Make the job set exactly that of the active playbooks in the store (start, and periodically)."""
         with Session(self.engine) as session:
             active = session.exec(
-                select(Playbook).where(Playbook.status == PlaybookStatus.active.value, Playbook.deleted_at.is_(None))
+                select(Playbook).where(Playbook.status == PlaybookStatus.active, Playbook.deleted_at.is_(None))
             ).all()
         wanted = {job_id: (playbook, index) for playbook in active for job_id, index in _job_ids(playbook)}
         for job in self.aps.get_jobs():
@@ -73,42 +65,39 @@ class PlaybookJobs:
         now = self.clock.now()
         with Session(self.engine) as session:
             active = session.exec(
-                select(Playbook).where(Playbook.status == PlaybookStatus.active.value, Playbook.deleted_at.is_(None))
+                select(Playbook).where(Playbook.status == PlaybookStatus.active, Playbook.deleted_at.is_(None))
             ).all()
         opened = []
         for playbook in active:
             self._record_missed(playbook, now)
-            for trigger in playbook.triggers:
-                if trigger.get("type") != "schedule":
-                    continue
-                slot = slot_at(trigger["cron"], trigger["timezone"], now)
+            for _, trigger in playbook.schedules:
+                slot = slot_at(trigger.cron, trigger.zone, now)
                 # A slot before the playbook was last made active or changed is not owed.
                 if slot is not None and slot >= playbook.updated_at:
                     opened.append(self.fire_slot(playbook, slot))
-        return opened
+        return [run_id for run_id in opened if run_id is not None]
 
     def _record_missed(self, playbook: Playbook, now: datetime) -> None:
         """Every slot leaves a record: a slot past its grace window with no run gets a `missed` row."""
         with Session(self.engine) as session:
             latest = session.exec(
                 select(func.max(Execution.scheduled_for)).where(
-                    Execution.playbook_id == playbook.id, Execution.triggered_by == "schedule")
+                    Execution.playbook_id == playbook.id, Execution.triggered_by == TriggeredBy.schedule)
             ).one()
             since = max(filter(None, [playbook.updated_at, latest]))
             known = set(session.exec(select(Execution.dedupe_key).where(
                 Execution.playbook_id == playbook.id, Execution.scheduled_for >= since - timedelta(days=1))).all())
-        for trigger in playbook.triggers:
-            if trigger.get("type") != "schedule":
-                continue
+        for _, trigger in playbook.schedules:
             # Bounded per pass: a long outage is written down over a few reconcile passes.
-            for slot in next_fire_times(trigger["cron"], trigger["timezone"], since, MISSED_PER_PASS):
+            for slot in next_fire_times(trigger.cron, trigger.zone, since, MISSED_PER_PASS):
                 if slot > now - MISFIRE_GRACE:
                     break
-                slot_utc = slot.astimezone(timezone.utc)
-                if f"schedule:{slot_utc.isoformat()}" not in known:
+                key = DedupeKey.schedule(slot)
+                if key not in known:
+                    # Not a start (nothing runs): the bare ledger insert, closed at once.
                     open_execution(
-                        self.engine, playbook, triggered_by="schedule", dedupe_key=f"schedule:{slot_utc.isoformat()}",
-                        scheduled_for=slot_utc,
+                        self.engine, playbook, triggered_by=TriggeredBy.schedule, dedupe_key=key,
+                        scheduled_for=slot.astimezone(UTC),
                         closed_as=(ExecutionStatus.missed, "the scheduler was not running when this slot came due"),
                     )
 
@@ -117,13 +106,12 @@ class PlaybookJobs:
         for job in self.aps.get_jobs():
             if job.id.startswith(f"pb:{playbook.id}:"):
                 job.remove()
-        if playbook.status != PlaybookStatus.active.value or playbook.deleted_at is not None:
+        if not playbook.is_live:
             return
-        for job_id, index in _job_ids(playbook):
-            trigger = playbook.triggers[index]
+        for index, trigger in playbook.schedules:
             self.aps.add_job(
-                self.fire, CronsimTrigger(trigger["cron"], trigger["timezone"], offset=self.clock.offset),
-                args=[playbook.id, index], id=job_id,
+                self.fire, CronsimTrigger(trigger.cron, trigger.zone, offset=self.clock.offset),
+                args=[playbook.id, index], id=_job_id(playbook, index),
                 misfire_grace_time=int(MISFIRE_GRACE.total_seconds()), coalesce=True, max_instances=10,
             )
 
@@ -139,44 +127,35 @@ class PlaybookJobs:
     def _fire_due(self, playbook_id: str, trigger_index: int) -> str | None:
         with Session(self.engine) as session:
             playbook = session.get(Playbook, playbook_id)
-        if playbook is None or playbook.status != PlaybookStatus.active.value or playbook.deleted_at is not None:
+        if playbook is None or not playbook.is_live:
             return None
-        trigger = playbook.triggers[trigger_index]
-        slot = slot_at(trigger["cron"], trigger["timezone"], self.clock.now())
+        trigger = playbook.trigger_specs[trigger_index]
+        if not isinstance(trigger, ScheduleTrigger):
+            log.warning("playbook %s fired for trigger %s, which is no schedule", playbook_id, trigger_index)
+            return None
+        slot = slot_at(trigger.cron, trigger.zone, self.clock.now())
         if slot is None:
             log.warning("playbook %s fired with no slot due", playbook_id)
             return None
         return self.fire_slot(playbook, slot)
 
-    def fire_slot(self, playbook: Playbook, slot: datetime) -> str:
-        """Open the run of one slot; a second fire of the same slot finds it and runs nothing."""
-        slot_utc = slot.astimezone(timezone.utc)
-        busy = self._run_in_progress(playbook)
-        # Overlap policy: skip. The slot still leaves a row saying which run it gave way to.
-        opened = open_execution(
-            self.engine, playbook, triggered_by="schedule",
-            dedupe_key=f"schedule:{slot_utc.isoformat()}", scheduled_for=slot_utc,
-            closed_as=(ExecutionStatus.skipped, f"the previous run {busy} was still going") if busy else None,
-        )
-        if opened.created and busy is None:
-            self.dispatch(opened.execution.id)
-        return opened.execution.id
+    def fire_slot(self, playbook: Playbook, slot: datetime) -> str | None:
+        """Start the run of one slot; a second fire of the same slot finds it and runs nothing.
 
-    def _run_in_progress(self, playbook: Playbook) -> str | None:
-        """The id of a scheduled run of this playbook that is still going (live lease, or just queued)."""
-        now = self.clock.now()
-        with Session(self.engine) as session:
-            return session.exec(
-                select(Execution.id).where(
-                    Execution.playbook_id == playbook.id, Execution.triggered_by == "schedule",
-                    or_(
-                        and_(Execution.status == ExecutionStatus.running.value, Execution.lease_expires_at > now),
-                        and_(Execution.status == ExecutionStatus.queued.value, Execution.created_at > now - MISFIRE_GRACE),
-                    ),
-                )
-            ).first()
+        Answers the run's id (a skipped slot's too), or None when the playbook may not run on a schedule.
+        """
+        try:
+            return self.runs.start_run(playbook, Firing.of_slot(slot)).execution.id
+        except RunRefused as exc:
+            log.info("playbook %s: slot %s not run: %s", playbook.id, slot.isoformat(), exc)
+            return None
+
+
+def _job_id(playbook: Playbook, index: int) -> str:
+    """The APScheduler job id of one schedule trigger; the version in it retires old jobs."""
+    return f"pb:{playbook.id}:{index}:v{playbook.version}"
 
 
 def _job_ids(playbook: Playbook) -> list[tuple[str, int]]:
-    """The APScheduler job id of each schedule trigger; the version in it retires old jobs."""
-    return [(f"pb:{playbook.id}:{i}:v{playbook.version}", i) for i, t in enumerate(playbook.triggers) if t.get("type") == "schedule"]
+    """The job id of each schedule trigger, with the trigger's index."""
+    return [(_job_id(playbook, i), i) for i, _ in playbook.schedules]

@@ -3,10 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlmodel import Session, select
-
 from scheduler.steps.base import Step, StepContext, StepError, StepOutput, StepParams
-from scheduler.store.tables import Notification, User
 
 
 class NotifyParams(StepParams):
@@ -30,25 +27,20 @@ class Notify(Step):
 
     async def run(self, params: NotifyParams, ctx: StepContext) -> NotifyOutput:
         async def store() -> dict[str, Any]:
-            with Session(ctx.engine) as session:
-                user_id = _recipient(session, ctx, params.to)
-                note = Notification(
-                    org_id=ctx.org_id, user_id=user_id, title=params.title,
-                    body=params.message or ctx.digest(), execution_id=ctx.execution_id,
-                )
-                session.add(note)
-                session.commit()
-                return {"notification_id": note.id}
+            user_id = await _recipient(ctx, params.to)
+            note_id = await ctx.store.notifications.add(
+                ctx.org_id, user_id, params.title, params.message or ctx.digest(), ctx.execution_id,
+            )
+            return {"notification_id": note_id}
 
         result = await ctx.once("notification", store)
         return NotifyOutput(summary=f"Notified: {params.title}", **result)
 
 
-def _recipient(session: Session, ctx: StepContext, email: str | None) -> str | None:
+async def _recipient(ctx: StepContext, email: str | None) -> str | None:
     if email:
-        user = session.exec(select(User).where(User.org_id == ctx.org_id, User.email == email)).first()
-        if user is None:
+        user_id = await ctx.store.tenants.user_id_by_email(ctx.org_id, email)
+        if user_id is None:
             raise StepError(f"no user {email!r} in this organisation")
-        return user.id
+        return user_id
     return (ctx.values.get("user") or {}).get("id")
-

@@ -6,16 +6,7 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field
-from sqlmodel import Session, col, func, select
 
-from scheduler.store.tables import (
-    Execution,
-    ExecutionStatus,
-    Order,
-    OrderItem,
-    Organization,
-    Product,
-)
 from scheduler.steps.base import Step, StepContext, StepOutput, StepParams
 
 Period = Literal["since_last_run", "today", "yesterday", "last_7_days", "last_30_days", "week_to_date", "month_to_date"]
@@ -68,27 +59,17 @@ class SalesReport(Step):
     example = {"period": "last_7_days", "top": 3}
 
     async def run(self, params: SalesReportParams, ctx: StepContext) -> SalesReportOutput:
-        with Session(ctx.engine) as session:
-            org = session.get(Organization, ctx.org_id)
-            zone = ZoneInfo(org.timezone if org else "UTC")
-            now = _reference_time(ctx)
-            if params.period == "since_last_run":
-                start, end = _since_last_run(session, ctx, now), now
-            else:
-                start, end = period_bounds(params.period, now, zone)
-            in_period = (Order.org_id == ctx.org_id) & (Order.placed_at >= start) & (Order.placed_at < end)
-            count, revenue = session.exec(select(func.count(Order.id), func.coalesce(func.sum(Order.total), 0.0)).where(in_period)).one()
-            rows = session.exec(
-                select(Product.name, func.sum(OrderItem.quantity), func.sum(OrderItem.quantity * OrderItem.unit_price))
-                .join(OrderItem, col(OrderItem.product_id) == col(Product.id))
-                .join(Order, col(Order.id) == col(OrderItem.order_id))
-                .where(in_period)
-                .group_by(Product.name)
-                .order_by(func.sum(OrderItem.quantity * OrderItem.unit_price).desc())
-                .limit(params.top)
-            ).all()
-        top = [ProductLine(name=n, quantity=int(q), revenue=round(float(r), 2)) for n, q, r in rows]
-        revenue = round(float(revenue), 2)
+        zone = ZoneInfo(await ctx.store.tenants.timezone(ctx.org_id) or "UTC")
+        now = _reference_time(ctx)
+        if params.period == "since_last_run":
+            last = await ctx.store.sales.last_report_end(ctx.execution_id)
+            # The first run reports the day before it.
+            start, end = (last or now - timedelta(days=1)), now
+        else:
+            start, end = period_bounds(params.period, now, zone)
+        totals = await ctx.store.sales.totals(ctx.org_id, start, end, params.top)
+        top = [ProductLine(name=p.name, quantity=p.quantity, revenue=round(p.revenue, 2)) for p in totals.top_products]
+        count, revenue = totals.order_count, round(totals.revenue, 2)
         average = round(revenue / count, 2) if count else 0.0
         label = params.period.replace("_", " ")
         lines = [f"Sales {label}: {count} orders, ${revenue:,.2f} revenue (average order ${average:,.2f})."]
@@ -102,22 +83,7 @@ class SalesReport(Step):
         )
 
 
-def _since_last_run(session: Session, ctx: StepContext, now: datetime) -> datetime:
-    """Where the previous completed run of this playbook left off; a day back for the first run."""
-    current = session.get(Execution, ctx.execution_id)
-    previous = session.exec(
-        select(Execution)
-        .where(Execution.playbook_id == current.playbook_id, Execution.status == ExecutionStatus.completed.value,
-               Execution.id != current.id, Execution.created_at < current.created_at)
-        .order_by(col(Execution.created_at).desc())
-    ).first() if current else None
-    if previous is None:
-        return now - timedelta(days=1)
-    return previous.scheduled_for or previous.started_at or previous.created_at
-
-
 def _reference_time(ctx: StepContext) -> datetime:
     # A scheduled run reports relative to its slot, so a late or resumed run reports the same period.
     slot = (ctx.values.get("trigger") or {}).get("scheduledFor")
     return datetime.fromisoformat(slot) if slot else ctx.clock.now()
-

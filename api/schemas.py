@@ -1,0 +1,154 @@
+"""The API's response models: camelCase on the wire, typed, with examples in the OpenAPI document.
+
+The values come from the scheduler's own JSON (playbook_json, execution_json), so the API and the
+chat tools show a playbook or a run the same way; these models declare and check that shape.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, field_serializer
+from pydantic.alias_generators import to_camel
+
+from scheduler.domain.spec import StepSpec, Trigger
+from scheduler.domain.status import ExecutionStatus, PlaybookStatus, StepStatus, TriggeredBy
+
+T = TypeVar("T")
+
+PLAYBOOK_EXAMPLE: dict[str, Any] = {
+    "id": "pb_3f1c0e6a9b2d4c5e8f70", "orgId": "demo", "name": "Daily Sales Report", "agent": "pops",
+    "category": "operations", "status": "active",
+    "triggers": [{"type": "schedule", "cron": "0 9 * * *", "timezone": "America/New_York"}],
+    "steps": [
+        {"action": "sales_report", "params": {"period": "yesterday"}},
+        {"action": "send_email", "params": {"to": "{{user.email}}", "subject": "Your sales report"}},
+    ],
+    "version": 1, "nextRunAt": "2026-11-27T14:00:00Z",
+    "createdAt": "2026-11-26T15:02:11.204518Z", "updatedAt": "2026-11-26T15:02:11.204518Z",
+}
+STEP_RESULT_EXAMPLE: dict[str, Any] = {
+    "index": 0, "action": "sales_report", "status": "completed",
+    "output": {"summary": "Sales yesterday: 9 orders, $612.00 revenue (average order $68.00).",
+               "order_count": 9, "revenue": 612.0},
+    "error": None, "seen": None, "attempts": 1,
+    "startedAt": "2026-11-27T14:00:00.512093Z", "completedAt": "2026-11-27T14:00:00.538771Z",
+}
+EXECUTION_EXAMPLE: dict[str, Any] = {
+    "id": "ex_8d2e5b1f0a3c4e6d9b7a", "playbookId": PLAYBOOK_EXAMPLE["id"], "orgId": "demo",
+    "status": "completed", "triggeredBy": "schedule", "scheduledFor": "2026-11-27T14:00:00Z", "error": None,
+    "stepResults": [STEP_RESULT_EXAMPLE],
+    "createdAt": "2026-11-27T14:00:00.311420Z", "startedAt": "2026-11-27T14:00:00.498002Z",
+    "completedAt": "2026-11-27T14:00:01.020950Z",
+}
+
+
+def _config(example: dict[str, Any]) -> ConfigDict:
+    # Unknown keys are a bug: the service added a field the API does not declare yet.
+    return ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid",
+                      json_schema_extra={"examples": [example]})
+
+
+class Playbook(BaseModel):
+    """A stored playbook: its spec, status, version and when it runs next."""
+
+    model_config = _config(PLAYBOOK_EXAMPLE)
+
+    id: str
+    org_id: str
+    name: str
+    agent: str
+    category: str
+    status: PlaybookStatus
+    triggers: list[Trigger]
+    steps: list[StepSpec]
+    version: int
+    next_run_at: datetime | None = Field(description="The next schedule slot, in UTC; null unless active and scheduled")
+    created_at: datetime
+    updated_at: datetime
+
+    @field_serializer("triggers", "steps", mode="wrap")
+    def _as_stored(self, value: Any, handler: SerializerFunctionWrapHandler):  # type: ignore[no-untyped-def]
+        # Shown as stored: optional fields left unset are left out, not sent as null. No return
+        # annotation on purpose: pydantic would document the field as that type instead of its own.
+        return [{k: v for k, v in item.items() if v is not None} for item in handler(value)]
+
+
+class DeletedPlaybook(Playbook):
+    """A playbook as it was when deleted (its runs stay readable)."""
+
+    model_config = _config({**PLAYBOOK_EXAMPLE, "nextRunAt": None, "deleted": True})
+
+    deleted: Literal[True] = True
+
+
+class StepResult(BaseModel):
+    """One step of a run: its status, its output (snake_case keys, as templates read them), its error."""
+
+    model_config = _config(STEP_RESULT_EXAMPLE)
+
+    index: int
+    action: str
+    status: StepStatus
+    output: dict[str, Any] | None
+    error: str | None
+    seen: dict[str, Any] | None = Field(description="The values a step's condition saw when it was skipped")
+    attempts: int
+    started_at: datetime | None
+    completed_at: datetime | None
+
+
+class Execution(BaseModel):
+    """One run of a playbook, with a result for every step so far."""
+
+    model_config = _config(EXECUTION_EXAMPLE)
+
+    id: str
+    playbook_id: str
+    org_id: str
+    status: ExecutionStatus
+    triggered_by: TriggeredBy
+    scheduled_for: datetime | None = Field(description="The schedule slot it ran for, in UTC; null unless scheduled")
+    error: str | None = Field(description="Why it failed, was skipped or was missed")
+    step_results: list[StepResult]
+    created_at: datetime
+    started_at: datetime | None
+    completed_at: datetime | None
+
+
+class ExecuteRequest(BaseModel):
+    """How a call runs a playbook; without `triggeredBy`, the cron secret means the slot due now."""
+
+    model_config = _config({"triggeredBy": "schedule"})
+
+    triggered_by: TriggeredBy | None = None
+    org_id: str | None = Field(None, description="The organisation, for the cron secret (bound to none)")
+    user_id: str | None = Field(None, description="On whose behalf, for the cron secret")
+
+
+class ExecuteResponse(BaseModel):
+    """The run an execute call started (or, for a repeated key or slot, the one it had started)."""
+
+    model_config = _config({"executionId": EXECUTION_EXAMPLE["id"], "status": "queued"})
+
+    execution_id: str
+    status: ExecutionStatus
+
+
+class Page(BaseModel, Generic[T]):
+    """A page of a list, and the cursor of the next page (null on the last)."""
+
+    items: list[T]
+    next_cursor: str | None
+
+
+class PlaybookPage(Page[Playbook]):
+    """A page of playbooks."""
+
+    model_config = _config({"items": [PLAYBOOK_EXAMPLE], "nextCursor": None})
+
+
+class ExecutionPage(Page[Execution]):
+    """A page of runs, newest first."""
+
+    model_config = _config({"items": [EXECUTION_EXAMPLE], "nextCursor": "ex_8d2e5b1f0a3c4e6d9b7a"})

@@ -1,0 +1,26 @@
+"""Repositories: the store as steps and services see it, one small class per family of queries."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.engine import Engine
+
+from scheduler.store.repositories.notifications import NotificationRepository
+from scheduler.store.repositories.sales import ProductSales, SalesRepository, SalesTotals
+from scheduler.store.repositories.tenants import TenantRepository
+
+__all__ = ["NotificationRepository", "ProductSales", "Repositories", "SalesRepository", "SalesTotals", "TenantRepository"]
+
+
+@dataclass(frozen=True)
+class Repositories:
+    """Every repository a step may use (StepContext.store); steps never see the engine."""
+
+    tenants: TenantRepository
+    sales: SalesRepository
+    notifications: NotificationRepository
+
+    @classmethod
+    def on(cls, engine: Engine) -> Repositories:
+        """The repositories over one engine."""
+        return cls(TenantRepository(engine), SalesRepository(engine), NotificationRepository(engine))

@@ -1,0 +1,28 @@
+"""Organisations and their users, as steps look them up."""
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from scheduler.store.repositories.base import Repository
+from scheduler.store.tables import Organization, User
+
+
+class TenantRepository(Repository):
+    """The organisation's zone and its users' ids."""
+
+    async def timezone(self, org_id: str) -> str | None:
+        """The organisation's IANA zone, or None if there is no such organisation."""
+        return await self._off_loop(self._timezone, org_id)
+
+    async def user_id_by_email(self, org_id: str, email: str) -> str | None:
+        """The id of the organisation's user with this email, or None."""
+        return await self._off_loop(self._user_id_by_email, org_id, email)
+
+    def _timezone(self, org_id: str) -> str | None:
+        with Session(self._engine) as session:
+            org = session.get(Organization, org_id)
+            return org.timezone if org else None
+
+    def _user_id_by_email(self, org_id: str, email: str) -> str | None:
+        with Session(self._engine) as session:
+            return session.exec(select(User.id).where(User.org_id == org_id, User.email == email)).first()
