@@ -38,13 +38,15 @@ class Runtime:
     _sweeper: asyncio.Task[None] | None = field(default=None, repr=False)
 
     @classmethod
-    def build(cls, settings: Settings, clock: Clock = SYSTEM_CLOCK, demo: bool = False) -> "Runtime":
+    def build(
+        cls, settings: Settings, clock: Clock = SYSTEM_CLOCK, demo: bool = False, registry: StepRegistry | None = None,
+    ) -> "Runtime":
         """Open the store (migrated, optionally seeded) and wire the parts; nothing runs yet."""
         engine = make_engine(settings)
         migrate(engine)
         if demo:
             seed_demo(engine, clock)
-        registry = default_registry()
+        registry = registry or default_registry()
         executor = Executor(engine, settings, registry, clock=clock)
         dispatcher = InlineDispatcher(executor)
         runs = RunStarter(engine, dispatcher.dispatch, clock=clock)

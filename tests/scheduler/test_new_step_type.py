@@ -7,8 +7,6 @@ import pytest
 from pydantic import BaseModel, Field
 
 from scheduler.demo.seed import seed_demo
-from scheduler.runs.dispatch import InlineDispatcher
-from scheduler.runs.executor import Executor
 from scheduler.runs.history import get_execution
 from scheduler.runtime import Runtime
 from scheduler.services.playbooks import PlaybookService
@@ -17,7 +15,6 @@ from scheduler.steps.base import Step, StepContext, StepOutput, StepParams
 from scheduler.steps.registry import StepRegistry, builtin_steps, default_registry
 from scheduler.steps.reports.sales import Period, SalesReport, SalesReportParams
 from scheduler.store.db import make_engine, migrate
-from scheduler.triggers.schedule import PlaybookJobs
 from tests.conftest import run_now
 
 
@@ -82,20 +79,13 @@ def test_without_the_registry_line_the_playbook_is_refused_on_save(settings):
 
 
 async def test_a_new_step_type_validates_on_save_and_runs_to_completed(settings):
-    engine = make_engine(settings)
-    migrate(engine)
-    seed_demo(engine)
-    registry = registry_with_top_sellers()
-    executor = Executor(engine, settings, registry)
-    dispatcher = InlineDispatcher(executor)
-    jobs = PlaybookJobs(engine, dispatcher.dispatch)
-    runtime = Runtime(settings, engine, registry, executor, dispatcher, jobs, PlaybookService(engine, registry, jobs))
+    runtime = Runtime.build(settings, demo=True, registry=registry_with_top_sellers())
     with pytest.raises(PlaybookInvalid, match=r"steps\[0\]\.params\.top: Input should be less than or equal to 20"):
         runtime.playbooks.create("demo", {**SPEC, "steps": [{"action": "top_sellers", "params": {"top": 99}}]})
     await runtime.start()
     try:
         playbook = runtime.playbooks.create("demo", SPEC)
-        run = get_execution(engine, "demo", await run_now(runtime, playbook))
+        run = get_execution(runtime.engine, "demo", await run_now(runtime, playbook))
     finally:
         await runtime.stop()
     assert run["status"] == "completed", run

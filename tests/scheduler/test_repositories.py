@@ -54,12 +54,13 @@ def test_the_step_context_carries_repositories_not_the_engine():
 
 
 @pytest.mark.parametrize("name", REGISTRY.names())
-async def test_a_run_of_every_step_type_sends_no_sql_from_the_event_loop_thread(settings, name):
+async def test_a_run_of_every_step_type_sends_no_sql_from_the_event_loop_thread(settings, web, name):
+    settings = settings.model_copy(update={"allow_loopback_fetch": True})  # the example site is on loopback
     async with running(settings) as runtime:
         step = REGISTRY.get(name)
         playbook = runtime.playbooks.create("demo", {
             "name": f"Loop {name}", "agent": "pops", "triggers": [{"type": "manual"}],
-            "steps": [{"action": name, "params": step.example}],
+            "steps": [{"action": name, "params": web.localise(step.example)}],
         })
         run_id = open_execution(runtime.engine, playbook, triggered_by=TriggeredBy.manual,
                                 dedupe_key=DedupeKey.manual()).execution.id

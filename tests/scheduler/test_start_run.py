@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from langchain_core.tools import ToolException
+from langgraph.prebuilt import ToolRuntime
 from sqlmodel import Session
 
 from scheduler.demo.seed import seed_demo
@@ -18,7 +19,7 @@ from scheduler.steps.registry import default_registry
 from scheduler.store.db import make_engine, migrate
 from scheduler.store.tables import Execution
 from tests.conftest import running, sales_report_spec
-from tools.context import ToolContext, context_config
+from tools.context import ChatContext
 from tools.playbook_tools import run_playbook
 
 SLOT = datetime(2026, 11, 26, 14, 0, tzinfo=UTC)
@@ -166,12 +167,13 @@ def test_the_execute_call_of_the_cron_secret_means_the_slot_due_now(parts):
 async def test_the_chat_tool_starts_runs_through_the_same_policy(settings):
     async with running(settings) as runtime:
         playbook = runtime.playbooks.create("demo", sales_report_spec())
-        config = context_config(ToolContext(runtime, "demo", agent="pops"))
-        answer = run_playbook.func(name="daily sales report", config=config)[1]
+        tool_runtime = ToolRuntime(state={}, context=ChatContext(runtime, "demo", agent="pops"), config={},
+                                   stream_writer=lambda _: None, tool_call_id="call_1", store=None)
+        answer = run_playbook.func(name="daily sales report", tool_runtime=tool_runtime)[1].model_dump(by_alias=True)
         await runtime.dispatcher.drain()
         with Session(runtime.engine) as session:
             row = session.get(Execution, answer["executionId"])
         assert row.status == "completed" and row.triggered_by == "agent" and row.dedupe_key.startswith("manual:")
         runtime.playbooks.set_status("demo", playbook.id, "archived")
         with pytest.raises(ToolException, match="archived; resume it first"):
-            run_playbook.func(name="daily sales report", config=config)
+            run_playbook.func(name="daily sales report", tool_runtime=tool_runtime)

@@ -10,7 +10,6 @@ from scheduler.steps.base import Step, StepOutput, StepParams
 from scheduler.steps.registry import StepRegistry, default_registry
 from scheduler.store.tables import Notification, SideEffect
 from tests.conftest import run_now, running
-from tests.fakes.web import WebServer
 
 REGISTRY = default_registry()
 
@@ -32,14 +31,6 @@ def test_step_declares_its_models(name):
     with pytest.raises(ValidationError):
         step.Params.model_validate({**step.example, "no_such_param": 1})
     assert step.__doc__ and step.timeout_seconds > 0 and step.max_attempts >= 1
-
-
-@pytest.fixture
-def web():
-    """The site step examples name (tests.fakes.web.EXAMPLE_ORIGIN), served on loopback."""
-    with WebServer() as site:
-        site.page("/menu", "<html><head><title>Example menu</title></head><body><p>Blue Dream 3.5g $35</p></body></html>")
-        yield site
 
 
 @pytest.mark.parametrize("name", REGISTRY.names())
