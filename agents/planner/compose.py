@@ -45,6 +45,7 @@ from agents.planner.tasks import (
     numbers,
     owner,
 )
+from scheduler.catalog import ACTIONS, EVENTS, PERSONAS
 from scheduler.timing.schedule_text import (
     MAX_CHARS,
     ParsedSchedule,
@@ -68,13 +69,13 @@ def _create(text: str, low: str, timezone: str, sched: ParsedSchedule | None) ->
         flt, flt_words = event_filter(event, nums)
         if flt:
             trigger["filter"] = flt
-        when = "Whenever " + V.EVENT_LABELS[event] + (f" ({flt_words})" if flt else "")
+        when = "Whenever " + EVENTS[event].label + (f" ({flt_words})" if flt else "")
     elif re.search(r"\b(?:create|make|set\s+up|build|add)\s+(?:a|an|me\s+a)\s+(?:new\s+)?"
                    r"(?:playbook|automation|workflow)\b", low) and steps:
         trigger, when = {"type": "manual"}, "When you ask"
     else:
         trigger = None
-    if not steps or not (event or meta["reminder"] or any(s["action"] not in V.DELIVERY for s in steps)):
+    if not steps or not (event or meta["reminder"] or any(not ACTIONS[s["action"]].delivery for s in steps)):
         if steps and trigger:  # "email me" with nothing we know how to put in the email
             return clarify(f"{when}, what should I send you? For example: a sales report or low-stock items.")
         if trigger:
@@ -88,7 +89,7 @@ def _create(text: str, low: str, timezone: str, sched: ParsedSchedule | None) ->
     # work handed on once done ("... and pass it to Money Mike") does not decide the owner
     agent = owner(steps, event, (meta["delegated"] - meta["handoff"]) or meta["delegated"])
     for i, s in enumerate(steps):  # a step handed to a persona keeps its agent: that is the delegation
-        if s.get("agent") == agent and s["action"] not in V.THINKING and i not in meta["delegated"]:
+        if s.get("agent") == agent and not ACTIONS[s["action"]].thinking and i not in meta["delegated"]:
             del s["agent"]
     dataset = next((s["params"]["dataset"] for s in steps if s["action"] == "export_csv"), None)
     name = W.playbook_name([s["action"] for s in steps], low, event, sched.cron if sched else None,
@@ -98,11 +99,11 @@ def _create(text: str, low: str, timezone: str, sched: ParsedSchedule | None) ->
             s["params"]["subject"] = ("Welcome to {{org.name}}!" if event == "customer.created" and meta["f"]["welcome"]
                                       else name)
     sentence = W.join_words([W.step_phrase(s, agent, meta["reminder"]) for s in steps])
-    if cond_words and any(s["action"] in V.DELIVERY for s in steps):
+    if cond_words and any(ACTIONS[s["action"]].delivery for s in steps):
         sentence += f" {cond_words}"
-    playbook = {"name": name, "agent": agent, "category": V.CATEGORY[agent], "status": "active",
+    playbook = {"name": name, "agent": agent, "category": PERSONAS[agent].category, "status": "active",
                 "triggers": [trigger], "steps": steps}
-    message = f"Done! {when}, I'll {sentence}. {V.PERSONA_NAMES[agent]} owns this playbook ('{name}')."
+    message = f"Done! {when}, I'll {sentence}. {PERSONAS[agent].name} owns this playbook ('{name}')."
     return result("create_playbook", message, None, playbook)
 
 

@@ -8,6 +8,14 @@ from __future__ import annotations
 
 import re
 
+from scheduler.catalog import ACTIONS, PERSONAS
+from scheduler.catalog.actions import COMPETITOR_WORDS, NEW_THINGS
+
+# How a request names each persona: its full name, and the last word of a longer one ("Mike").
+PERSONA_WORDS = {w: p.id for p in PERSONAS.values()
+                 for w in dict.fromkeys((p.name.lower(), p.name.lower().split()[-1]))}
+PERSONA = "(" + "|".join(sorted((w.replace(" ", r"\s+") for w in PERSONA_WORDS), key=len, reverse=True)) + ")"
+
 # --- intents about existing playbooks --------------------------------------------
 
 POLITE = re.compile(
@@ -17,7 +25,7 @@ POLITE = re.compile(
     r"i\s+was\s+(?:wondering|hoping)\s+(?:if|whether)\s+you\s+(?:could|can|would)|"
     r"(?:would|do)\s+you\s+mind|is\s+it\s+possible\s+to|(?:are\s+you\s+)?able\s+to|"
     r"(?:can|could|would|will)\s+you|i'?d\s+like(?:\s+you)?\s+to|i\s+would\s+like(?:\s+you)?\s+to|"
-    r"i\s+(?:want|need)(?:\s+you)?\s+to|let'?s|go\s+ahead\s+and|(?:\w+\s*,\s*)?(?:craig|ezal|pops|money\s+mike|mike)\s*,)"
+    r"i\s+(?:want|need)(?:\s+you)?\s+to|let'?s|go\s+ahead\s+and|(?:\w+\s*,\s*)?" + PERSONA + r"\s*,)"
     r"[\s,!]*)+")
 PLAYBOOK_NOUN = (r"(?:playbooks?|automations?|workflows?|alerts?|reports?|scans?|digests?|reminders?|"
                  r"checks?|schedules?|jobs?|monitors?|summar(?:y|ies)|backups?|posts?|campaigns?|"
@@ -91,14 +99,10 @@ def tidy(low: str) -> str:
 
 # --- tasks: feature name -> pattern ------------------------------------------------
 
-COMPETITOR = (r"\b(?:competitors?'?s?|competition|competitive|rivals?'?|(?<!\bour\s)(?<!\bmy\s)(?<!\bboth\s)dispensaries|"
-              r"(?:other|nearby|nearest|local|competing|neighbou?ring|surrounding|area)\s+(?:\w+\s+)?(?:stores|shops|retailers)|"
-              r"(?:store|shop|dispensary)\s+(?:down|across|up)\s+the\s+(?:street|road|block))\b")
-# What a menu gets new of: "new strains", "new edibles", "a new brand".
-NEW_THINGS = (r"(?:products?|items?|skus?|arrivals|launch(?:es)?|strains?|flavou?rs|listings?|menu\s+items|drops|brands?|"
-              r"edibles|vapes|carts|cartridges|concentrates|pre-?rolls|gummies|tinctures|flower|stuff|lines?)")
+COMPETITOR = COMPETITOR_WORDS  # also the words of scan_competitors
+# Context words: not actions themselves, but they decide between actions and fill parameters
+# (the words that ask for an action are the catalog's: scheduler.catalog.actions).
 FEATURES = {k: re.compile(v) for k, v in {
-    "competitor": COMPETITOR,
     "prices": r"\bpric(?:e|es|ed|ing)\b|\b(?:charg(?:e|es|ing)|asking)\s+(?:for\b|\$)|\bis\s+charging\b",
     "compare": r"undercut|cheaper|for\s+less\s+than|less\s+than\s+(?:us|ours|we)\b|(?:lower|higher)\s+than\s+(?:us|ours|our)|"
                r"(?:below|under|above|over)\s+(?:us|ours|our\s+(?:own\s+)?price)|beat(?:s|ing)?\s+(?:us|our)|price\s+gaps?|"
@@ -107,99 +111,25 @@ FEATURES = {k: re.compile(v) for k, v in {
                r"\b(?:higher|lower|cheaper|pricier|less|more)\s+than\s+(?:the\s+)?(?:competition|competitors?|rivals?|theirs|them)\b|"
                r"\b(?:priced|pricing)\s+(?:\w+\s+)?(?:higher|lower|above|below|under|over)\b|"
                r"\b(?:above|below|over|under)\s+(?:them|theirs|the\s+competition|(?:the\s+)?competitors?'?)\b|\bover-?priced\b|\bunder-?priced\b",
-    "review_prices": r"\b(?:review|audit|analy[sz]e|evaluate|assess)\w*\s+(?:our\s+|my\s+)?(?:prices|pricing)\b",
-    "price_change": r"\b(?:chang|rais|lower|cut|drop|mov|increas|decreas|adjust|updat|hik|slash|reduc)\w*\s+"
-                    r"(?:\w+\s+){0,2}(?:prices?|pricing)\b|\bprice\s+(?:changes?|moves?|movements?|drops?|increases?|"
-                    r"decreases?|cuts?|hikes?|updates?)\b|\bprices?\s+(?:changed?|changes|went|go|move[sd]?|dropped)\b|"
-                    r"\bprices?\s+for\s+(?:any\s+)?changes\b|\bchanges?\s+(?:in|to)\s+(?:\w+\s+){0,2}prices?\b|"
-                    r"\bpric(?:es?|ing)\b[^.;]{0,40}\b(?:changed?|changes|moved?|shifted|jumped|swung|fluctuat\w*|went\s+(?:up|down)|"
-                    r"dropped|fell|rose|increased|decreased|spiked|dipped|plunged|moved)\b",
-    "new_products": r"\bnew\s+" + NEW_THINGS + r"\b|\b(?:start\w*|begin\w*)\s+(?:selling|carrying|stocking|offering)\b|"
-                    r"\b(?:adds?|added|launch(?:es|ed)?|lists?|listed|releases?|released|introduc\w+)\s+(?:a\s+|any\s+)?new\b",
     "menu": r"\bmenus?\b",
-    "promotions": r"\b(?:promotions?|promos?|deals|specials|discounts|coupons|offers|sales\s+events?|bogo|promoting|"
-                  r"running\s+(?:any\s+)?(?:sales|specials|deals))\b",
-    "competitor_report": r"\b(?:competitors?|competitive|competition|market)\s+(?:\w+\s+)?(?:reports?|digests?|summar(?:y|ies)|"
-                         r"round-?ups?|brief(?:ing)?s?|updates?|overviews?|recaps?|newsletters?)\b|"
-                         r"\b(?:reports?|digests?|summar(?:y|ies)|round-?ups?|brief(?:ing)?s?|overviews?|recaps?)\s+"
-                         r"(?:of|on|about)\s+(?:our\s+|the\s+|what\s+)?(?:competitors?|competition|rivals?)\b|"
-                         r"\brivals?'?\s+(?:\w+\s+)?(?:reports?|digests?|summar(?:y|ies)|round-?ups?|brief(?:ing)?s?|recaps?)\b",
-    "competitive_intel": r"\bcompetitive\s+(?:intelligence|landscape|analysis|positioning|insights?)\b|"
-                         r"\bmarket\s+(?:analysis|trends|intelligence|insights?)\b|\bcompetitor\s+(?:analysis|trends|insights?)\b|"
-                         r"\banaly[sz]\w*\s+(?:our\s+|the\s+)?(?:competitors|competition)\b",
-    "margins": r"\bmargins?\b|\bprofitab\w+|\bmarkups?\b|\bgross\s+profit\b",
-    "suggest_price": r"\b(?:suggest|recommend|propos|advis)\w*\b.{0,40}\b(?:prices?|pricing|adjust\w*|changes|match\w*|"
-                     r"on\s+sale|mark\s*-?downs?|discount\w*)\b|"
-                     r"\bhow\s+(?:much\s+)?(?:we|i)\s+should\s+(?:charge|price|adjust|reprice|change)\b|\bwhat\s+to\s+charge\b|"
-                     r"\bprice\s+(?:adjustments?|suggestions?|recommendations?)\b|\brepric\w+|"
-                     r"\bpric(?:es?|ing)\b.{0,40}\b(?:suggestions?|recommendations?)\b|"
-                     r"\b(?:match|beat)\s+(?:their|the|competitor)\s+prices?\b|\bwhat\s+(?:we|i)\s+should\s+charge\b",
-    "inventory": r"\binventory\b|\bstock\b|\bstock\s+levels?\b|\breorder|\bre-order|\bout[\s-]of[\s-]stock\b|\bstockouts?\b|"
-                 r"\brun(?:s|ning)?\s+(?:low|out)\b|\bsold[\s-]out\b|\bunits\s+left\b|\b\d+\s+units\b|\bon\s+hand\b|"
-                 r"\bquantit(?:y|ies)\b",
     "out_of_stock": r"\b(?:anything|something|items?|products?|any\s+\w+)\s+(?:is|are|goes|go|runs?)\s+out\b|"
                     r"\bout[\s-]of[\s-]stock\b|\bsold[\s-]out\b|\bsells?\s+out\b|\bruns?\s+out\b|\bstockouts?\b|"
                     r"\b(?:hits?|reach\w*|at)\s+(?:zero|0)\b|\bzero\s+(?:stock|inventory|units)\b",
     "low_stock": r"\blow\s+(?:on\s+)?(?:stock|inventory)\b|\brun(?:s|ning)?\s+low\b|\bgetting\s+low\b|\blow[- ]stock\b|"
                  r"\breorder\s+(?:point|level|threshold)\b|\bneeds?\s+(?:re-?order\w*|restock\w*)\b|"
                  r"\b(?:below|under)\s+(?:\d+\s+units|par)\b|\bfew(?:er)?\s+than\s+\d+\b",
-    "reorder": r"\b(?:reorder|re-order)\s+(?:list|report|sheet)\b|\bpurchase\s+orders?\b|\brestock\s+list\b|"
-               r"\bwhat\s+(?:to|we\s+should|i\s+should)\s+(?:re-?)?order\b|\border\s+more\b|\bre-?order(?:ing|ed)?\b(?!\s+point)",
-    "sales": r"\bsales\b|\brevenue\b|\bsold\b|\btakings\b|\bturnover\b|\bhow\s+much\s+we\s+(?:made|sold)\b|\bearnings\b",
-    "top_sellers": r"\btop[\s-]?(?:\d+\s+)?(?:best[\s-]?)?(?:sellers?|selling|products?|items?|skus?|strains)\b|"
-                   r"\b(?:slow|slowest|worst)[\s-]+(?:moving|selling|sellers?|movers?)\b|\bbottom\s+sellers?\b|\bdead\s+stock\b|"
-                   r"\bbest[\s-]?(?:sellers?|selling)\b|"
-                   r"\bmost\s+popular\b|\bfast(?:est)?[\s-]moving\b|\bsell(?:s|ing)?\s+(?:the\s+)?(?:best|most)\b|"
-                   r"\b(?:biggest|best)\s+(?:sellers?|movers?|performers?)\b|\btop\s+(?:movers?|performers?)\b|\bmost\s+sold\b",
-    "export": r"\bcsv\b|\bspreadsheet\b|\bexport\w*|\bback\s?up\b|\bbackups?\b|\bexcel\b|\bdump\b",
-    "campaign": r"\bcampaigns?\b|\b(?:e-?mail|text|message|sms|dm|send\s+(?:a\s+|an\s+)?\w+\s+to)\s+"
-                r"(?:(?:all|our|the|my|every)\s+)?(?:\w+\s+){0,2}?(?:customers|members|subscribers|shoppers|clients|regulars)\b|"
-                r"\bnewsletters?\b|\bblasts?\b|\bmass\s+(?:texts?|emails?|messages?)\b|"
-                r"\b(?:deal|special)s?\s+of\s+the\s+(?:day|week)\b|\b(?:daily|weekly)\s+(?:deals?|specials?)\b|"
-                r"\bflash\s+sales?\b|\bwin[\s-]?back\b|"
-                r"\b(?:draft|write|create|plan|prepare|put\s+together)\w*\s+(?:a\s+|an\s+|our\s+|some\s+)?(?:\w+\s+){0,3}"
-                r"(?:promos?|promotions?|offers?|sales?|announcements?|flyers?)\b"
-                r"(?!\s+(?:reports?|summar(?:y|ies)|numbers|totals?|figures|data|recaps?|digests?|counts?))",
-    "social": r"\bsocial(?:\s+media)?\b|\binstagram\b|\bfacebook\b|\btweets?\b|\btwitter\b|\btiktok\b|\blinkedin\b|\bcaptions?\b",
-    "segment": r"\bsegment\w*|\b(?:list|report|summary|count|number)\s+of\s+(?:\w+\s+){0,2}"
-               r"(?:customers|members|sign-?ups|shoppers)\b|"
-               r"\bloyalty\s+(?:members|customers|program)\b|\bvips?\b|\blapsed\b|\binactive\s+customers\b|"
-               r"\bcustomer\s+(?:lists?|groups?|segments?)\b|\b(?:customers|members|shoppers)\s+who\b",
-    "customers": r"\bcustomers?\b|\bshoppers?\b|\bmembers?\b|\bclients?\b|\bsubscribers?\b",
     "welcome": r"\bwelcome\b|\bthank[\s-]?you\s+(?:email|note|message|text)\b|\bonboarding\b",
-    "wait": r"\b(?:wait|pause\s+for|hold\s+(?:off\s+)?for)\s+(?:for\s+)?(?:an?\s+|\d+\s+)(?:minutes?|hours?|days?|weeks?)\b|"
-            r"\b(?:an?|\d+)\s+(?:minutes?|hours?|days?|weeks?)\s+later\b",
-    "approval": r"\bapprov\w+|\bsign[\s-]off\b|\bmy\s+ok\b|\bconfirm\s+(?:first|before)\b",
-    "summary": r"\bsummar(?:y|ies|ise|ize)\b|\bdigest\b|\brecap\b|\bround-?up\b|\boverview\b|\bbrief(?:ing)?\b",
-    "check": r"\b(?:check|scan|monitor|track|watch|look\s+(?:at|for)|keep\s+an\s+eye\s+on|review|audit|compare|find|"
-             r"see\s+if|detect|spot|pull|scrape|crawl)\w*\b",
-    "conditional": r"\b(?:if|when|whenever|in\s+case|only\s+when|only\s+if|anything|any|should\s+(?:they|it|one))\b|"
-                   r"\bthat\s+(?:are|is|have|has|go|drop|fall)\b|\bwhich\s+(?:are|is)\b",
+    # "email me a report" after a plain competitor scan: the report is about the scan
+    "report": r"\b(?:an?|the)\s+(?:full\s+|short\s+|quick\s+)?(?:report|digest|write-?up|rundown)\b",
+    # "today's orders" is a sales report unless it is being exported
+    "day_orders": r"\b(?:today|yesterday|the\s+day|the\s+week|this\s+week|last\s+week)'?s?\s+(?:orders|transactions)\b",
 }.items()}
 
 # --- delivery channels ---------------------------------------------------------------
 
-CHANNELS = {k: re.compile(v) for k, v in {
-    "send_sms": r"\btext\s+(?:me|us|them|him|her|the\s+team|the\s+manager|my\s+phone)\b|"
-                r"\btext\s+(?:it|them|this|that|those|the\s+\w+)\s+(?:over\s+)?to\s+(?:me|us|the\s+\w+)\b|\bsms\b|\btext\s+messages?\b|"
-                r"\b(?:send|shoot|get|by|via|with|a|an)\s+(?:me\s+)?(?:a\s+|an\s+)?texts?\b(?!\s+(?:blasts?|campaigns?))|"
-                r"\btexts?\s+me\b|\bmy\s+phone\b|"
-                r"\b(?:send|shoot)\s+(?:me|us|them|him|her)\s+(?:a|an)\s+(?:[\w'-]+\s+){0,2}texts?\b(?!\s+(?:blasts?|campaigns?))|"
-                r"\b(?:welcome|thank[\s-]?you|quick|short|am|pm|daily|morning|evening|nightly|weekly)\s+texts?\b|"
-                r"\btexts?\s+(?:with|of|about|listing|showing|summari\w+)\b",
-    "post_slack": r"\bslack\b|\b(?:in|to|on|into)\s+#[a-z][\w-]*",
-    "send_email": r"\be-?mail(?:s|ed|ing)?\b(?!\s+(?:list|address|addresses|subscribers|marketing|blast|campaigns?|"
-                  r"newsletters?|templates?|drafts?|sequences?))|"
-                  r"\bmail\s+(?:me|us|it)\b|\binbox\b",
-    "post_webhook": r"\bwebhooks?\b|\bzapier\b|\bhttps?://\S+",
-    "notify": r"\bnotif(?:y|ied|ication|ications)\b|\balert(?:s|ed)?\s+(?:me|us|the\s+team|them)\b|\bremind\w*\b|"
-              r"\blet\s+(?:me|us)\s+know\b|\bping\s+(?:me|us)\b|\bheads[\s-]up\b|\bwarn\s+(?:me|us)\b|"
-              r"\btells?\s+(?:me|us)\b|\bflag\b|\bin[\s-]app\b|\bpush\s+notification\b|\bgive\s+me\s+a\s+(?:shout|nudge)\b|"
-              r"\b(?:message|dm|buzz|inform|update)\s+(?:me|us)\b|\b(?:an?|get\s+an?|send\s+(?:me\s+)?an?)\s+alerts?\b|"
-              r"\balerts?\s+(?:for\s+)?(?:when|whenever|if)\b|\bkeep\s+(?:me|us)\s+posted\b",
-}.items()}
-DRIVE = re.compile(r"\b(?:google\s+)?drive\b|\bshared\s+folder\b|"
-                   r"\bsave\s+(?:it|them|this|the\s+\w+)\s+(?:to|in)\s+(?:a\s+|the\s+)?folder\b")
+# The words that ask for each step action, from the catalog; delivery channels are the actions that deliver.
+WORDS = {a.name: re.compile("|".join(a.words)) for a in ACTIONS.values() if a.words}
+CHANNELS = {name: p for name, p in WORDS.items() if ACTIONS[name].delivery}
 SEND_TO_ME = re.compile(r"\b(?:send|give|get|deliver|bring)\s+(?:me|us)\b|\bi\s+(?:want|need|get)\b|\bfor\s+me\b")
 TEAM = re.compile(r"\b(?:the|my|our)\s+(?:team|staff|managers?|board|employees|crew|owners?|partners?)\b")
 TO_CUSTOMER = re.compile(r"\b(?:send|email|text|message|write|draft)\s+(?:(?:new|the|our)\s+)?(?:customers|members)\b|"
@@ -261,69 +191,15 @@ EVENTS = [  # first match wins, so the narrower events come first
                          r"\bcreates?\s+an\s+account\b|\bjoins?\b|\bfirst[\s-]time\s+(?:customers?|buyers?|shoppers?)\b"),
 ]
 EVENTS = [(name, re.compile(p)) for name, p in EVENTS]
-EVENT_LABELS = {
-    "playbook.failed": "a playbook fails",
-    "competitor.new_product": "a competitor lists a new product",
-    "competitor.price_drop": "a competitor drops a price",
-    "competitor.price_change": "a competitor changes a price",
-    "inventory.out_of_stock": "a product runs out of stock",
-    "inventory.restocked": "an item is restocked",
-    "inventory.low_stock": "an item runs low on stock",
-    "order.created": "a new order comes in",
-    "customer.lapsed": "a customer lapses",
-    "customer.created": "a new customer signs up",
-}
-EVENT_OWNER = {"playbook": "pops", "inventory": "pops", "order": "pops",
-               "customer": "craig", "competitor": "ezal"}
-
 # --- personas and steps -----------------------------------------------------------------
 
-PERSONAS = {"craig": "craig", "ezal": "ezal", "money mike": "money_mike", "mike": "money_mike",
-            "pops": "pops"}
 PERSONA_ASK = re.compile(r"\b(?:have|ask|get|let|tell|use|hand\s+(?:it\s+)?(?:off\s+)?to|delegate\s+(?:it\s+)?to|with)\s+"
-                         r"(money\s+mike|mike|craig|ezal|pops)\b(?:\s+to)?")
+                         + PERSONA + r"\b(?:\s+to)?")
 # "hand anything interesting off to Money Mike": the work named before the persona goes to it.
 HAND_TO = re.compile(r"\b(?:hand|pass|send|forward|give|escalate|route|kick|refer)\s+(?P<what>(?:[\w']+\s+){0,5}?)"
-                     r"(?:off\s+|over\s+|along\s+|up\s+)?to\s+(?P<who>money\s+mike|mike|craig|ezal|pops)\b")
-PERSONA_NAMES = {"craig": "Craig", "ezal": "Ezal", "money_mike": "Money Mike", "pops": "Pops"}
-CATEGORY = {"ezal": "intelligence", "money_mike": "pricing", "pops": "operations", "craig": "marketing"}
-OWNER = {
-    "scan_competitors": "ezal", "detect_price_changes": "ezal", "track_new_products": "ezal",
-    "find_competitor_promotions": "ezal", "generate_competitor_report": "ezal",
-    "analyze_competitive_intelligence": "ezal",
-    "analyze_pricing": "money_mike", "suggest_price_adjustment": "money_mike", "analyze_margins": "money_mike",
-    "check_inventory": "pops", "create_reorder_list": "pops", "sales_report": "pops", "top_sellers": "pops",
-    "export_csv": "pops",
-    "create_campaign_draft": "craig", "segment_customers": "craig", "generate_social_post": "craig",
-}
-PRICING = {"analyze_pricing", "suggest_price_adjustment", "analyze_margins"}
-# Pipeline order: gather, analyse, produce, approve, file, deliver.
-STAGE = {
-    "scan_competitors": 0, "check_inventory": 0, "sales_report": 0, "top_sellers": 0, "segment_customers": 0,
-    "detect_price_changes": 1, "track_new_products": 1, "find_competitor_promotions": 1, "analyze_pricing": 1,
-    "analyze_margins": 1, "analyze_competitive_intelligence": 1, "create_reorder_list": 1,
-    "suggest_price_adjustment": 2, "generate_competitor_report": 2, "create_campaign_draft": 2,
-    "generate_social_post": 2, "summarize": 2, "delegate": 2,
-    "request_approval": 3, "export_csv": 4, "save_to_drive": 5, "post_webhook": 5, "wait": 5,
-    "send_email": 6, "send_sms": 6, "post_slack": 6, "notify": 6,
-}
-DELIVERY = ("send_email", "send_sms", "post_slack", "notify")
-# Model-driven steps run by a persona; the "agent" key says whose model thinks.
-THINKING = {"analyze_pricing", "suggest_price_adjustment", "analyze_margins", "generate_competitor_report",
-            "analyze_competitive_intelligence", "create_campaign_draft", "generate_social_post",
-            "segment_customers", "detect_price_changes", "track_new_products", "find_competitor_promotions"}
-PHRASES = {
-    "scan_competitors": "scan your competitors", "detect_price_changes": "look for price changes",
-    "track_new_products": "look for new products", "find_competitor_promotions": "find competitor promotions",
-    "generate_competitor_report": "write a competitor report",
-    "analyze_competitive_intelligence": "analyze the competitive landscape",
-    "analyze_pricing": "compare their prices with yours", "suggest_price_adjustment": "suggest price adjustments",
-    "analyze_margins": "analyze your margins", "check_inventory": "check inventory",
-    "create_reorder_list": "build a reorder list", "sales_report": "prepare a sales report",
-    "top_sellers": "pull your top sellers", "export_csv": "export a CSV",
-    "create_campaign_draft": "draft a campaign", "segment_customers": "pick the customer segment",
-    "generate_social_post": "write social posts", "request_approval": "ask for your approval",
-    "save_to_drive": "save it to Drive", "post_webhook": "post it to your webhook",
-    "send_email": "email you", "send_sms": "text you", "post_slack": "post it to Slack",
-    "notify": "notify you", "summarize": "summarize it", "wait": "wait",
-}
+                     r"(?:off\s+|over\s+|along\s+|up\s+)?to\s+(?P<who>" + PERSONA[1:] + r"\b")
+
+
+def persona_id(words: str) -> str:
+    """The persona a request names ("money  mike", "mike") -> its id."""
+    return PERSONA_WORDS[re.sub(r"\s+", " ", words)]

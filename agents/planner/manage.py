@@ -9,7 +9,9 @@ import re
 
 from agents.planner import lexicon as V
 from agents.planner import phrasing as W
-from agents.planner.tasks import actions, numbers
+from agents.planner.asks import actions
+from agents.planner.tasks import numbers
+from scheduler.catalog import ACTIONS
 from scheduler.timing.schedule_text import ParsedSchedule, ScheduleTextError, parse_schedule
 
 
@@ -70,7 +72,7 @@ def _update_changes(text: str, low: str, after: str, timezone: str, verb: str = 
     rename = re.search(r"\brename\b.*?\bto\s+(.+?)[.!?]*$", low)
     if rename:
         changes["name"] = rename.group(1).strip(" '\"").title()
-    added = [a for a in actions(after, None)[0] if a not in V.DELIVERY]
+    added = [a for a in actions(after, None)[0] if not ACTIONS[a].delivery]
     if adding and not rename and (added or channels):  # "also post to Slack": one more step
         changes["add_steps"] = added + [c for c in channels if c != "post_webhook"]
     return changes
@@ -85,13 +87,13 @@ def _update_message(name: str, changes: dict) -> str:
             when = f"at {(hour % 12) or 12}:{minute:02d} {'AM' if hour < 12 else 'PM'} on its usual days"
         said.append(f"it will now run {when}")
     if "delivery" in changes:
-        said.append("it will now " + W.join_words([V.PHRASES[c] for c in changes["delivery"]]))
+        said.append("it will now " + W.join_words([ACTIONS[c].phrase for c in changes["delivery"]]))
     if "threshold" in changes:
         said.append(f"the threshold is now {changes['threshold']}")
     if "name" in changes:
         said.append(f"it is now called '{changes['name']}'")
     if "add_steps" in changes:
-        said.append("it will also " + W.join_words([V.PHRASES.get(a, a) for a in changes["add_steps"]]))
+        said.append("it will also " + W.join_words([ACTIONS[a].phrase for a in changes["add_steps"]]))
     if not said:
         return f"What should I change about {name}? A time, a channel, a threshold or a step?"
     return f"Updated {name}: " + "; ".join(said) + "."
@@ -127,7 +129,7 @@ def _verbs(core: str) -> list[tuple[str, re.Match, str | None]]:
 def manage(core: str, text: str, low: str, timezone: str, has_trigger: bool) -> dict | None:
     for intent, m, named in _verbs(core):
         rest = m.group("rest")
-        if re.match(r"(?:money\s+mike|mike|craig|ezal|pops)\b", rest):
+        if re.match(V.PERSONA + r"\b", rest):
             return None  # "have Craig draft ..." is a new playbook, not an edit
         target = named or _target(rest)
         refers = bool(named) or (bool(re.match(V.REFERENCE, rest)) and bool(

@@ -9,6 +9,8 @@ import re
 
 from agents.planner import lexicon as V
 from agents.planner import phrasing as W
+from agents.planner.asks import actions
+from scheduler.catalog import ACTIONS, DEFAULT_PERSONA, EVENTS
 
 _UNITS = (r"(?:(?P<cur>\$)\s*(?P<n1>\d[\d,]*(?:\.\d+)?)\s*(?P<k>k\b)?|(?P<n2>\d[\d,]*(?:\.\d+)?)\s*"
           r"(?P<unit>%|percent\b|dollars\b|bucks\b|units\b|items\b|pieces\b|left\b|in\s+stock\b|days\b|"
@@ -57,71 +59,6 @@ def find_event(low: str) -> tuple[str, re.Match] | None:
         if m:
             return name, m
     return None
-
-
-def actions(low: str, event: str | None) -> tuple[dict[str, int], dict]:
-    """Task actions found in the text -> first position, plus the feature matches."""
-    f = {k: p.search(low) for k, p in V.FEATURES.items()}
-    at = {k: (m.start() if m else None) for k, m in f.items()}
-    acts: dict[str, int] = {}
-
-    def add(action: str, pos: int | None) -> None:
-        if pos is not None:
-            acts[action] = min(acts.get(action, pos), pos)
-
-    comp = at["competitor"]
-    on_menus = at["menu"] if (at["new_products"] is not None or at["promotions"] is not None) else None
-    intel = comp if comp is not None else on_menus
-    competitor_event = (event or "").startswith("competitor.")
-    if at["compare"] is not None and (comp is not None or at["prices"] is not None):
-        add("analyze_pricing", at["compare"])
-    add("analyze_pricing", at["review_prices"])
-    add("suggest_price_adjustment", at["suggest_price"])
-    if at["suggest_price"] is not None and not competitor_event:
-        add("analyze_pricing", at["suggest_price"])
-    add("analyze_margins", at["margins"])
-    if intel is not None:
-        if at["price_change"] is not None and "analyze_pricing" not in acts and not competitor_event:
-            add("detect_price_changes", at["price_change"])
-        if not competitor_event:
-            add("track_new_products", at["new_products"])
-        add("find_competitor_promotions", at["promotions"])
-        intel_brief = f["competitive_intel"]
-        if not (intel_brief and intel_brief.start() <= (at["competitor_report"] or -1) < intel_brief.end() + 12):
-            add("generate_competitor_report", at["competitor_report"])
-        add("analyze_competitive_intelligence", at["competitive_intel"])
-        if not competitor_event:
-            add("scan_competitors", intel)
-        # "scan competitor menus and email me a report": the report is about the scan
-        plain_scan = not ({"analyze_pricing", "detect_price_changes", "track_new_products", "suggest_price_adjustment",
-                           "find_competitor_promotions", "analyze_competitive_intelligence", "analyze_margins"} & set(acts))
-        report = re.search(r"\b(?:an?|the)\s+(?:full\s+|short\s+|quick\s+)?(?:report|digest|write-?up|rundown)\b", low)
-        if plain_scan and report and at["prices"] is None:
-            add("generate_competitor_report", report.start())
-    if not (event or "").startswith("inventory."):
-        add("check_inventory", at["inventory"])
-    add("create_reorder_list", at["reorder"])
-    if at["reorder"] is not None and not (event or "").startswith("inventory."):
-        add("check_inventory", at["reorder"])
-    add("top_sellers", at["top_sellers"])
-    sales = re.search(r"\b(?:we|i)(?:'ve|\s+have)?\s+(?:sold|made|done|taken\s+in)\b|\bsales\b(?!\s+events?)|"
-                      r"\brevenue\b|\btakings\b|\bturnover\b|\bhow\s+much\s+we\s+(?:made|sold)\b|"
-                      r"\b(?:summary|report|recap|total|count|numbers|tally)\s+of\s+(?:[\w']+\s+){0,2}(?:orders|transactions)\b|"
-                      r"\b(?:summari[sz]e|recap|total\s+up|tally)\s+(?:[\w']+\s+){0,2}(?:orders|transactions)\b|"
-                      r"\b(?:orders?|transactions?)\s+(?:summary|report|recap|totals?|count|volume|numbers)\b|"
-                      r"\bhow\s+many\s+(?:orders|transactions|sales)\b|\b(?:number|count|total)\s+of\s+(?:orders|transactions)\b|"
-                      r"\b(?:fewer|less|more)\s+than\s+\d[\d,]*\s+(?:orders|transactions)\b", low)
-    if not sales and at["export"] is None:  # "today's orders" is a report unless it is being exported
-        sales = re.search(r"\b(?:today|yesterday|the\s+day|the\s+week|this\s+week|last\s+week)'?s?\s+"
-                          r"(?:orders|transactions)\b", low)
-    add("sales_report", sales.start() if sales else None)
-    add("export_csv", at["export"])
-    add("create_campaign_draft", at["campaign"])
-    add("generate_social_post", at["social"])
-    add("segment_customers", at["segment"] if not (event or "").startswith("customer.") else None)
-    add("request_approval", at["approval"])
-    add("wait", at["wait"])
-    return acts, f
 
 
 def _recipient(low: str, event: str | None, channel: str) -> str:
@@ -190,7 +127,7 @@ def _persona_spans(low: str) -> list[tuple[int, int, str]]:
         stop = asks[i + 1].start() if i + 1 < len(asks) else len(low)
         verb = re.match(r"\s*\S*", low[m.end():stop])  # its own first word never ends it
         end = _SPAN_END.search(low, m.end() + verb.end(), stop)
-        spans.append((m.end(), end.start() if end else stop, V.PERSONAS[re.sub(r"\s+", " ", m.group(1))]))
+        spans.append((m.end(), end.start() if end else stop, V.persona_id(m.group(1))))
     return spans
 
 
@@ -214,15 +151,16 @@ def _channels(low: str, reminder: str | None) -> list[str]:
 
 def owner(steps: list[dict], event: str | None, delegated: set[int]) -> str:
     """Pricing wins; else whoever owns the last substantive step; else the event's domain."""
-    if any(s["action"] in V.PRICING for s in steps):
-        return "money_mike"
-    owned = [s["action"] for i, s in enumerate(steps) if i not in delegated and s["action"] in V.OWNER]
+    pricing = next((ACTIONS[s["action"]].owner for s in steps if ACTIONS[s["action"]].family == "pricing"), None)
+    if pricing:
+        return pricing
+    owned = [s["action"] for i, s in enumerate(steps) if i not in delegated and ACTIONS[s["action"]].owner]
     if owned:
-        return V.OWNER[owned[-1]]
+        return ACTIONS[owned[-1]].owner
     if delegated:  # only handed-over work: the persona it went to owns it
         last = steps[max(delegated)]
         return last.get("agent") or last["params"]["agent"]
-    return V.EVENT_OWNER.get((event or "").split(".")[0], "pops")
+    return EVENTS[event].owner if event else DEFAULT_PERSONA
 
 
 def _delivery_params(channel: str, text: str, low: str, event: str | None, body: str) -> dict:
@@ -243,12 +181,12 @@ def build_steps(text: str, low: str, event: str | None, nums: list) -> tuple[lis
     spans = _persona_spans(low)
     steps: list[dict] = []
     delegated: set[int] = set()
-    for a in sorted(acts, key=lambda a: (V.STAGE[a], acts[a])):
+    for a in sorted(acts, key=lambda a: (ACTIONS[a].stage, acts[a])):
         who = next((p for lo, hi, p in spans if lo <= acts[a] < hi), None)
         clause = next((low[lo:hi].strip() for lo, hi, p in spans if lo <= acts[a] < hi), "")
         step: dict = {"action": a}
-        if who or a in V.THINKING:
-            step["agent"] = who or V.OWNER[a]
+        if who or ACTIONS[a].thinking:
+            step["agent"] = who or ACTIONS[a].owner
         if who:
             delegated.add(len(steps))
         units = first_number(nums, "units", "count")
@@ -260,19 +198,13 @@ def build_steps(text: str, low: str, event: str | None, nums: list) -> tuple[lis
             steps.append({"action": "delegate", "params": {"agent": persona, "task": low[lo:hi].strip()}})
     handoff: set[int] = set()
     for m in V.HAND_TO.finditer(low):  # work passed on after it is done, not asked of the persona up front
-        persona = V.PERSONAS[re.sub(r"\s+", " ", m.group("who"))]
+        persona = V.persona_id(m.group("who"))
         if not any(s.get("agent") == persona or s["params"].get("agent") == persona for s in steps):
             delegated.add(len(steps))
             handoff.add(len(steps))
             what = re.sub(r"^(?:it|them|this|that)\s*$", "", m.group("what").strip()) or "the results"
             steps.append({"action": "delegate", "params": {"agent": persona, "task": f"follow up on {what}"}})
-    if V.DRIVE.search(low):
-        steps.append({"action": "save_to_drive", "params": {"folder": "Playbooks"}})
-    hook = V.CHANNELS["post_webhook"].search(low)
-    if hook:
-        url = re.search(r"https?://\S+", text)
-        steps.append({"action": "post_webhook", "params": {"url": url.group(0) if url else "{{org.webhook_url}}"}})
-    channels = [c for c in _channels(low, reminder) if c != "post_webhook"]
+    channels = _channels(low, reminder)
     if not channels and steps and V.SEND_TO_ME.search(low):
         channels = ["send_email"]
     producing = {"generate_competitor_report", "create_campaign_draft", "generate_social_post", "delegate",
@@ -281,7 +213,7 @@ def build_steps(text: str, low: str, event: str | None, nums: list) -> tuple[lis
     quiet = any(s["action"] in ("save_to_drive", "post_webhook", "request_approval") for s in steps)
     if not channels and not quiet and (condition or producing & {s["action"] for s in steps}):
         channels = ["notify"]
-    last = next((s["action"] for s in reversed(steps) if V.STAGE.get(s["action"], 9) < 3), None)
+    last = next((s["action"] for s in reversed(steps) if ACTIONS[s["action"]].stage < 3), None)
     field = "content" if last in W.CONTENT_STEPS else "summary"
     body = (f"Reminder: {reminder}" if reminder else f"{{{{{last}.{field}}}}}" if last
             else W.event_body(event, bool(f["welcome"])))
@@ -289,7 +221,7 @@ def build_steps(text: str, low: str, event: str | None, nums: list) -> tuple[lis
     if condition:
         at = next(i for i, s in enumerate(steps) if s["action"] == source)
         for i, s in enumerate(steps):
-            if i > at and (s["action"] in V.DELIVERY or s["action"] == "request_approval" or i in delegated):
+            if i > at and (ACTIONS[s["action"]].delivery or s["action"] == "request_approval" or i in delegated):
                 s["condition"] = condition
     return (steps, {"f": f, "reminder": reminder, "delegated": delegated, "handoff": handoff},
             condition, cond_words)
@@ -313,7 +245,7 @@ def keep_criteria(steps: list[dict], trigger: dict, nums: list, low: str) -> Non
     """
     used = set(_said_numbers([s.get("condition") for s in steps] + [s.get("params") for s in steps]
                              + [trigger.get("filter")]))
-    judge = next((s for s in reversed(steps) if s["action"] in V.THINKING), None)
+    judge = next((s for s in reversed(steps) if ACTIONS[s["action"]].thinking), None)
     if judge is None:
         return
     said = []
