@@ -1,10 +1,10 @@
 """Deterministic planner: one chat request -> the plan object of evals/CONTRACT.md.
 
 `plan(text, timezone)` returns `{"intent", "target", "playbook", "message"}` (plus
-`"changes"` for update_playbook); the caller adds `id`. Schedules come from
-`scheduler.timing.schedule_text` (code, never a model); everything else is matched
-against the vocabulary in `agents.planner.lexicon`: `agents.planner.tasks` builds the
-steps of a new playbook, `agents.planner.manage` handles requests about existing ones.
+`"changes"` for update_playbook); the caller adds `id`. It runs the pipeline described in
+`agents.planner`: normalise, extract, score intents, then compose here (a new playbook)
+or in `agents.planner.manage` (an existing one). Schedules come from
+`scheduler.timing.schedule_text` (code, never a model).
 
 Conditions and filters reference an earlier step's output by action name, the
 event payload, or the run context. The steps must provide these fields:
@@ -34,9 +34,11 @@ from __future__ import annotations
 import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from agents.planner import lexicon as V
 from agents.planner import phrasing as W
+from agents.planner.extract import Reading, read, target_of
+from agents.planner.intents import decide
 from agents.planner.manage import clarify, manage, result
+from agents.planner.normalise import normalise
 from agents.planner.tasks import (
     build_steps,
     event_filter,
@@ -46,12 +48,7 @@ from agents.planner.tasks import (
     owner,
 )
 from scheduler.catalog import ACTIONS, EVENTS, PERSONAS
-from scheduler.timing.schedule_text import (
-    MAX_CHARS,
-    ParsedSchedule,
-    ScheduleTextError,
-    parse_schedule,
-)
+from scheduler.timing.schedule_text import MAX_CHARS, ParsedSchedule
 
 __all__ = ["plan"]
 
@@ -107,32 +104,41 @@ def _create(text: str, low: str, timezone: str, sched: ParsedSchedule | None) ->
     return result("create_playbook", message, None, playbook)
 
 
+_OFFER = {"create_playbook": "set up a new playbook", "update_playbook": "change {t}", "pause_playbook": "pause {t}",
+          "resume_playbook": "resume {t}", "delete_playbook": "delete {t}", "run_playbook": "run {t} now",
+          "list_playbooks": "list your playbooks"}
+
+
+def _ask_which(reading: Reading, tied: tuple[str, ...]) -> dict:
+    """Two intents scored the same: ask which one was meant."""
+    verb = reading.verb
+    name = f"'{(verb.named or target_of(verb.rest)) if verb else ''}'".replace("''", "that playbook")
+    a, b = (_OFFER[i].format(t=name) for i in tied)
+    return clarify(f"Do you want me to {a} or {b}?")
+
+
 def plan(text: str, timezone: str) -> dict:
     """Plan one chat request (evals/CONTRACT.md): intent, target, playbook and a confirmation message."""
     try:
         ZoneInfo(timezone)
     except (ValueError, TypeError, ZoneInfoNotFoundError):
         raise ValueError(f"unknown time zone {timezone!r}") from None  # a caller's configuration error
-    text = (text or "").strip()
-    if len(text) > MAX_CHARS:
+    said = normalise(text)
+    if len(said.text) > MAX_CHARS:
         return clarify("That's a long message. Could you describe one playbook in a sentence or two: "
                         "what to do and when?")
-    low = V.tidy(text.lower().replace("\u2019", "'").replace("\u2018", "'"))
-    core = V.POLITE.sub("", low).strip(" ,.!?")
-    if len(re.findall(r"[a-z]{2,}", core)) < 2 and not re.match(r"(?:list|show|help)", core):
+    if said.words() < 2 and not re.match(r"(?:list|show|help)", said.core):
         return clarify("Could you tell me a bit more? Say what to do and when, e.g. "
                         "'every Monday at 8am email me a sales report'.")
-    if any(p.search(core) for p in V.LIST) and not re.search(r"\b(?:every|each|daily|weekly|when|whenever)\b", core):
+    reading = read(said, timezone)
+    decision = decide(reading)
+    if decision.tied:
+        return _ask_which(reading, decision.tied)
+    if decision.intent == "list_playbooks":
         return result("list_playbooks", "Here are your playbooks.")
-    try:
-        sched = parse_schedule(text, timezone)
-        problem = None
-    except ScheduleTextError as e:
-        sched, problem = None, (None if e.kind == "missing" else e)
-    has_trigger = bool(sched or problem or find_event(low))
-    managed = manage(core, text, low, timezone, has_trigger)
-    if managed:
-        return managed
-    if problem:
-        return clarify(f"I can't schedule that: {problem}. When should it run instead?")
-    return _create(text, low, timezone, sched)
+    if decision.intent not in ("create_playbook", "clarify"):
+        return manage(decision.intent, reading.verb, said, timezone)
+    if reading.problem:
+        return clarify(f"I can't schedule that: {reading.problem}. When should it run instead?")
+    # a new playbook; or too little to act on, and the composer asks for what is missing
+    return _create(said.text, said.low, timezone, reading.schedule)

@@ -1,0 +1,166 @@
+"""Second stage of the planner: extractors read the evidence for each intent out of a request.
+
+As in `scheduler.timing.schedule_extractors`, the extractors run in a fixed order over
+one working copy of the request, and each claims (blanks out) the words it used, so a
+later one cannot read them again: the "stop" of "stop sending me the digest" is a verb,
+not also a task; the "for good" of "stop it for good" turns the verb into a delete and
+is not read again as part of the playbook's name. What they find is a list of
+`Evidence(kind, intent)`; `agents.planner.intents` scores the intents from it.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from agents.planner import lexicon as V
+from agents.planner.asks import actions
+from agents.planner.normalise import Text
+from agents.planner.tasks import find_event
+from scheduler.timing.schedule_text import (
+    ParsedSchedule,
+    ScheduleTextError,
+    parse_schedule,
+)
+
+PRONOUNS = ("it", "them", "that", "this", "that one", "this one")
+_CLAUSES = re.compile(r"\s*[,;.!?]+\s*|\s+(?:so|and|but|then)\s+")
+_NAMED = re.compile(r"\b(?:the|my|our|that|this)\s+((?:[\w'-]+\s+){0,3}?" + V.PLAYBOOK_NOUN + r")\b")
+_RECURS = re.compile(r"\b(?:every|each|daily|weekly|when|whenever)\b")
+_NOW = re.compile(r"\b(?:now|right\s+now|immediately|right\s+away|again|once)\b")
+_FOR_GOOD = re.compile(r"\b(?:permanently|for\s+good|forever)\b")
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One thing said that speaks for an intent: `kind` is a row of the score table."""
+
+    kind: str
+    intent: str
+
+
+@dataclass
+class Verb:
+    """A verb about an existing playbook: its intent, the words after it, the name said in another clause."""
+
+    intent: str
+    match: re.Match
+    named: str | None = None
+
+    @property
+    def rest(self) -> str:
+        """The verb's object and what follows it."""
+        return self.match.group("rest")
+
+
+@dataclass
+class Reading:
+    """Everything the extractors found in one request."""
+
+    text: Text
+    timezone: str
+    evidence: list[Evidence] = field(default_factory=list)
+    verb: Verb | None = None
+    schedule: ParsedSchedule | None = None
+    problem: ScheduleTextError | None = None  # a schedule was said but cannot run as said
+    event: str | None = None
+    free: str = ""  # the core with every claimed span blanked
+
+    def add(self, kind: str, intent: str) -> None:
+        """Record one piece of evidence."""
+        self.evidence.append(Evidence(kind, intent))
+
+    def claim(self, pattern: re.Pattern | str) -> re.Match | None:
+        """Find `pattern` in the words no extractor has used yet, and use them."""
+        m = re.search(pattern, self.free)
+        if m:
+            self.free = self.free[:m.start()] + " " * (m.end() - m.start()) + self.free[m.end():]
+        return m
+
+
+def target_of(rest: str) -> str:
+    """The words of a verb's object that name a playbook: "the low stock alert for now" -> "low stock alert"."""
+    if re.match(r"(?:all|everything|every\s+one)\b", rest):
+        return "all playbooks"
+    t = V.TARGET_TRIM.sub("", rest.strip())
+    t = V.TARGET_STOP.sub("", t)
+    t = V.TARGET_TRIM.sub("", t)
+    return V.TARGET_TRIM.sub("", t).strip(" '\"")
+
+
+def _listing(r: Reading) -> None:
+    if any(p.search(r.text.core) for p in V.LIST):
+        r.add("asks_list", "list_playbooks")
+        if _RECURS.search(r.text.core):  # "show me every morning ...": a schedule, so a new playbook
+            r.add("recurs", "list_playbooks")
+
+
+def _find_verb(core: str) -> Verb | None:
+    """The first verb about an existing playbook at the start, or in a later clause that says "it".
+
+    "I don't need the inventory export anymore, please delete it": the verb is not first,
+    and "it" is the playbook named in another clause.
+    """
+    for intent, pattern in V.MANAGE:
+        if m := re.match(pattern, core):
+            return Verb(intent, m)
+    clauses = [c for c in _CLAUSES.split(core) if c]
+    for i, clause in enumerate(clauses[1:], 1):
+        clause = V.POLITE.sub("", clause).strip()
+        for intent, pattern in V.MANAGE:
+            m = re.match(pattern, clause)
+            if not m or target_of(m.group("rest")) not in PRONOUNS:
+                continue
+            named = next((n for c in clauses[:i] if (n := _NAMED.search(c))), None)
+            if named:
+                return Verb(intent, m, target_of(named.group(0)))
+    return None
+
+
+def _verb(r: Reading) -> None:
+    verb = _find_verb(r.text.core)
+    if verb is None:
+        return
+    rest = verb.rest
+    if verb.intent == "pause_playbook" and r.claim(_FOR_GOOD):
+        verb.intent = "delete_playbook"  # "stop the order alert for good": it should not come back
+    r.verb = verb
+    r.add("edit_verb" if verb.intent == "update_playbook" else "verb", verb.intent)
+    if re.match(V.PERSONA + r"\b", rest):
+        r.add("persona_object", "create_playbook")  # "have Craig draft ..." is a new playbook, not an edit
+    target = verb.named or target_of(rest)
+    edit_only = verb.intent == "update_playbook" and re.match(V.EDIT_ONLY, r.text.core)
+    if verb.named or (re.match(V.REFERENCE, rest) and (
+            re.search(V.PLAYBOOK_NOUN, target) or target in PRONOUNS
+            or re.search(r"\b(?:playbook|automation|workflow)s?\b", rest) or edit_only)):
+        r.add("refers", verb.intent)
+    if "instead" in r.text.low and re.search(V.PLAYBOOK_NOUN, target):
+        r.add("instead", verb.intent)
+    if verb.intent == "run_playbook" and r.claim(_NOW):
+        r.add("now", verb.intent)
+
+
+def _triggers(r: Reading) -> None:
+    try:
+        r.schedule = parse_schedule(r.text.text, r.timezone)
+    except ScheduleTextError as e:
+        r.problem = None if e.kind == "missing" else e
+    found = find_event(r.text.low)
+    r.event = found[0] if found else None
+    if r.schedule or r.problem or r.event:
+        r.add("trigger", "create_playbook")
+
+
+def _tasks(r: Reading) -> None:
+    if actions(r.text.low, r.event)[0]:
+        r.add("tasks", "create_playbook")
+
+
+EXTRACTORS = (_listing, _verb, _triggers, _tasks)  # in this order: each claims what it read
+
+
+def read(text: Text, timezone: str) -> Reading:
+    """Run every extractor over the request."""
+    r = Reading(text, timezone, free=text.core)
+    for extract in EXTRACTORS:
+        extract(r)
+    return r
