@@ -435,3 +435,29 @@ def test_a_channel_verb_before_the_name_is_the_new_delivery():
 def test_a_report_asked_for_after_a_plain_competitor_scan():
     steps = plan("Every Friday at noon, get Ezal to scan competitor menus and email me a report", NY)["playbook"]["steps"]
     assert "generate_competitor_report" in {s["action"] for s in steps}
+
+
+@pytest.mark.parametrize("text,intent,target", [
+    ("pause the low stok alert", "pause_playbook", "low stock alert"),
+    ("delet the competitor scan", "delete_playbook", "competitor scan"),
+    ("plese resme the margn alert", "resume_playbook", "margin alert"),
+])
+def test_misspelt_words_are_read_as_the_words_the_planner_knows(text, intent, target):
+    result = plan(text, NY)
+    assert (result["intent"], result["target"]) == (intent, target)
+
+
+def test_misspelt_tasks_and_schedules_still_plan():
+    pb = plan("chek inventroy evrey day at 7am and txt me if anything is low", NY)["playbook"]
+    assert pb["triggers"][0]["cron"] == "0 7 * * *"
+    assert {"check_inventory"} <= {s["action"] for s in pb["steps"]}
+    pb = plan("every mornign check competiter prices and emial me if they undercut us", NY)["playbook"]
+    assert pb["triggers"][0]["cron"] == "0 9 * * *"
+    assert {"scan_competitors", "analyze_pricing", "send_email"} <= {s["action"] for s in pb["steps"]}
+
+
+def test_real_words_near_a_known_word_are_left_alone():
+    from agents.planner.spelling import fix_spelling
+    for text in ("delete older drafts", "text me the details", "a counter campaign", "last month's sales",
+                 "email me the weather", "post to #sales-reprot"):
+        assert fix_spelling(text) == text

@@ -75,27 +75,13 @@ TARGET_STOP = re.compile(
 TARGET_TRIM = re.compile(r"^(?:(?:the|my|our|that|this|your|a|an|current|existing|of)\s+)+|"
                          r"\s+(?:playbook|automation|workflow)s?$|[\s.!?,;:]+$")
 
-# Common misspellings and dropped apostrophes, fixed before any pattern runs, so the
-# patterns above and below need only know the proper spelling.
-TYPOS = [(re.compile(p), r) for p, r in (
-    (r"\b(lower|higher|cheaper|less|more|pricier|fewer|greater|better|worse)\s+then\b", r"\1 than"),
-    (r"\btheyre\b", "they're"), (r"\btheres\b", "there's"),
-    (r"\bdont\b", "don't"), (r"\bdoesnt\b", "doesn't"), (r"\bhasnt\b", "hasn't"), (r"\bhavent\b", "haven't"),
-    (r"\bisnt\b", "isn't"), (r"\bwhats\b", "what's"), (r"\bid\s+like\b", "i'd like"),
+# Chat shorthand, read as the words it stands for (misspellings need no list: see spelling.py).
+SHORTHAND = [(re.compile(p), r) for p, r in (
     (r"\bu\b", "you"), (r"\bur\b", "your"), (r"\bpls\b|\bplz\b", "please"), (r"\bmsg\b", "message"),
-    (r"\bmornin\b", "morning"), (r"\bevenin\b", "evening"), (r"\bevry\b|\bevrey\b|\beveyr\b", "every"),
-    (r"\beveryday\b", "every day"), (r"\binventroy\b|\binvetory\b|\binventor\b", "inventory"),
-    (r"\bcompetiters?\b|\bcompetetors?\b|\bcompetitiors?\b", "competitors"), (r"\bprics\b", "prices"),
-    (r"\bslak\b", "slack"), (r"\bemial\b|\bemai\b", "email"), (r"\bmargens?\b", "margins"),
+    (r"\bid\s+like\b", "i'd like"), (r"\beveryday\b", "every day"),
+    # "cheaper then ours": after a comparative, "then" is "than"
+    (r"\b(lower|higher|cheaper|less|more|pricier|fewer|greater|better|worse)\s+then\b", r"\1 than"),
 )]
-
-
-def tidy(low: str) -> str:
-    """The lower-cased request with common misspellings fixed."""
-    for pattern, fix in TYPOS:
-        low = pattern.sub(fix, low)
-    return low
-
 
 # --- tasks: feature name -> pattern ------------------------------------------------
 

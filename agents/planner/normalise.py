@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 
 from agents.planner import lexicon as V
+from agents.planner.spelling import fix_spelling
 
 
 @dataclass(frozen=True)
@@ -25,15 +26,10 @@ class Text:
         return len(re.findall(r"[a-z]{2,}", self.core))
 
 
-def tidy(low: str) -> str:
-    """The lower-cased request with common misspellings fixed."""
-    for pattern, fix in V.TYPOS:
-        low = pattern.sub(fix, low)
-    return low
-
-
 def normalise(text: str) -> Text:
     """The request as text, lower-cased text and core."""
-    text = (text or "").strip()
-    low = tidy(text.lower().replace("\u2019", "'").replace("\u2018", "'"))
+    text = fix_spelling((text or "").strip())
+    low = text.lower().replace("\u2019", "'").replace("\u2018", "'")
+    for pattern, words in V.SHORTHAND:
+        low = pattern.sub(words, low)
     return Text(text, low, V.POLITE.sub("", low).strip(" ,.!?"))
