@@ -461,3 +461,41 @@ def test_real_words_near_a_known_word_are_left_alone():
     for text in ("delete older drafts", "text me the details", "a counter campaign", "last month's sales",
                  "email me the weather", "post to #sales-reprot"):
         assert fix_spelling(text) == text
+
+
+@pytest.mark.parametrize("text,intent,target", [
+    ("I no longer want the low stock alert", "delete_playbook", "low stock alert"),
+    ("I don't need the sales report anymore", "delete_playbook", "sales report"),
+    ("We dont need the new product watch any more", "delete_playbook", "new product watch"),
+    ("I'm done with the margin alert", "delete_playbook", "margin alert"),
+    ("I don't want the price alert for now", "pause_playbook", "price alert"),
+    ("Stop sending me the competitor digest", "pause_playbook", "competitor digest"),
+    ("stop receiving the weekly digest", "pause_playbook", "weekly digest"),
+])
+def test_a_playbook_no_longer_wanted_is_deleted_or_paused_not_created(text, intent, target):
+    result = plan(text, NY)
+    assert (result["intent"], result["target"]) == (intent, target)
+    assert result["playbook"] is None
+
+
+def test_a_negation_that_names_no_playbook_leaves_a_new_playbook():
+    result = plan("I don't want to miss a big sale: text me when a new order comes in", NY)
+    assert result["intent"] == "create_playbook"
+    assert result["playbook"]["triggers"][0]["event"] == "order.created"
+
+
+@pytest.mark.parametrize("text", [
+    "don't email me, text me when stock runs low",
+    "Every morning check inventory and don't email me, text me if anything is low",
+    "Every day at 9am send me the sales report by text, not email",
+])
+def test_a_negated_channel_is_not_used(text):
+    steps = {s["action"] for s in plan(text, NY)["playbook"]["steps"]}
+    assert "send_sms" in steps and "send_email" not in steps
+
+
+def test_a_negated_channel_in_an_update_is_not_the_new_delivery():
+    got = plan("Update the low stock alert: don't email me, text me", NY)
+    assert (got["intent"], got["target"], got["changes"]) == ("update_playbook", "low stock alert", {"delivery": ["send_sms"]})
+    got = plan("Text me instead of emailing for the low stock alert", NY)
+    assert (got["intent"], got["target"], got["changes"]) == ("update_playbook", "low stock alert", {"delivery": ["send_sms"]})

@@ -27,6 +27,7 @@ _CLAUSES = re.compile(r"\s*[,;.!?]+\s*|\s+(?:so|and|but|then)\s+")
 _NAMED = re.compile(r"\b(?:the|my|our|that|this)\s+((?:[\w'-]+\s+){0,3}?" + V.PLAYBOOK_NOUN + r")\b")
 _RECURS = re.compile(r"\b(?:every|each|daily|weekly|when|whenever)\b")
 _NOW = re.compile(r"\b(?:now|right\s+now|immediately|right\s+away|again|once)\b")
+_INSTEAD = re.compile(r"\b(?:instead|rather\s+than|from\s+now\s+on|going\s+forward)\b")
 _FOR_GOOD = re.compile(r"\b(?:permanently|for\s+good|forever)\b")
 
 
@@ -69,11 +70,12 @@ class Reading:
         """Record one piece of evidence."""
         self.evidence.append(Evidence(kind, intent))
 
-    def claim(self, pattern: re.Pattern | str) -> re.Match | None:
-        """Find `pattern` in the words no extractor has used yet, and use them."""
+    def claim(self, pattern: re.Pattern | str, keep: str | None = None) -> re.Match | None:
+        """Find `pattern` in the words no extractor has used yet, and use them (all but group `keep`)."""
         m = re.search(pattern, self.free)
         if m:
-            self.free = self.free[:m.start()] + " " * (m.end() - m.start()) + self.free[m.end():]
+            end = m.start(keep) if keep else m.end()
+            self.free = self.free[:m.start()] + " " * (end - m.start()) + self.free[end:]
         return m
 
 
@@ -81,7 +83,7 @@ def target_of(rest: str) -> str:
     """The words of a verb's object that name a playbook: "the low stock alert for now" -> "low stock alert"."""
     if re.match(r"(?:all|everything|every\s+one)\b", rest):
         return "all playbooks"
-    t = V.TARGET_TRIM.sub("", rest.strip())
+    t = V.TARGET_TRIM.sub("", re.split(r"\s*[,:;!?]", rest.strip())[0])
     t = V.TARGET_STOP.sub("", t)
     t = V.TARGET_TRIM.sub("", t)
     return V.TARGET_TRIM.sub("", t).strip(" '\"")
@@ -116,6 +118,16 @@ def _find_verb(core: str) -> Verb | None:
     return None
 
 
+def _refers(r: Reading, verb: Verb) -> bool:
+    """Whether the verb's object names an existing playbook: "the price alert", "it", "my playbook"."""
+    rest = verb.rest
+    target = verb.named or target_of(rest)
+    edit_only = verb.intent == "update_playbook" and re.match(V.EDIT_ONLY, r.text.core)
+    return bool(verb.named or (re.match(V.REFERENCE, rest) and (
+        re.search(V.PLAYBOOK_NOUN, target) or target in PRONOUNS
+        or re.search(r"\b(?:playbook|automation|workflow)s?\b", rest) or edit_only)))
+
+
 def _verb(r: Reading) -> None:
     verb = _find_verb(r.text.core)
     if verb is None:
@@ -128,15 +140,38 @@ def _verb(r: Reading) -> None:
     if re.match(V.PERSONA + r"\b", rest):
         r.add("persona_object", "create_playbook")  # "have Craig draft ..." is a new playbook, not an edit
     target = verb.named or target_of(rest)
-    edit_only = verb.intent == "update_playbook" and re.match(V.EDIT_ONLY, r.text.core)
-    if verb.named or (re.match(V.REFERENCE, rest) and (
-            re.search(V.PLAYBOOK_NOUN, target) or target in PRONOUNS
-            or re.search(r"\b(?:playbook|automation|workflow)s?\b", rest) or edit_only)):
+    if _refers(r, verb):
         r.add("refers", verb.intent)
     if "instead" in r.text.low and re.search(V.PLAYBOOK_NOUN, target):
         r.add("instead", verb.intent)
     if verb.intent == "run_playbook" and r.claim(_NOW):
         r.add("now", verb.intent)
+
+
+def _negation(r: Reading) -> None:
+    """"I no longer want the low stock alert": a delete (a pause when it is only for a while)."""
+    if r.verb is not None:
+        return
+    m = r.claim(V.NEGATION, keep="rest")
+    if m is None:
+        return
+    verb = Verb("pause_playbook" if r.claim(V.FOR_NOW) else "delete_playbook", m)
+    if _refers(r, verb):  # "I don't want to miss a sale" is no playbook to remove
+        r.verb = verb
+        r.add("negation", verb.intent)
+        r.add("refers", verb.intent)
+
+
+def _instead(r: Reading) -> None:
+    """"Text me instead of emailing for the low stock alert": a new way of doing what a named playbook does."""
+    if r.verb is not None or not r.claim(_INSTEAD):
+        return
+    named = _NAMED.search(r.text.core)
+    if named:
+        r.verb = Verb("update_playbook", re.match(r"(?P<rest>.*)", r.text.core), target_of(named.group(0)))
+        r.add("edit_verb", r.verb.intent)
+        r.add("refers", r.verb.intent)
+        r.add("instead", r.verb.intent)
 
 
 def _triggers(r: Reading) -> None:
@@ -155,7 +190,7 @@ def _tasks(r: Reading) -> None:
         r.add("tasks", "create_playbook")
 
 
-EXTRACTORS = (_listing, _verb, _triggers, _tasks)  # in this order: each claims what it read
+EXTRACTORS = (_listing, _verb, _negation, _instead, _triggers, _tasks)  # in this order: each claims what it read
 
 
 def read(text: Text, timezone: str) -> Reading:

@@ -18,7 +18,8 @@ INTENTS = ("create_playbook", "update_playbook", "pause_playbook", "resume_playb
 WEIGHTS = {
     "asks_list": 10,  # "show me my playbooks"
     "recurs": -10,  # ... "every morning": a schedule, so not a listing
-    "verb": 3,  # pause, resume, delete, run, and the negations that mean them ("I no longer want ...")
+    "verb": 3,  # pause, resume, delete, run
+    "negation": 3,  # "I no longer want ...", "we don't need ... anymore" (only with a playbook named)
     "edit_verb": 1,  # change, set, make, have: as often about a new playbook as an old one
     "refers": 8,  # the verb's object names an existing playbook ("the price alert", "it")
     "instead": 8,  # "... to Slack instead": a change to something that exists

@@ -47,7 +47,7 @@ LIST = [
                r"(?:scheduled|running|set\s+up|active|automated|on)\b"),
 ]
 MANAGE = [  # (intent, pattern matching the verb at the start; group "rest" is the object)
-    ("pause_playbook", r"^(?:pause|suspend|disable|deactivate|halt|mute|snooze|freeze|stop(?:\s+running|\s+sending(?:\s+me)?)?|"
+    ("pause_playbook", r"^(?:pause|suspend|disable|deactivate|halt|mute|snooze|freeze|stop(?:\s+(?:running|sending|receiving|getting)(?:\s+me)?)?|"
                        r"hold\s+off\s+on|temporarily\s+stop|(?:turn|switch)\s+off)\s+(?P<rest>.*)$"),
     ("pause_playbook", r"^(?:put|place)\s+(?P<rest>.*?)\s+on\s+hold\b.*$"),
     ("pause_playbook", r"^(?:turn|switch)\s+(?P<rest>.*?)\s+off\b.*$"),
@@ -64,6 +64,18 @@ MANAGE = [  # (intent, pattern matching the verb at the start; group "rest" is t
     ("update_playbook", r"^(?:change|update|modify|edit|reschedule|move|switch|adjust|tweak|shift|push|set|make|"
                         r"rename|alter|have)\s+(?P<rest>.*)$"),
 ]
+# Saying a playbook is no longer wanted: "I no longer want the low stock alert", "we don't need the
+# sales report anymore", "I'm done with the price alert". Group "rest" is the object, as for MANAGE.
+NEGATION = re.compile(
+    r"\b(?:(?:i|we)\s+)?(?:(?:really\s+)?(?:don't|do\s+not|no\s+longer|won't|will\s+not)\s+(?:really\s+)?"
+    r"(?:want|need|use|care\s+about)(?:\s+to\s+(?:get|receive|see|have|keep))?|"
+    r"(?:'m|am|'re|are)\s+(?:done|finished|through)\s+with|(?:have|'ve)\s+no\s+(?:use|need)\s+for|"
+    r"(?:can|could)\s+(?:do|live)\s+without|no\s+more(?!\s+than))\s+(?P<rest>.*)$")
+# ... for a while only: then it is a pause, not a delete.
+FOR_NOW = re.compile(r"\b(?:for\s+now|for\s+a\s+(?:while|bit|few\s+\w+)|for\s+the\s+time\s+being|temporarily|"
+                     r"until|till|this\s+(?:week|month|weekend))\b")
+# A channel said right after a negation is not wanted: "don't email me, text me", "by text, not email".
+NEGATED = re.compile(r"\b(?:don't|do\s+not|never|not|no|instead\s+of|rather\s+than|except)\s+(?:\w+\s+)?$")
 TARGET_STOP = re.compile(
     r"\s+(?:now|right\s+now|immediately|right\s+away|please|for\s+now|for\s+a\s+(?:while|bit)|until|till|"
     r"to|so|so\s+that|instead|from\s+now\s+on|again|back|on\s+hold|for\s+me|and|at|every|each|on|starting|"

@@ -34,7 +34,7 @@ def schedule_trigger(s: ParsedSchedule) -> dict:
     return {"type": "schedule", "cron": s.cron, "timezone": s.timezone, "description": s.description}
 
 
-_NOT_CHANNEL = re.compile(r"\b(?:instead\s+of|rather\s+than|from|not)\s+(?:by\s+|via\s+|on\s+|in\s+|an?\s+)?"
+_NOT_CHANNEL = re.compile(r"\b(?:instead\s+of|rather\s+than|from|not|don't|do\s+not|never|no)\s+(?:by\s+|via\s+|on\s+|in\s+|an?\s+)?"
                           r"(?:e-?mail\w*|text\w*|sms|slack|in-?app|notif\w*|push)(?:\s+(?:me|us|messages?))?")
 _BARE_CHANNELS = {"send_email": re.compile(r"\be-?mail\b"), "send_sms": re.compile(r"\b(?:texts?|sms)\b"),
                   "post_slack": re.compile(r"\bslack\b"), "notify": re.compile(r"\b(?:in-?app|the\s+app|notifications?)\b")}
@@ -113,8 +113,12 @@ def manage(intent: str, verb: Verb, text: Text, timezone: str) -> dict:
     name = f"'{target}'"
     if intent == "update_playbook":
         at = rest.find(target)
+        if verb.named and at > 0:  # "text me instead of emailing for the low stock alert": all but the name
+            after = rest[:at] + rest[at + len(target):]
+        else:
+            after = rest[at + len(target):] if at >= 0 else rest
         said = verb.match.string[:verb.match.start("rest")] if re.match(r"(?:email|text|ping|post)\b", verb.match.string) else ""
-        changes = _update_changes(text.text, text.low, rest[at + len(target):] if at >= 0 else rest, timezone, said)
+        changes = _update_changes(text.text, text.low, after, timezone, said)
         return result(intent, _update_message(name, changes), target, changes=changes)
     many = target == "all playbooks"
     words = {"name": "all your playbooks" if many else name, "They": "They" if many else "It",
