@@ -499,3 +499,19 @@ def test_a_negated_channel_in_an_update_is_not_the_new_delivery():
     assert (got["intent"], got["target"], got["changes"]) == ("update_playbook", "low stock alert", {"delivery": ["send_sms"]})
     got = plan("Text me instead of emailing for the low stock alert", NY)
     assert (got["intent"], got["target"], got["changes"]) == ("update_playbook", "low stock alert", {"delivery": ["send_sms"]})
+    got = plan("I don't want the sales report by email anymore, text me instead", NY)
+    assert (got["intent"], got["target"], got["changes"]) == ("update_playbook", "sales report", {"delivery": ["send_sms"]})
+
+
+def test_a_new_step_type_is_planned_from_its_catalog_entry_alone(monkeypatch):
+    """Adding a step type is one catalog entry (its words, owner, stage, phrase, title); nothing in the planner."""
+    from scheduler.catalog import ACTIONS, Action, Stage
+    monkeypatch.setitem(ACTIONS, "count_foot_traffic", Action(
+        "count_foot_traffic", "operations", "pops", Stage.gather, "count the foot traffic",
+        "Visitors counted at the door.", "Foot Traffic Report", 12, words=(r"\bfoot\s+traffic\b|\bvisitors\b",)))
+    result = plan("Every Monday at 9am, email me the foot traffic", NY)
+    pb = result["playbook"]
+    assert [s["action"] for s in pb["steps"]] == ["count_foot_traffic", "send_email"]
+    assert (pb["name"], pb["agent"]) == ("Weekly Foot Traffic Report", "pops")
+    assert "count the foot traffic and email you" in result["message"]
+    assert plan("Pause the foot traffic report", NY)["intent"] == "pause_playbook"

@@ -60,7 +60,7 @@ _REACH = 12
 def said(low: str) -> dict[str, re.Match | None]:
     """First match of every feature and of every action's words; `intel`: competitors (or their menus) named."""
     hits = {k: p.search(low) for k, p in V.FEATURES.items()}
-    hits |= {name: p.search(low) for name, p in V.WORDS.items()}
+    hits |= {name: p.search(low) for name, p in V.action_words().items()}
     menus = hits["menu"] if hits["track_new_products"] or hits["find_competitor_promotions"] else None
     hits["intel"] = hits["scan_competitors"] or menus
     return hits

@@ -190,7 +190,7 @@ def _tasks(r: Reading) -> None:
         r.add("tasks", "create_playbook")
 
 
-EXTRACTORS = (_listing, _verb, _negation, _instead, _triggers, _tasks)  # in this order: each claims what it read
+EXTRACTORS = (_listing, _verb, _instead, _negation, _triggers, _tasks)  # in this order: each claims what it read
 
 
 def read(text: Text, timezone: str) -> Reading:

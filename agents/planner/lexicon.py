@@ -7,6 +7,7 @@ one sentence: the planner is scored on requests it has never seen.
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from scheduler.catalog import ACTIONS, PERSONAS
 from scheduler.catalog.actions import COMPETITOR_WORDS, NEW_THINGS
@@ -123,11 +124,23 @@ FEATURES = {k: re.compile(v) for k, v in {
     "day_orders": r"\b(?:today|yesterday|the\s+day|the\s+week|this\s+week|last\s+week)'?s?\s+(?:orders|transactions)\b",
 }.items()}
 
-# --- delivery channels ---------------------------------------------------------------
+# --- step actions and delivery channels: the catalog's words ----------------------------
 
-# The words that ask for each step action, from the catalog; delivery channels are the actions that deliver.
-WORDS = {a.name: re.compile("|".join(a.words)) for a in ACTIONS.values() if a.words}
-CHANNELS = {name: p for name, p in WORDS.items() if ACTIONS[name].delivery}
+def action_words() -> dict[str, re.Pattern]:
+    """The words that ask for each step action, compiled from the catalog as it is now."""
+    return _compile(tuple((a.name, a.words) for a in ACTIONS.values() if a.words))
+
+
+@cache
+def _compile(entries: tuple[tuple[str, tuple[str, ...]], ...]) -> dict[str, re.Pattern]:
+    return {name: re.compile("|".join(words)) for name, words in entries}
+
+
+def channels() -> dict[str, re.Pattern]:
+    """The words of the delivery channels: the catalog's actions that deliver to a person."""
+    return {name: p for name, p in action_words().items() if ACTIONS[name].delivery}
+
+
 SEND_TO_ME = re.compile(r"\b(?:send|give|get|deliver|bring)\s+(?:me|us)\b|\bi\s+(?:want|need|get)\b|\bfor\s+me\b")
 TEAM = re.compile(r"\b(?:the|my|our)\s+(?:team|staff|managers?|board|employees|crew|owners?|partners?)\b")
 TO_CUSTOMER = re.compile(r"\b(?:send|email|text|message|write|draft)\s+(?:(?:new|the|our)\s+)?(?:customers|members)\b|"

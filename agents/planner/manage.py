@@ -38,6 +38,7 @@ _NOT_CHANNEL = re.compile(r"\b(?:instead\s+of|rather\s+than|from|not|don't|do\s+
                           r"(?:e-?mail\w*|text\w*|sms|slack|in-?app|notif\w*|push)(?:\s+(?:me|us|messages?))?")
 _BARE_CHANNELS = {"send_email": re.compile(r"\be-?mail\b"), "send_sms": re.compile(r"\b(?:texts?|sms)\b"),
                   "post_slack": re.compile(r"\bslack\b"), "notify": re.compile(r"\b(?:in-?app|the\s+app|notifications?)\b")}
+_NO = re.compile(r"\b(?:don't|do\s+not|no\s+longer|not|never|no\s+more)\b")
 _ADD = re.compile(r"\b(?:also|add|adds|adding|plus|as\s+well|too|include|including)\b")
 
 
@@ -57,7 +58,9 @@ def _update_changes(text: str, low: str, after: str, timezone: str, verb: str = 
     except ScheduleTextError:
         pass
     wanted = _NOT_CHANNEL.sub(" ", f"{verb} {after}")  # "text me instead of email": only the new channel
-    channels = [c for c, p in V.CHANNELS.items() if p.search(wanted)] or [
+    # "I don't want it by email anymore, text me": a clause that says no names no new channel
+    wanted = " , ".join(c for c in re.split(r"[,;]|\s+but\s+", wanted) if not _NO.search(c)) or wanted
+    channels = [c for c, p in V.channels().items() if p.search(wanted)] or [
         c for c, p in _BARE_CHANNELS.items() if p.search(wanted)]  # "from email to text"
     channels = [c for c in channels if c != "notify"] or channels
     adding = bool(_ADD.search(after))

@@ -17,8 +17,6 @@ NUMBER_WORDS = {w: i for i, w in enumerate(
     "zero one two three four five six seven eight nine ten eleven twelve".split())}
 LAPSED = dict(EVENTS)["customer.lapsed"]  # the words for customers who stopped coming
 CONTENT_STEPS = {"create_campaign_draft", "generate_social_post"}  # produce `content`, not only `summary`
-# Actions that can name a playbook, best first (the catalog's title and title_rank).
-_TITLED = sorted((a for a in ACTIONS.values() if a.title), key=lambda a: a.title_rank)
 _TWEAKS = {  # name -> [(pattern in the request, better name)]
     "Inventory Check": [(r"out\s+of\s+stock|hits?\s+zero|sold\s+out|\bis\s+out\b", "Out of Stock Alert"),
                         (r"\blow\b|reorder\s+point", "Low Stock Alert")],
@@ -143,7 +141,9 @@ def playbook_name(actions: list[str], low: str, event: str | None, cron: str | N
     if reminder:
         words = [w for w in reminder.split() if w not in ("the", "a", "an", "our", "my")][:4]
         return " ".join(w.capitalize() for w in words) + " Reminder"
-    name = next((a.title for a in _TITLED if a.name in actions), None)
+    # the catalog's title of the step that best names the playbook (lowest title_rank)
+    name = min((ACTIONS[a] for a in actions if ACTIONS[a].title), key=lambda a: a.title_rank, default=None)
+    name = name.title if name else None
     if event and (name is None or name == "Inventory Check"):
         name = EVENT_TYPES[event].title
         if event == "order.created" and conditional:

@@ -93,8 +93,8 @@ def correct(word: str) -> str:
 
 
 def _patterns() -> list[re.Pattern]:
-    """Every compiled pattern of the lexicon (module level, or in its lists and dicts)."""
-    found = []
+    """Every compiled pattern of the lexicon (module level, or in its lists and dicts), and the action words."""
+    found = list(lexicon.action_words().values())
     for value in vars(lexicon).values():
         items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else [value]
         for item in items:

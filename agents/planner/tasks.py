@@ -143,7 +143,7 @@ def _reminder(low: str) -> str | None:
 def _channels(low: str, reminder: str | None) -> list[str]:
     scope = low.replace(reminder, " ") if reminder else low
     hits = {c: next((m for m in p.finditer(scope) if not V.NEGATED.search(scope, 0, m.start())), None)
-            for c, p in V.CHANNELS.items()}
+            for c, p in V.channels().items()}
     found = sorted((c for c in hits if hits[c]), key=lambda c: hits[c].start())  # in the order said
     if len(found) > 1 and "notify" in found:
         found.remove("notify")  # "alert me on Slack" is one Slack message, not two
