@@ -515,3 +515,13 @@ def test_a_new_step_type_is_planned_from_its_catalog_entry_alone(monkeypatch):
     assert (pb["name"], pb["agent"]) == ("Weekly Foot Traffic Report", "pops")
     assert "count the foot traffic and email you" in result["message"]
     assert plan("Pause the foot traffic report", NY)["intent"] == "pause_playbook"
+
+
+def test_every_condition_and_filter_reads_a_field_the_catalog_declares():
+    from agents.planner.conditions import ALERTS, FILTERS
+    from scheduler.catalog import ACTIONS, EVENTS as EVENT_TYPES
+    for row in ALERTS:
+        fields = row.field.values() if isinstance(row.field, dict) else [row.field]
+        assert set(fields) <= set(ACTIONS[row.action].outputs), row
+    for event, (_, field, _, _) in FILTERS.items():
+        assert field in EVENT_TYPES[event].data, event

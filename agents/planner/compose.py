@@ -35,18 +35,12 @@ import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from agents.planner import phrasing as W
+from agents.planner.conditions import event_filter, keep_criteria, numbers
 from agents.planner.extract import Reading, read, target_of
 from agents.planner.intents import decide
 from agents.planner.manage import clarify, manage, result
 from agents.planner.normalise import normalise
-from agents.planner.tasks import (
-    build_steps,
-    event_filter,
-    find_event,
-    keep_criteria,
-    numbers,
-    owner,
-)
+from agents.planner.tasks import build_steps, find_event, owner
 from scheduler.catalog import ACTIONS, EVENTS, PERSONAS
 from scheduler.timing.schedule_text import MAX_CHARS, ParsedSchedule
 

@@ -10,9 +10,9 @@ import re
 from agents.planner import lexicon as V
 from agents.planner import phrasing as W
 from agents.planner.asks import actions
+from agents.planner.conditions import numbers
 from agents.planner.extract import Verb, target_of
 from agents.planner.normalise import Text
-from agents.planner.tasks import numbers
 from scheduler.catalog import ACTIONS
 from scheduler.timing.schedule_text import (
     ParsedSchedule,

@@ -10,47 +10,8 @@ import re
 from agents.planner import lexicon as V
 from agents.planner import phrasing as W
 from agents.planner.asks import actions
+from agents.planner.conditions import alert, first_number
 from scheduler.catalog import ACTIONS, DEFAULT_PERSONA, EVENTS
-
-_UNITS = (r"(?:(?P<cur>\$)\s*(?P<n1>\d[\d,]*(?:\.\d+)?)\s*(?P<k>k\b)?|(?P<n2>\d[\d,]*(?:\.\d+)?)\s*"
-          r"(?P<unit>%|percent\b|dollars\b|bucks\b|units\b|items\b|pieces\b|left\b|in\s+stock\b|days\b|"
-          r"orders\b|transactions\b))")
-# A bare number right after a comparison ("falls below 15") is a count.
-_BARE = re.compile(r"\b(?:below|under|less\s+than|fewer\s+than|more\s+than|over|above|at\s+least|at\s+most|"
-                   r"exceeds?|tops?|hits?|reach(?:es)?|(?:drops?|falls?|gets?|goes|dips?)\s+to)\s+"
-                   r"(?P<n>\d[\d,]*(?:\.\d+)?)\b(?!\s*(?:%|[.:]\d|am\b|pm\b|o'?clock|st\b|nd\b|rd\b|th\b|"
-                   r"percent|dollars|bucks|k\b|[a-z]+))")
-_LESS = re.compile(r"(?:below|under|less|fewer|lower|drops?|dropped|falls?|fell|dips?|beneath|at\s+most)\W*(?:\w+\W+){0,2}$")
-
-
-def numbers(text: str) -> list[tuple[str, float, str]]:
-    """Numbers with a unit: (op '<' or '>', value, unit '%'|'$'|'units'|'days'|'orders'|'count').
-
-    'count' is a bare number after a comparison ("falls below 15"); what it counts
-    depends on the task (stock units, an order total).
-    """
-    found = []
-    for m in re.finditer(_UNITS, text):
-        raw = (m.group("n1") or m.group("n2")).replace(",", "")
-        value = float(raw) * (1000 if m.group("k") else 1)
-        unit = m.group("unit") or ""
-        unit = "$" if m.group("cur") or unit in ("dollars", "bucks") else (
-            "%" if unit in ("%", "percent") else unit if unit in ("days", "orders") else
-            "orders" if unit == "transactions" else "units")
-        found.append((m.start(), value, unit))
-    for m in _BARE.finditer(text):
-        if not any(at == m.start("n") for at, _, _ in found):
-            found.append((m.start("n"), float(m.group("n").replace(",", "")), "count"))
-    out = []
-    for at, value, unit in sorted(found):
-        op = "<" if _LESS.search(text[max(0, at - 30):at]) else ">"
-        out.append((op, int(value) if value.is_integer() else value, unit))
-    return out
-
-
-def first_number(nums, *units):
-    """(op, value) of the first number in the first of `units` that was said."""
-    return next((hit for unit in units if (hit := next(((op, n) for op, n, u in nums if u == unit), None))), None)
 
 
 def find_event(low: str) -> tuple[str, re.Match] | None:
@@ -66,49 +27,6 @@ def _recipient(low: str, event: str | None, channel: str) -> str:
     if channel == "send_email":
         return "{{event.customer.email}}" if customer else "{{org.team_email}}" if V.TEAM.search(low) else "{{user.email}}"
     return "{{event.customer.phone}}" if customer else "{{user.phone}}"
-
-
-def alert(acts: dict, f: dict, nums: list) -> tuple[str | None, str | None, str]:
-    """(condition for the steps that react, the action it reads, plain words for it)."""
-    pct, money = first_number(nums, "%"), first_number(nums, "$")
-    count = first_number(nums, "count")
-    n = count[1] if count and count[0] == ">" else 0  # "if there are more than 5"; otherwise any at all
-    if "analyze_pricing" in acts and f["compare"]:
-        n = pct[1] if pct else 0
-        words = f"if a competitor undercuts you by more than {n}%" if n else "if a competitor is cheaper than you"
-        return f"{{{{analyze_pricing.price_gap}}}} > {n}", "analyze_pricing", words
-    if "analyze_margins" in acts and pct:
-        op, n = pct
-        field = "min_margin_pct" if op == "<" else "max_margin_pct"
-        return (f"{{{{analyze_margins.{field}}}}} {op} {n}", "analyze_margins",
-                f"if a margin is {'below' if op == '<' else 'above'} {n}%")
-    if "detect_price_changes" in acts:
-        if pct:
-            return (f"{{{{detect_price_changes.max_change_pct}}}} > {pct[1]}", "detect_price_changes",
-                    f"if a competitor price moves by more than {pct[1]}%")
-        return (f"{{{{detect_price_changes.change_count}}}} > {n}", "detect_price_changes",
-                f"if more than {n} competitor prices changed" if n else "if any competitor price changed")
-    if "track_new_products" in acts:
-        return (f"{{{{track_new_products.new_count}}}} > {n}", "track_new_products",
-                f"if there are more than {n} new products" if n else "if there are new products")
-    if "check_inventory" in acts and (f["out_of_stock"] or f["low_stock"]):
-        if f["out_of_stock"] and not (f["low_stock"] and f["low_stock"].start() < f["out_of_stock"].start()):
-            return ("{{check_inventory.out_of_stock_count}} > 0", "check_inventory",
-                    "if anything is out of stock")
-        return "{{check_inventory.low_stock_count}} > 0", "check_inventory", "if anything is running low"
-    if "sales_report" in acts and money:
-        op, n = money
-        return (f"{{{{sales_report.revenue}}}} {op} {n}", "sales_report",
-                f"if sales are {'below' if op == '<' else 'above'} ${n:,}")
-    orders = first_number(nums, "orders")
-    if "sales_report" in acts and orders:
-        op, n = orders
-        return (f"{{{{sales_report.order_count}}}} {op} {n}", "sales_report",
-                f"if there are {'fewer' if op == '<' else 'more'} than {n} orders")
-    if "find_competitor_promotions" in acts:
-        return (f"{{{{find_competitor_promotions.promo_count}}}} > {n}", "find_competitor_promotions",
-                f"if competitors are running more than {n} promotions" if n else "if competitors are running promotions")
-    return None, None, ""
 
 
 _DELIVER = r"(?:email|e-mail|text|send|post|notify|alert|ping|message|slack|save|let\s+me|tell\s+me)"
@@ -226,56 +144,3 @@ def build_steps(text: str, low: str, event: str | None, nums: list) -> tuple[lis
                 s["condition"] = condition
     return (steps, {"f": f, "reminder": reminder, "delegated": delegated, "handoff": handoff},
             condition, cond_words)
-
-
-def _said_numbers(value) -> list[float]:
-    if isinstance(value, dict):
-        return [n for v in value.values() for n in _said_numbers(v)]
-    if isinstance(value, list):
-        return [n for v in value for n in _said_numbers(v)]
-    if isinstance(value, bool) or value is None:
-        return []
-    return [float(x.replace(",", "")) for x in re.findall(r"\d[\d,]*(?:\.\d+)?", str(value))]
-
-
-def keep_criteria(steps: list[dict], trigger: dict, nums: list, low: str) -> None:
-    """A limit no condition or filter could express goes to the model-driven step that judges it.
-
-    "find competitor promotions and alert me if any discount is more than 25%": no output
-    field holds discounts, so find_competitor_promotions gets `criteria` in the user's words.
-    """
-    used = set(_said_numbers([s.get("condition") for s in steps] + [s.get("params") for s in steps]
-                             + [trigger.get("filter")]))
-    judge = next((s for s in reversed(steps) if ACTIONS[s["action"]].thinking), None)
-    if judge is None:
-        return
-    said = []
-    for _, n, unit in nums:
-        if unit == "days" or float(n) in used:
-            continue
-        at = re.search(rf"(?<![\d,.]){re.escape(f'{n:,}' if unit == '$' and n >= 1000 else str(n))}(?![\d])", low) \
-            or re.search(rf"(?<![\d,.]){n}(?![\d])", low)
-        if at:
-            clause = re.split(r"[,.;!?]", low[:at.start()])[-1] + low[at.start():].split(",")[0].split(".")[0]
-            cue = list(re.finditer(r"\b(?:if|when|whenever|where|whose|which|that|with|for)\b", clause))
-            said.append(clause[cue[-1].end():].strip() if cue else clause.strip())
-    if said:
-        judge["params"]["criteria"] = "; ".join(said)
-
-
-def event_filter(event: str, nums: list) -> tuple[str | None, str]:
-    """(filter on the event payload, plain words for it) from the numbers in the request."""
-    money, pct, units, days = (first_number(nums, *u) for u in (("$", "count"), ("%",), ("units", "count"), ("days",)))
-    if event == "order.created" and money:
-        return (f"{{{{event.total}}}} {money[0]} {money[1]}",
-                f"{'under' if money[0] == '<' else 'over'} ${money[1]:,}")
-    if event == "inventory.low_stock" and units:
-        return f"{{{{event.quantity}}}} < {units[1]}", f"fewer than {units[1]} left"
-    if event == "competitor.price_drop" and pct:
-        return f"{{{{event.drop_pct}}}} > {pct[1]}", f"by more than {pct[1]}%"
-    if event == "competitor.price_change" and pct:
-        return f"{{{{event.change_pct}}}} > {pct[1]}", f"by more than {pct[1]}%"
-    if event == "customer.lapsed" and days:
-        return f"{{{{event.days_since_last_order}}}} >= {days[1]}", f"no order in {days[1]} days"
-    return None, ""
-
