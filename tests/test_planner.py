@@ -458,7 +458,8 @@ def test_misspelt_tasks_and_schedules_still_plan():
 
 def test_real_words_near_a_known_word_are_left_alone():
     from agents.planner.spelling import fix_spelling
-    for text in ("delete older drafts", "text me the details", "a counter campaign", "last month's sales",
+    for text in ("delete older drafts", "text me the details", "a counter campaign", "last month's sales", "busy form",
+                 "changing chances", "manage answers", "stopping passing content",
                  "email me the weather", "post to #sales-reprot"):
         assert fix_spelling(text) == text
 

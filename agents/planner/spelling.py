@@ -1,11 +1,12 @@
 """Misspelt words corrected to the planner's own vocabulary (rapidfuzz), before any pattern runs.
 
-The vocabulary is every word the planner's patterns know: the lexicon, the catalog
-(action words, phrases, titles, event labels, persona names) and the schedule words.
-It is read from those modules' string literals, so a word added to a pattern is known
-here at once; there is no list of misspellings. A word is corrected only when it is
-unknown, at least four letters long, keeps its first letter, reads as one known word
-mistyped (see `_typo`), and no other known word is as close.
+The vocabulary is every word the planner's patterns know: the lexicon, the catalog's action
+words and the schedule words, read from those modules' patterns, so a word added to a pattern
+is known here at once; there is no list of misspellings. With no dictionary of English, a
+correction must look like a slip of the keyboard, not like another word: an unknown word of
+four letters or more, same first letter, one edit from a known word: a letter dropped ("chek",
+"stok"), two swapped ("emial"), one doubled ("pausse"), or in a longer word a vowel wrong
+("margens"); never a word that is only another form of a known one ("answer", "manage").
 """
 from __future__ import annotations
 
@@ -18,41 +19,55 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from agents.planner import lexicon
-from scheduler.catalog import actions, events, personas
-from scheduler.timing import schedule_extractors, schedule_text, schedule_words
+from scheduler.catalog import actions, events
+from scheduler.timing import schedule_extractors, schedule_words
 
-_SOURCES = (lexicon, actions, events, personas, schedule_words, schedule_extractors, schedule_text)
-_WORD = re.compile(r"[a-z]+(?:'[a-z]+)*")
-# A word in a pattern: letters, then what follows it ("s?" optional letter, "\w" or "(" a stem).
-_IN_PATTERN = re.compile(r"(?<![a-z])([a-z]+(?:'\??[a-z]+)*)(\?|\\w|\(|\[)?")
+_SOURCES = (lexicon, actions, events, schedule_words, schedule_extractors)
+# A word in a pattern and what follows it: "?" (an optional last letter), "~" (\w: a stem), "(" or "[".
+_IN_PATTERN = re.compile(r"(?<![a-z])([a-z]+(?:'\??[a-z]+)*)(\?|~|\(|\[)?")
 _ESCAPE = re.compile(r"\\[a-zA-Z]")  # \b, \s, \w...: not letters of a word
+_PATTERN_LIKE = re.compile(r"\\[bswd]|\(\?|\||^[a-z']+$")  # a pattern or one word, not a sentence or docstring
 _MIN = 4  # shorter words are too often other real words ("sat", "ur", "id")
+_VOWELS = set("aeiouy")
+_ENDINGS = ("ing", "ies", "es", "ed", "er", "en", "ly", "s", "d", "r", "n", "y")
 
 
 def _literals(module) -> list[str]:
-    """Every string literal of a module's source."""
+    """The string literals of a module's source that are patterns or single words."""
     tree = ast.parse(inspect.getsource(module))
-    return [n.value.lower() for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
+    return [n.value.lower() for n in ast.walk(tree)
+            if isinstance(n, ast.Constant) and isinstance(n.value, str) and _PATTERN_LIKE.search(n.value.lower())]
 
 
 @cache
 def vocabulary() -> tuple[frozenset[str], tuple[str, ...]]:
-    """(known words, stems): stems are pattern words that go on ("pric" of "pric(?:e|es)", "analy" of "analy[sz]e")."""
+    """(known words, stems): stems are pattern words that go on ("chang" of "chang\\w+", "summar" of "summar(?:y|ies)")."""
     words: set[str] = set()
     stems: set[str] = set()
     for module in _SOURCES:
         for literal in _literals(module):
-            for m in _IN_PATTERN.finditer(_ESCAPE.sub(lambda e: " " + e.group(0)[1:].upper(), literal)):
+            literal = _ESCAPE.sub(lambda e: "~" if e.group(0) == "\\w" else " ", literal)
+            for m in _IN_PATTERN.finditer(literal):
                 word, after = m.group(1), m.group(2)
                 if "'?" in word:  # "don'?t": both spellings are known
                     words.add(word.replace("'?", ""))
                     word = word.replace("'?", "'")
-                words.add(word)
+                if after not in ("(", "["):  # "shel" of "shel(?:f|ves)" is no word
+                    words.add(word)
                 if after == "?":
                     words.add(word[:-1])  # "competitors?" also knows "competitor"
-                elif after == "\\w" and len(word) >= _MIN or after and len(word) > _MIN:
-                    stems.add(word)  # "chang\w+"; "summar(?:y|ies)" (a short one, "pric(?:e|es)", is too loose)
-    return frozenset(w for w in words if len(w) > 1), tuple(sorted(s for s in stems if len(s) >= _MIN))
+                elif after == "~" and len(word) >= _MIN or after and len(word) > _MIN:
+                    stems.add(word)  # a short one before a group ("pric(?:e|es)") is too loose to vouch for words
+    words |= {w for name in lexicon.PERSONA_WORDS for w in name.split()}
+    return frozenset(w for w in words if len(w) > 1), tuple(sorted(stems))
+
+
+def _forms(a: str, b: str) -> bool:
+    """Whether `a` and `b` are forms of one word: "answer", "answers", "answered"; "manage", "manager"."""
+    shorter, longer = sorted((a, b), key=len)
+    bases = {longer[:-len(e)] for e in _ENDINGS if longer.endswith(e)}
+    shared = bases & {shorter[:-len(e)] for e in _ENDINGS if shorter.endswith(e)}
+    return shorter in bases or any(len(base) > _MIN for base in shared)  # "pric" of "prics", "prices" is too short
 
 
 def _known(word: str) -> bool:
@@ -61,16 +76,17 @@ def _known(word: str) -> bool:
 
 
 def _typo(word: str, known: str, edits: int) -> bool:
-    """Whether `word` reads as `known` mistyped: letters dropped ("chek", "wensday"), two swapped ("emial"),
-    one doubled ("pausse"), or in a long word one wrong ("margens"). A short word one letter off, or a word
-    with letters to spare, is more often another word ("older" is not "order", "details" not "deals")."""
-    if edits == 2:
-        return len(known) - len(word) == 2 and len(word) >= 6
+    """Whether `word` reads as `known` mistyped rather than as another word (see the module docstring)."""
+    if edits != 1 or _forms(word, known):
+        return False  # another form of the same word, or too far: not a slip
     if len(known) == len(word) + 1:
         return True
     if len(word) == len(known) + 1:
         return any(word[i] == word[i + 1] and word[:i] + word[i + 1:] == known for i in range(len(word) - 1))
-    return sorted(word) == sorted(known) or len(word) >= 7
+    if sorted(word) == sorted(known):
+        return len(word) > _MIN  # two letters swapped ("emial"; but "form" is not "from")
+    wrong = [(a, b) for a, b in zip(word, known) if a != b]
+    return len(word) >= 7 and len(wrong) == 1 and set(wrong[0]) <= _VOWELS
 
 
 @cache
@@ -79,14 +95,13 @@ def correct(word: str) -> str:
     if len(word) < _MIN or "'" in word or _known(word):
         return word
     words, _ = vocabulary()
-    near = [w for w in words if len(w) >= _MIN and w[0] == word[0] and abs(len(w) - len(word)) <= 2]
-    found = [(w, d) for w, d, _ in process.extract(word, near, scorer=OSA.distance, score_cutoff=2, limit=None)
+    near = [w for w in words if len(w) >= _MIN and w[0] == word[0] and abs(len(w) - len(word)) <= 1]
+    found = [(w, d) for w, d, _ in process.extract(word, near, scorer=OSA.distance, score_cutoff=1, limit=None)
              if _typo(word, w, d)]
     if not found:
         return word
     best = min(d for _, d in found)
-    closest = [w for w, d in found if d == best]
-    ranked = sorted(closest, key=lambda w: -fuzz.ratio(word, w))
+    ranked = sorted((w for w, d in found if d == best), key=lambda w: -fuzz.ratio(word, w))
     if len(ranked) > 1 and fuzz.ratio(word, ranked[0]) == fuzz.ratio(word, ranked[1]):
         return word  # two known words are as close: leave it
     return ranked[0]
