@@ -520,7 +520,8 @@ def test_a_new_step_type_is_planned_from_its_catalog_entry_alone(monkeypatch):
 
 def test_every_condition_and_filter_reads_a_field_the_catalog_declares():
     from agents.planner.conditions import ALERTS, FILTERS
-    from scheduler.catalog import ACTIONS, EVENTS as EVENT_TYPES
+    from scheduler.catalog import ACTIONS
+    from scheduler.catalog import EVENTS as EVENT_TYPES
     for row in ALERTS:
         fields = row.field.values() if isinstance(row.field, dict) else [row.field]
         assert set(fields) <= set(ACTIONS[row.action].outputs), row
