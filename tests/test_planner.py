@@ -527,3 +527,27 @@ def test_every_condition_and_filter_reads_a_field_the_catalog_declares():
         assert set(fields) <= set(ACTIONS[row.action].outputs), row
     for event, (_, field, _, _) in FILTERS.items():
         assert field in EVENT_TYPES[event].data, event
+
+
+@pytest.mark.parametrize("text,intent,target", [
+    ("Can you shut off the sales report?", "pause_playbook", "sales report"),
+    ("Hit pause on the margin report", "pause_playbook", "margin report"),
+    ("Skip the sales report this week", "pause_playbook", "sales report"),
+    ("Stop emailing me the daily sales summary", "pause_playbook", "daily sales summary"),
+    ("Please don't send me the weekly digest anymore", "delete_playbook", "weekly digest"),
+    ("No need for the price alert anymore", "delete_playbook", "price alert"),
+    ("Unsubscribe me from the margin report", "delete_playbook", "margin report"),
+    ("Do a test run of the competitor scan", "run_playbook", "competitor scan"),
+    ("Change the low stock threshold to 10 units", "update_playbook", "low stock"),
+])
+def test_other_ways_of_saying_what_to_do_with_an_existing_playbook(text, intent, target):
+    result = plan(text, NY)
+    assert (result["intent"], result["target"]) == (intent, target)
+
+
+def test_updates_read_the_new_value_not_the_old_one_and_added_steps():
+    got = plan("I want the sales report at 7am instead of 9am", NY)
+    assert (got["intent"], got["target"]) == ("update_playbook", "sales report")
+    assert got["changes"]["triggers"][0]["cron"] == "0 7 * * *"
+    got = plan("Add a Slack message to the low stock alert", NY)
+    assert (got["intent"], got["changes"]) == ("update_playbook", {"add_steps": ["post_slack"]})

@@ -28,6 +28,8 @@ _NAMED = re.compile(r"\b(?:the|my|our|that|this)\s+((?:[\w'-]+\s+){0,3}?" + V.PL
 _RECURS = re.compile(r"\b(?:every|each|daily|weekly|when|whenever)\b")
 _NOW = re.compile(r"\b(?:now|right\s+now|immediately|right\s+away|again|once)\b")
 _INSTEAD = re.compile(r"\b(?:instead|rather\s+than|from\s+now\s+on|going\s+forward)\b")
+# "change the low stock threshold to 10": a setting only an existing playbook has
+_SETTING = re.compile(r"\b(?:threshold|limit|cutoff|trigger\s+level|time|schedule|frequency|channel|recipients?)\b")
 _FOR_GOOD = re.compile(r"\b(?:permanently|for\s+good|forever)\b")
 
 
@@ -125,7 +127,8 @@ def _refers(r: Reading, verb: Verb) -> bool:
     edit_only = verb.intent == "update_playbook" and re.match(V.EDIT_ONLY, r.text.core)
     return bool(verb.named or (re.match(V.REFERENCE, rest) and (
         re.search(V.PLAYBOOK_NOUN, target) or target in PRONOUNS
-        or re.search(r"\b(?:playbook|automation|workflow)s?\b", rest) or edit_only)))
+        or re.search(r"\b(?:playbook|automation|workflow)s?\b", rest) or edit_only
+        or (verb.intent == "update_playbook" and re.search(_SETTING, rest)))))
 
 
 def _verb(r: Reading) -> None:

@@ -27,7 +27,7 @@ POLITE = re.compile(
     r"(?:would|do)\s+you\s+mind|is\s+it\s+possible\s+to|(?:are\s+you\s+)?able\s+to|"
     r"(?:can|could|would|will)\s+you|i'?d\s+like(?:\s+you)?\s+to|i\s+would\s+like(?:\s+you)?\s+to|"
     r"i\s+(?:want|need)(?:\s+you)?\s+to|let'?s|go\s+ahead\s+and|(?:\w+\s*,\s*)?" + PERSONA + r"\s*,)"
-    r"[\s,!]*)+")
+    r"(?![a-z'])[\s,!]*)+")  # whole words only: "hi" is not the start of "hit"
 PLAYBOOK_NOUN = (r"(?:playbooks?|automations?|workflows?|alerts?|reports?|scans?|digests?|reminders?|"
                  r"checks?|schedules?|jobs?|monitors?|summar(?:y|ies)|backups?|posts?|campaigns?|"
                  r"trackers?|watch(?:es)?|exports?|notifications?|routines?|tasks?|emails?|texts?|messages?|"
@@ -48,17 +48,20 @@ LIST = [
                r"(?:scheduled|running|set\s+up|active|automated|on)\b"),
 ]
 MANAGE = [  # (intent, pattern matching the verb at the start; group "rest" is the object)
-    ("pause_playbook", r"^(?:pause|suspend|disable|deactivate|halt|mute|snooze|freeze|stop(?:\s+(?:running|sending|receiving|getting)(?:\s+me)?)?|"
-                       r"hold\s+off\s+on|temporarily\s+stop|(?:turn|switch)\s+off)\s+(?P<rest>.*)$"),
+    ("pause_playbook", r"^(?:pause|suspend|disable|deactivate|halt|mute|snooze|freeze|skip|stop(?:\s+\w+ing(?:\s+(?:me|us))?)?|"
+                       r"hold\s+off\s+on|temporarily\s+stop|(?:turn|switch|shut)\s+(?:off|down)|hit\s+pause\s+on)\s+(?P<rest>.*)$"),
     ("pause_playbook", r"^(?:put|place)\s+(?P<rest>.*?)\s+on\s+hold\b.*$"),
     ("pause_playbook", r"^(?:turn|switch)\s+(?P<rest>.*?)\s+off\b.*$"),
     ("resume_playbook", r"^(?:resume|unpause|un-pause|restart|re-?enable|re-?activate|reactivate|unmute|unsnooze|"
                         r"unfreeze|continue|restore|enable|(?:turn|switch)\s+(?:back\s+)?on)\s+(?P<rest>.*)$"),
     ("resume_playbook", r"^(?:turn|switch|start|bring)\s+(?P<rest>.*?)\s+(?:back\s+on|on\s+again|again|back)\b.*$"),
     ("resume_playbook", r"^(?:bring\s+back|pick\s+up|start\s+up|switch\s+back\s+on|wake\s+up)\s+(?P<rest>.*)$"),
-    ("delete_playbook", r"^(?:delete|remove|cancel|erase|trash|destroy|discard|kill|scrap|ditch|nuke|drop|"
-                        r"get\s+rid\s+of|do\s+away\s+with)\s+(?P<rest>.*)$"),
-    ("run_playbook", r"^(?:run|re-?run|trigger|execute|kick\s+off|fire\s+off|fire|launch|start)\s+(?P<rest>.*)$"),
+    ("delete_playbook", r"^(?:delete|remove|cancel|erase|trash|destroy|discard|kill|scrap|ditch|nuke|drop|archive|"
+                        r"get\s+rid\s+of|do\s+away\s+with|unsubscribe\s+(?:me\s+|us\s+)?from)\s+(?P<rest>.*)$"),
+    ("run_playbook", r"^(?:run|re-?run|trigger|execute|kick\s+off|fire\s+off|fire|launch|start|test|"
+                     r"(?:do|give|try)\s+(?:it\s+)?(?:a\s+)?(?:test\s+|quick\s+|manual\s+|dry\s+)?run\s+(?:of|on|for))\s+(?P<rest>.*)$"),
+    # "add a Slack message to the low stock alert": one more step for an existing playbook
+    ("update_playbook", r"^(?:add|include|attach|append)\s+(?P<add>.+?)\s+(?:to|in|into)\s+(?P<rest>(?:the|my|our|that|this)\s+.+)$"),
     # "send the sales report to Slack instead of email": a new way of delivering an existing one
     ("update_playbook", r"^(?:send|deliver|post|email|text|ping)\s+(?:me\s+)?(?P<rest>(?:the|my|our)\s+.*\b"
                         r"(?:instead|rather\s+than|from\s+now\s+on|going\s+forward)\b.*)$"),
@@ -71,15 +74,19 @@ NEGATION = re.compile(
     r"\b(?:(?:i|we)\s+)?(?:(?:really\s+)?(?:don't|do\s+not|no\s+longer|won't|will\s+not)\s+(?:really\s+)?"
     r"(?:want|need|use|care\s+about)(?:\s+to\s+(?:get|receive|see|have|keep))?|"
     r"(?:'m|am|'re|are)\s+(?:done|finished|through)\s+with|(?:have|'ve)\s+no\s+(?:use|need)\s+for|"
-    r"(?:can|could)\s+(?:do|live)\s+without|no\s+more(?!\s+than))\s+(?P<rest>.*)$")
+    r"(?:can|could)\s+(?:do|live)\s+without|no\s+more(?!\s+than)|(?:there's\s+)?no\s+(?:more\s+)?need\s+for|"
+    r"(?:'m|am|'re|are)\s+not\s+interested\s+in|(?:don't|do\s+not|never)\s+(?:send|email|text|run)(?:\s+(?:me|us))?)"
+    r"\s+(?P<rest>.*)$")
 # ... for a while only: then it is a pause, not a delete.
 FOR_NOW = re.compile(r"\b(?:for\s+now|for\s+a\s+(?:while|bit|few\s+\w+)|for\s+the\s+time\s+being|temporarily|"
                      r"until|till|this\s+(?:week|month|weekend))\b")
 # A channel said right after a negation is not wanted: "don't email me, text me", "by text, not email".
-NEGATED = re.compile(r"\b(?:don't|do\s+not|never|not|no|instead\s+of|rather\s+than|except)\s+(?:\w+\s+)?$")
+NEGATED = re.compile(r"\b(?:don't|do\s+not|never|not|no|instead\s+of|rather\s+than|except)\s+"
+                     r"(?:(?:want|need|get|like)\s+(?:any\s*more\s+|more\s+|any\s+)?|\w+\s+)?$")
 TARGET_STOP = re.compile(
     r"\s+(?:now|right\s+now|immediately|right\s+away|please|for\s+now|for\s+a\s+(?:while|bit)|until|till|"
     r"to|so|so\s+that|instead|from\s+now\s+on|again|back|on\s+hold|for\s+me|and|at|every|each|on|starting|"
+    r"this\s+(?:week|month|weekend|time)|next\s+(?:week|month|time)|"
     r"from|by|in|off|with|going\s+forward|anymore|any\s+more|permanently|temporarily|today|tonight|"
     r"(?:email|text|send|notify|post|ping)\w*\s+(?:me|us|them|it|him|her|the|a|an|my|our)\b|"
     r"(?:alert|tell|remind)\s+(?:me|us)|run|go|come|fire|happen|only|also|use|once|one\s+(?:more\s+)?time|"

@@ -38,6 +38,8 @@ _NOT_CHANNEL = re.compile(r"\b(?:instead\s+of|rather\s+than|from|not|don't|do\s+
                           r"(?:e-?mail\w*|text\w*|sms|slack|in-?app|notif\w*|push)(?:\s+(?:me|us|messages?))?")
 _BARE_CHANNELS = {"send_email": re.compile(r"\be-?mail\b"), "send_sms": re.compile(r"\b(?:texts?|sms)\b"),
                   "post_slack": re.compile(r"\bslack\b"), "notify": re.compile(r"\b(?:in-?app|the\s+app|notifications?)\b")}
+_OLD_WHEN = re.compile(r"(?i)\b(?:instead\s+of|rather\s+than|not|from)\s+(?:at\s+|on\s+)?(?:\d{1,2}(?::\d{2})?\s*(?:am|pm)?|"
+                       r"noon|midnight|(?:mon|tues|wednes|thurs|fri|satur|sun)days?)(?=\W|$)")
 _NO = re.compile(r"\b(?:don't|do\s+not|no\s+longer|not|never|no\s+more)\b")
 _ADD = re.compile(r"\b(?:also|add|adds|adding|plus|as\s+well|too|include|including)\b")
 
@@ -47,6 +49,7 @@ def _update_changes(text: str, low: str, after: str, timezone: str, verb: str = 
     changes: dict = {}
     at = low.rfind(after) if after.strip() else -1
     said = text[at:at + len(after)] if at >= 0 else after  # original case, for "ET", "PT"
+    said = _OLD_WHEN.sub(" ", said)  # "at 7am instead of 9am": only the new time
     try:
         sched = parse_schedule(said, timezone)
         changes["triggers"] = [schedule_trigger(sched)]
@@ -120,6 +123,8 @@ def manage(intent: str, verb: Verb, text: Text, timezone: str) -> dict:
             after = rest[:at] + rest[at + len(target):]
         else:
             after = rest[at + len(target):] if at >= 0 else rest
+        if verb.match.groupdict().get("add"):  # "add a Slack message to the low stock alert"
+            after = f"also {verb.match.group('add')} {after}"
         said = verb.match.string[:verb.match.start("rest")] if re.match(r"(?:email|text|ping|post)\b", verb.match.string) else ""
         changes = _update_changes(text.text, text.low, after, timezone, said)
         return result(intent, _update_message(name, changes), target, changes=changes)
