@@ -551,3 +551,16 @@ def test_updates_read_the_new_value_not_the_old_one_and_added_steps():
     assert got["changes"]["triggers"][0]["cron"] == "0 7 * * *"
     got = plan("Add a Slack message to the low stock alert", NY)
     assert (got["intent"], got["changes"]) == ("update_playbook", {"add_steps": ["post_slack"]})
+
+
+def test_two_intents_scored_alike_or_too_little_said_is_a_question():
+    from agents.planner.extract import Evidence, Reading
+    from agents.planner.intents import decide
+    from agents.planner.normalise import normalise
+    reading = Reading(normalise("the weekly report"), NY)
+    assert decide(reading).intent == "clarify" and not decide(reading).tied  # nothing said for any intent
+    reading.evidence += [Evidence("verb", "pause_playbook"), Evidence("verb", "delete_playbook")]
+    decision = decide(reading)
+    assert (decision.intent, set(decision.tied)) == ("clarify", {"pause_playbook", "delete_playbook"})
+    reading.evidence.append(Evidence("refers", "delete_playbook"))
+    assert decide(reading).intent == "delete_playbook"

@@ -92,7 +92,7 @@ def target_of(rest: str) -> str:
 
 
 def _listing(r: Reading) -> None:
-    if any(p.search(r.text.core) for p in V.LIST):
+    if any(r.claim(p) for p in V.LIST):
         r.add("asks_list", "list_playbooks")
         if _RECURS.search(r.text.core):  # "show me every morning ...": a schedule, so a new playbook
             r.add("recurs", "list_playbooks")
@@ -139,6 +139,8 @@ def _verb(r: Reading) -> None:
     if verb.intent == "pause_playbook" and r.claim(_FOR_GOOD):
         verb.intent = "delete_playbook"  # "stop the order alert for good": it should not come back
     r.verb = verb
+    if verb.match.string == r.text.core:  # a verb at the start: its words are used (not one in a later clause)
+        r.free = " " * verb.match.start("rest") + r.free[verb.match.start("rest"):]
     r.add("edit_verb" if verb.intent == "update_playbook" else "verb", verb.intent)
     if re.match(V.PERSONA + r"\b", rest):
         r.add("persona_object", "create_playbook")  # "have Craig draft ..." is a new playbook, not an edit

@@ -23,14 +23,17 @@ from scheduler.timing.schedule_text import (
 
 def result(intent: str, message: str, target: str | None = None, playbook: dict | None = None,
             **extra) -> dict:
+    """A plan as the contract shapes it: intent, target, playbook, message (and extra keys such as changes)."""
     return {"intent": intent, "target": target, "playbook": playbook, "message": message, **extra}
 
 
 def clarify(message: str) -> dict:
+    """A plan that asks the user a question instead of acting."""
     return result("clarify", message)
 
 
 def schedule_trigger(s: ParsedSchedule) -> dict:
+    """A schedule trigger, with its description for the confirmation (taken out before it is returned)."""
     return {"type": "schedule", "cron": s.cron, "timezone": s.timezone, "description": s.description}
 
 
