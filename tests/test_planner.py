@@ -564,3 +564,17 @@ def test_two_intents_scored_alike_or_too_little_said_is_a_question():
     assert (decision.intent, set(decision.tied)) == ("clarify", {"pause_playbook", "delete_playbook"})
     reading.evidence.append(Evidence("refers", "delete_playbook"))
     assert decide(reading).intent == "delete_playbook"
+
+
+def test_a_new_event_is_planned_from_its_catalog_entry_alone(monkeypatch):
+    """Adding an event is one catalog entry (its label, owner, title and words); nothing in the planner."""
+    from scheduler.catalog import EVENTS as EVENT_TYPES
+    from scheduler.catalog import EventType
+    monkeypatch.setitem(EVENT_TYPES, "review.posted", EventType(
+        "review.posted", "a customer posts a review", "craig", "New Review Alert", {"rating": "stars given (1-5)"},
+        words=(r"\b(?:leaves?|posts?|writes?)\s+(?:us\s+)?an?\s+(?:\w+\s+)?review\b",)))
+    result = plan("When a customer leaves a review, text me", NY)
+    pb = result["playbook"]
+    assert pb["triggers"] == [{"type": "event", "event": "review.posted"}]
+    assert (pb["name"], pb["agent"]) == ("New Review Alert", "craig")
+    assert result["message"].startswith("Done! Whenever a customer posts a review, I'll text you.")

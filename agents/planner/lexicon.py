@@ -10,7 +10,7 @@ import re
 from functools import cache
 
 from scheduler.catalog import ACTIONS, PERSONAS
-from scheduler.catalog.actions import COMPETITOR_WORDS, NEW_THINGS
+from scheduler.catalog import EVENTS as EVENT_TYPES
 
 # How a request names each persona: its full name, and the last word of a longer one ("Mike").
 PERSONA_WORDS = {w: p.id for p in PERSONAS.values()
@@ -105,7 +105,6 @@ SHORTHAND = [(re.compile(p), r) for p, r in (
 
 # --- tasks: feature name -> pattern ------------------------------------------------
 
-COMPETITOR = COMPETITOR_WORDS  # also the words of scan_competitors
 # Context words: not actions themselves, but they decide between actions and fill parameters
 # (the words that ask for an action are the catalog's: scheduler.catalog.actions).
 FEATURES = {k: re.compile(v) for k, v in {
@@ -156,59 +155,28 @@ TO_CUSTOMER = re.compile(r"\b(?:send|email|text|message|write|draft)\s+(?:(?:new
 
 # --- events ---------------------------------------------------------------------------
 
-EVENTS = [  # first match wins, so the narrower events come first
-    ("playbook.failed", r"\b(?:playbooks?|automations?|workflows?|jobs?|runs?)\s+(?:\w+\s+)?(?:fails?|failed|errors?|errored|breaks?|broke|crash\w*)\b|"
-                        r"\bfails?\s+to\s+run\b|\b(?:anything|something)\s+(?:fails|breaks|goes\s+wrong)\b|"
-                        r"\b(?:playbooks?|automations?|workflows?|jobs?)\s+(?:doesn'?t|didn'?t|does\s+not|did\s+not|won'?t|can'?t)\s+"
-                        r"(?:run|work|finish|complete)\b"),
-    ("competitor.new_product", COMPETITOR + r".{0,60}\b(?:adds?|added|launch\w*|lists?|listed|releases?|released|introduc\w+|"
-                               r"(?:has|have|gets?|got)\s+(?:a\s+|any\s+)?new|start\w*\s+(?:selling|carrying|stocking|offering)|"
-                               r"(?:a|any)\s+new\s+" + NEW_THINGS + r")\b|\bnew\s+" + NEW_THINGS + r"\b.{0,40}" + COMPETITOR),
-    ("competitor.price_drop", COMPETITOR + r".{0,40}\b(?:drops?|dropped|lowers?|lowered|cuts?|reduces?|reduced|slash\w*|"
-                              r"undercuts?|discounts?)\b|\bprice\s+drops?\b.{0,40}" + COMPETITOR + "|" + COMPETITOR +
-                              r".{0,30}\bpric(?:es?|ing)\s+(?:\w+\s+)?(?:drops?|dropped|falls?|fell|goes\s+down|went\s+down|"
-                              r"decreases?|decreased|is\s+(?:cut|lowered|reduced))\b"),
-    ("competitor.price_change", COMPETITOR + r".{0,40}\b(?:chang\w+|rais\w+|updat\w+|mov\w+|increas\w+|adjust\w+)\s+"
-                                r"(?:\w+\s+){0,2}(?:prices?|pricing)\b|\bprice\s+changes?\b.{0,40}" + COMPETITOR + "|" + COMPETITOR +
-                                r".{0,30}\bpric(?:es?|ing)\s+(?:\w+\s+)?(?:changes?|changed|moves?|moved|goes\s+up|went\s+up|"
-                                r"increases?|increased|shifts?|shifted|rises?|rose)\b"),
-    ("inventory.low_stock", r"\b(?:almost|nearly|about\s+to|close\s+to|getting\s+close\s+to)\s+(?:run\w*\s+|sell\w*\s+)?out\b|"
-                            r"\brunning\s+out\b"),
-    ("inventory.out_of_stock", r"\b(?:we'?re|we\s+are)\s+(?:completely\s+|all\s+)?out\s+of\b|\bout[\s-]of[\s-]stock\b|"
-                               r"\bsold[\s-]out\b|\bsells?\s+out\b|\bruns?\s+out\b|\bstockouts?\b|"
-                               r"\b(?:hits?|reach\w*|goes\s+to|drops?\s+to|falls?\s+to|at)\s+(?:zero|0)\b|"
-                               r"\bzero\s+(?:stock|inventory|units)\b"),
-    ("inventory.restocked", r"\brestock(?:ed|s)?\b(?!\s+list)|\bback[\s-]in[\s-]stock\b|\breplenish\w*|"
-                            r"\bback\s+on\s+(?:the\s+)?shel(?:f|ves)\b|\b(?:available|in\s+stock|for\s+sale)\s+again\b|"
-                            r"\bcomes?\s+back\s+in(?:to)?\s+stock\b"),
-    ("inventory.low_stock", r"\blow\s+(?:on\s+)?(?:stock|inventory)\b|"
-                            r"\b(?:stock|inventory|quantity)\s+(?:is\s+|gets\s+|goes\s+|runs?\s+)?low\b|"
-                            r"\brun(?:s|ning)?\s+low\b|\bgets?\s+low\b|\blow[- ]stock\b|"
-                            r"\b(?:below|under)\s+(?:the\s+)?(?:reorder|par)\s+(?:point|level)\b|"
-                            r"\b(?:stock|inventory|quantity|units)\b.{0,30}?\b(?:drops?|falls?|goes|dips?|gets?|is|are)\s+"
-                            r"(?:below|under|low|less\s+than|fewer\s+than)\b|"
-                            r"\b(?:below|under)\s+\d+\s+units\b|"
-                            r"\b(?:stock|inventory|quantity)\b.{0,30}?\b(?:hits?|reach\w*|(?:gets?|goes|drops?|falls?)\s+to)\s+\d+\b|"
-                            r"\b(?:fewer|less)\s+than\s+\d+\s+(?:units|left|in\s+stock)\b"),
-    ("order.created", r"\bnew\s+orders?\b|\borders?\s+(?:\w+\s+){0,4}(?:comes?|came)\s+in\b|"
-                      r"\borders?\s+(?:is\s+|are\s+|gets?\s+)?(?:placed|received|created|made)\b|"
-                      r"\bplaces?\s+an?\s+(?:\w+\s+)?order\b|\b(?:receive|get|gets|have)\s+an?\s+(?:\w+\s+)?order\b|"
-                      r"\b(?:every|each|any|an|a)\s+(?:\w+\s+)?order\b|\b(?:large|big|huge)\s+orders?\b|"
-                      r"\bsomeone\s+(?:orders|buys|purchases)\b|\b(?:make|makes|made|get|gets|ring\s+up)\s+an?\s+(?:\w+\s+)?sale\b|"
-                      r"\ba\s+sale\s+(?:is\s+)?(?:made|comes\s+in|happens|goes\s+through)\b|"
-                      r"\b(?:orders?|purchases?)\s+(?:over|above|of\s+more\s+than|worth)\b"),
-    ("customer.lapsed", r"\blapsed\b|\blapses\b|"
-                        r"\b(?:hasn'?t|has\s+not|haven'?t|have\s+not|hadn'?t|didn'?t|did\s+not|not)\s+(?:ordered|bought|"
-                        r"purchased|visited|shopped|returned|been\s+(?:back|in|around|by)|come\s+(?:back|in|by)|"
-                        r"(?:made|placed)\s+an?\s+(?:purchase|order)|(?:stopped|dropped)\s+(?:by|in))\b|"
-                        r"\b(?:goes|gone|went|go|been|passed)\s+\d+\s+(?:days?|weeks?|months?)\s+without\b|"
-                        r"\bno\s+(?:purchases?|orders?|visits?)\s+(?:in|for)\b|\bwe\s+haven'?t\s+seen\b|"
-                        r"\binactive\s+(?:customers?|for)\b|\b(?:been\s+)?(?:gone|away|absent|missing|m\.?i\.?a)\s+(?:for\s+)?"
-                        r"(?:\d+|a\s+(?:while|month|few)|over\s+a|more\s+than|months|weeks)\b|\bstop(?:s|ped)?\s+(?:buying|ordering|shopping|coming|visiting)\b|\bchurn\w*"),
-    ("customer.created", r"\bnew\s+(?:customers?|members?|sign[\s-]?ups?|users?|shoppers?|subscribers?)\b|\bsigns?\s+up\b|\bregisters?\b|"
-                         r"\bcreates?\s+an\s+account\b|\bjoins?\b|\bfirst[\s-]time\s+(?:customers?|buyers?|shoppers?)\b"),
-]
-EVENTS = [(name, re.compile(p)) for name, p in EVENTS]
+# The order the catalog's event words are tried in, first match wins: narrower events before broader
+# ones ("almost out of stock" is low stock, not out of stock). (event, which of its words); events
+# not named here are tried after these, in catalog order, so a new event needs nothing here.
+EVENT_ORDER = (
+    ("playbook.failed", 0), ("competitor.new_product", 0), ("competitor.price_drop", 0),
+    ("competitor.price_change", 0), ("inventory.low_stock", 0), ("inventory.out_of_stock", 0),
+    ("inventory.restocked", 0), ("inventory.low_stock", 1), ("order.created", 0), ("customer.lapsed", 0),
+    ("customer.created", 0),
+)
+
+
+def event_words() -> list[tuple[str, re.Pattern]]:
+    """(event, compiled words) in the order they are tried, from the catalog as it is now."""
+    return _compile_events(tuple((e.name, e.words) for e in EVENT_TYPES.values() if e.words))
+
+
+@cache
+def _compile_events(entries: tuple[tuple[str, tuple[str, ...]], ...]) -> list[tuple[str, re.Pattern]]:
+    words = dict(entries)
+    ordered = [(name, i) for name, i in EVENT_ORDER if name in words and i < len(words[name])]
+    ordered += [(name, i) for name, ws in entries for i in range(len(ws)) if (name, i) not in ordered]
+    return [(name, re.compile(words[name][i])) for name, i in ordered]
 # --- personas and steps -----------------------------------------------------------------
 
 PERSONA_ASK = re.compile(r"\b(?:have|ask|get|let|tell|use|hand\s+(?:it\s+)?(?:off\s+)?to|delegate\s+(?:it\s+)?to|with)\s+"

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 
-from agents.planner.lexicon import EVENTS
 from scheduler.catalog import ACTIONS, PERSONAS
 from scheduler.catalog import EVENTS as EVENT_TYPES
 
@@ -15,7 +14,7 @@ from scheduler.catalog import EVENTS as EVENT_TYPES
 
 NUMBER_WORDS = {w: i for i, w in enumerate(
     "zero one two three four five six seven eight nine ten eleven twelve".split())}
-LAPSED = dict(EVENTS)["customer.lapsed"]  # the words for customers who stopped coming
+LAPSED = re.compile("|".join(EVENT_TYPES["customer.lapsed"].words))  # the words for customers who stopped coming
 CONTENT_STEPS = {"create_campaign_draft", "generate_social_post"}  # produce `content`, not only `summary`
 _TWEAKS = {  # name -> [(pattern in the request, better name)]
     "Inventory Check": [(r"out\s+of\s+stock|hits?\s+zero|sold\s+out|\bis\s+out\b", "Out of Stock Alert"),

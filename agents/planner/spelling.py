@@ -109,7 +109,7 @@ def correct(word: str) -> str:
 
 def _patterns() -> list[re.Pattern]:
     """Every compiled pattern of the lexicon (module level, or in its lists and dicts), and the action words."""
-    found = list(lexicon.action_words().values())
+    found = list(lexicon.action_words().values()) + [p for _, p in lexicon.event_words()]
     for value in vars(lexicon).values():
         items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else [value]
         for item in items:

@@ -16,7 +16,7 @@ from scheduler.catalog import ACTIONS, DEFAULT_PERSONA, EVENTS
 
 def find_event(low: str) -> tuple[str, re.Match] | None:
     """The first event of the lexicon's list (narrower events first) said in the request, with its match."""
-    for name, pattern in V.EVENTS:
+    for name, pattern in V.event_words():
         m = pattern.search(low)
         if m:
             return name, m
