@@ -115,7 +115,8 @@ FEATURES = {k: re.compile(v) for k, v in {
                r"more\s+expensive|price\s+(?:position|parity)|(?:drop|fall|go)\s+below\s+(?:ours|us|our)|"
                r"\b(?:higher|lower|cheaper|pricier|less|more)\s+than\s+(?:the\s+)?(?:competition|competitors?|rivals?|theirs|them)\b|"
                r"\b(?:priced|pricing)\s+(?:\w+\s+)?(?:higher|lower|above|below|under|over)\b|"
-               r"\b(?:above|below|over|under)\s+(?:them|theirs|the\s+competition|(?:the\s+)?competitors?'?)\b|\bover-?priced\b|\bunder-?priced\b",
+               r"\b(?:above|below|over|under)\s+(?:them|theirs|the\s+competition|(?:the\s+)?competitors?'?)\b|"
+               r"\bover-?priced\b|\bunder-?priced\b",
     "menu": r"\bmenus?\b",
     "out_of_stock": r"\b(?:anything|something|items?|products?|any\s+\w+)\s+(?:is|are|goes|go|runs?)\s+out\b|"
                     r"\bout[\s-]of[\s-]stock\b|\bsold[\s-]out\b|\bsells?\s+out\b|\bruns?\s+out\b|\bstockouts?\b|"

@@ -56,7 +56,7 @@ def vocabulary() -> tuple[frozenset[str], tuple[str, ...]]:
                     words.add(word)
                 if after == "?":
                     words.add(word[:-1])  # "competitors?" also knows "competitor"
-                elif after == "~" and len(word) >= _MIN or after and len(word) > _MIN:
+                elif (after == "~" and len(word) >= _MIN) or (after and len(word) > _MIN):
                     stems.add(word)  # a short one before a group ("pric(?:e|es)") is too loose to vouch for words
     words |= {w for name in lexicon.PERSONA_WORDS for w in name.split()}
     return frozenset(w for w in words if len(w) > 1), tuple(sorted(stems))

@@ -61,7 +61,8 @@ _ACTIONS = (
            "Compare competitor prices with the previous scan.", "Competitor Price Change Alert", 3, thinking=True,
            outputs={"change_count": "prices changed since the last run (count)",
                     "max_change_pct": "largest price move (percent, positive)"},
-           words=(r"\b(?:chang|rais|lower|cut|drop|mov|increas|decreas|adjust|updat|hik|slash|reduc)\w*\s+(?:\w+\s+){0,2}(?:prices?|pricing)\b",
+           words=(r"\b(?:chang|rais|lower|cut|drop|mov|increas|decreas|adjust|updat|hik|slash|reduc)\w*\s+"
+                  r"(?:\w+\s+){0,2}(?:prices?|pricing)\b",
                   r"\bprice\s+(?:changes?|moves?|movements?|drops?|increases?|decreases?|cuts?|hikes?|updates?)\b",
                   r"\bprices?\s+(?:changed?|changes|went|go|move[sd]?|dropped)\b|\bprices?\s+for\s+(?:any\s+)?changes\b",
                   r"\bchanges?\s+(?:in|to)\s+(?:\w+\s+){0,2}prices?\b",

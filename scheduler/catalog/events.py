@@ -68,7 +68,8 @@ EVENTS: dict[str, EventType] = {e.name: e for e in (
                      r"\b(?:goes|gone|went|go|been|passed)\s+\d+\s+(?:days?|weeks?|months?)\s+without\b|"
                      r"\bno\s+(?:purchases?|orders?|visits?)\s+(?:in|for)\b|\bwe\s+haven'?t\s+seen\b|"
                      r"\binactive\s+(?:customers?|for)\b|\b(?:been\s+)?(?:gone|away|absent|missing|m\.?i\.?a)\s+(?:for\s+)?"
-                     r"(?:\d+|a\s+(?:while|month|few)|over\s+a|more\s+than|months|weeks)\b|\bstop(?:s|ped)?\s+(?:buying|ordering|shopping|coming|visiting)\b|\bchurn\w*",)),
+                     r"(?:\d+|a\s+(?:while|month|few)|over\s+a|more\s+than|months|weeks)\b|"
+                     r"\bstop(?:s|ped)?\s+(?:buying|ordering|shopping|coming|visiting)\b|\bchurn\w*",)),
     EventType("competitor.price_change", "a competitor changes a price", "ezal", "Competitor Price Change Alert",
               {"competitor": "the competitor", "product_name": "the product", "change_pct": "percent change (positive)"},
               words=(COMPETITOR_WORDS + r".{0,40}\b(?:chang\w+|rais\w+|updat\w+|mov\w+|increas\w+|adjust\w+)\s+"
@@ -88,7 +89,8 @@ EVENTS: dict[str, EventType] = {e.name: e for e in (
                      r"(?:a|any)\s+new\s+" + NEW_THINGS + r")\b|\bnew\s+" + NEW_THINGS + r"\b.{0,40}" + COMPETITOR_WORDS,)),
     EventType("playbook.failed", "a playbook fails", "pops", "Playbook Failure Alert",
               {"playbook_id": "the playbook that failed", "error": "why it failed"},
-              words=(r"\b(?:playbooks?|automations?|workflows?|jobs?|runs?)\s+(?:\w+\s+)?(?:fails?|failed|errors?|errored|breaks?|broke|crash\w*)\b|"
+              words=(r"\b(?:playbooks?|automations?|workflows?|jobs?|runs?)\s+(?:\w+\s+)?"
+                     r"(?:fails?|failed|errors?|errored|breaks?|broke|crash\w*)\b|"
                      r"\bfails?\s+to\s+run\b|\b(?:anything|something)\s+(?:fails|breaks|goes\s+wrong)\b|"
                      r"\b(?:playbooks?|automations?|workflows?|jobs?)\s+(?:doesn'?t|didn'?t|does\s+not|did\s+not|won'?t|can'?t)\s+"
                      r"(?:run|work|finish|complete)\b",)),
