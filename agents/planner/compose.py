@@ -18,6 +18,7 @@ event payload, or the run context. The steps must provide these fields:
 | check_inventory | low_stock_count, out_of_stock_count | items at/below reorder point (or `threshold` units); items at zero |
 | analyze_margins | min_margin_pct, max_margin_pct | lowest / highest category margin in % |
 | sales_report | revenue, order_count | as scheduler.steps.reports.sales.SalesReportOutput |
+| create_campaign_draft, generate_social_post | content | the drafted text (their messages send it) |
 | every step | summary | short text used in message bodies |
 | event (order.created) | total, order_id | |
 | event (inventory.*) | product_name, quantity | |

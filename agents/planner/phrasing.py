@@ -15,7 +15,6 @@ from scheduler.catalog import EVENTS as EVENT_TYPES
 NUMBER_WORDS = {w: i for i, w in enumerate(
     "zero one two three four five six seven eight nine ten eleven twelve".split())}
 LAPSED = re.compile("|".join(EVENT_TYPES["customer.lapsed"].words))  # the words for customers who stopped coming
-CONTENT_STEPS = {"create_campaign_draft", "generate_social_post"}  # produce `content`, not only `summary`
 _TWEAKS = {  # name -> [(pattern in the request, better name)]
     "Inventory Check": [(r"out\s+of\s+stock|hits?\s+zero|sold\s+out|\bis\s+out\b", "Out of Stock Alert"),
                         (r"\blow\b|reorder\s+point", "Low Stock Alert")],

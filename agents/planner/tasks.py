@@ -127,14 +127,11 @@ def build_steps(text: str, low: str, event: str | None, nums: list) -> tuple[lis
     channels = _channels(low, reminder)
     if not channels and steps and V.SEND_TO_ME.search(low):
         channels = ["send_email"]
-    producing = {"generate_competitor_report", "create_campaign_draft", "generate_social_post", "delegate",
-                 "suggest_price_adjustment", "create_reorder_list", "sales_report", "top_sellers",
-                 "analyze_margins", "analyze_competitive_intelligence"}
     quiet = any(s["action"] in ("save_to_drive", "post_webhook", "request_approval") for s in steps)
-    if not channels and not quiet and (condition or producing & {s["action"] for s in steps}):
+    if not channels and not quiet and (condition or any(ACTIONS[s["action"]].tells for s in steps)):
         channels = ["notify"]
     last = next((s["action"] for s in reversed(steps) if ACTIONS[s["action"]].stage < 3), None)
-    field = "content" if last in W.CONTENT_STEPS else "summary"
+    field = "content" if last and "content" in ACTIONS[last].outputs else "summary"  # drafts carry their text
     body = (f"Reminder: {reminder}" if reminder else f"{{{{{last}.{field}}}}}" if last
             else W.event_body(event, bool(f["welcome"])))
     steps += [{"action": c, "params": _delivery_params(c, text, low, event, body)} for c in channels]

@@ -37,6 +37,8 @@ class Action:
     thinking: bool = False  # a persona's model does the work (the step's `agent` says whose)
     delivery: bool = False  # delivers to a person (email, text, Slack, in-app)
     outputs: dict[str, str] = field(default_factory=dict)  # field -> meaning (with unit), as templates read it
+    # What it makes is for a person: planned with no channel said, the user is still told (in-app).
+    tells: bool = False
     # Regular expressions (on lower-cased text, joined with "|") that ask for this action in a chat
     # request. The planner finds actions by running these; one with none is never planned from words.
     words: tuple[str, ...] = ()
@@ -80,7 +82,7 @@ _ACTIONS = (
            words=(r"\b(?:promotions?|promos?|deals|specials|discounts|coupons|offers|sales\s+events?|bogo|promoting|"
                   r"running\s+(?:any\s+)?(?:sales|specials|deals))\b",)),
     Action("generate_competitor_report", "intelligence", "ezal", Stage.produce, "write a competitor report",
-           "Write a report of what the competitors did.", "Competitor Report", 6, thinking=True,
+           "Write a report of what the competitors did.", "Competitor Report", 6, thinking=True, tells=True,
            words=(r"\b(?:competitors?|competitive|competition|market)\s+(?:\w+\s+)?(?:reports?|digests?|summar(?:y|ies)|"
                   r"round-?ups?|brief(?:ing)?s?|updates?|overviews?|recaps?|newsletters?)\b",
                   r"\b(?:reports?|digests?|summar(?:y|ies)|round-?ups?|brief(?:ing)?s?|overviews?|recaps?)\s+"
@@ -88,7 +90,7 @@ _ACTIONS = (
                   r"\brivals?'?\s+(?:\w+\s+)?(?:reports?|digests?|summar(?:y|ies)|round-?ups?|brief(?:ing)?s?|recaps?)\b")),
     Action("analyze_competitive_intelligence", "intelligence", "ezal", Stage.analyse,
            "analyze the competitive landscape", "Turn competitor findings into actions for the right persona.",
-           "Competitive Intelligence Brief", 5, thinking=True,
+           "Competitive Intelligence Brief", 5, thinking=True, tells=True,
            words=(r"\bcompetitive\s+(?:intelligence|landscape|analysis|positioning|insights?)\b",
                   r"\bmarket\s+(?:analysis|trends|intelligence|insights?)\b|\bcompetitor\s+(?:analysis|trends|insights?)\b",
                   r"\banaly[sz]\w*\s+(?:our\s+|the\s+)?(?:competitors|competition)\b")),
@@ -98,7 +100,7 @@ _ACTIONS = (
            outputs={"price_gap": "largest percent by which a competitor is below our price (0 if none)"},
            words=(r"\b(?:review|audit|analy[sz]e|evaluate|assess)\w*\s+(?:our\s+|my\s+)?(?:prices|pricing)\b",)),
     Action("suggest_price_adjustment", "pricing", "money_mike", Stage.produce, "suggest price adjustments",
-           "Suggest price changes for approval.", "Price Adjustment Suggestions", 0, thinking=True,
+           "Suggest price changes for approval.", "Price Adjustment Suggestions", 0, thinking=True, tells=True,
            words=(r"\b(?:suggest|recommend|propos|advis)\w*\b.{0,40}\b(?:prices?|pricing|adjust\w*|changes|match\w*|"
                   r"on\s+sale|mark\s*-?downs?|discount\w*)\b",
                   r"\bhow\s+(?:much\s+)?(?:we|i)\s+should\s+(?:charge|price|adjust|reprice|change)\b|\bwhat\s+to\s+charge\b",
@@ -106,7 +108,7 @@ _ACTIONS = (
                   r"\bpric(?:es?|ing)\b.{0,40}\b(?:suggestions?|recommendations?)\b",
                   r"\b(?:match|beat)\s+(?:their|the|competitor)\s+prices?\b|\bwhat\s+(?:we|i)\s+should\s+charge\b")),
     Action("analyze_margins", "pricing", "money_mike", Stage.analyse, "analyze your margins",
-           "Margins by category from prices and costs.", "Margin Analysis", 2, thinking=True,
+           "Margins by category from prices and costs.", "Margin Analysis", 2, thinking=True, tells=True,
            outputs={"min_margin_pct": "lowest category margin (percent)",
                     "max_margin_pct": "highest category margin (percent)"},
            words=(r"\bmargins?\b|\bprofitab\w+|\bmarkups?\b|\bgross\s+profit\b",)),
@@ -119,11 +121,11 @@ _ACTIONS = (
                   r"\brun(?:s|ning)?\s+(?:low|out)\b|\bsold[\s-]out\b|\bunits\s+left\b|\b\d+\s+units\b|\bon\s+hand\b",
                   r"\bquantit(?:y|ies)\b")),
     Action("create_reorder_list", "operations", "pops", Stage.analyse, "build a reorder list",
-           "Quantities to reorder for low items.", "Reorder List", 9,
+           "Quantities to reorder for low items.", "Reorder List", 9, tells=True,
            words=(r"\b(?:reorder|re-order)\s+(?:list|report|sheet)\b|\bpurchase\s+orders?\b|\brestock\s+list\b",
                   r"\bwhat\s+(?:to|we\s+should|i\s+should)\s+(?:re-?)?order\b|\border\s+more\b|\bre-?order(?:ing|ed)?\b(?!\s+point)")),
     Action("sales_report", "operations", "pops", Stage.gather, "prepare a sales report",
-           "Orders, revenue and top sellers for a period.", "Sales Report", 12,
+           "Orders, revenue and top sellers for a period.", "Sales Report", 12, tells=True,
            outputs={"revenue": "revenue in the period (dollars)", "order_count": "orders in the period (count)"},
            words=(r"\b(?:we|i)(?:'ve|\s+have)?\s+(?:sold|made|done|taken\s+in)\b|\bsales\b(?!\s+events?)",
                   r"\brevenue\b|\btakings\b|\bturnover\b|\bhow\s+much\s+we\s+(?:made|sold)\b",
@@ -133,7 +135,7 @@ _ACTIONS = (
                   r"\bhow\s+many\s+(?:orders|transactions|sales)\b|\b(?:number|count|total)\s+of\s+(?:orders|transactions)\b",
                   r"\b(?:fewer|less|more)\s+than\s+\d[\d,]*\s+(?:orders|transactions)\b")),
     Action("top_sellers", "operations", "pops", Stage.gather, "pull your top sellers",
-           "The best-selling products of a period.", "Top Sellers Report", 11,
+           "The best-selling products of a period.", "Top Sellers Report", 11, tells=True,
            words=(r"\btop[\s-]?(?:\d+\s+)?(?:best[\s-]?)?(?:sellers?|selling|products?|items?|skus?|strains)\b",
                   r"\b(?:slow|slowest|worst)[\s-]+(?:moving|selling|sellers?|movers?)\b|\bbottom\s+sellers?\b|\bdead\s+stock\b",
                   r"\bbest[\s-]?(?:sellers?|selling)\b|\bmost\s+popular\b|\bfast(?:est)?[\s-]moving\b",
@@ -144,7 +146,8 @@ _ACTIONS = (
            words=(r"\bcsv\b|\bspreadsheet\b|\bexport\w*|\bback\s?up\b|\bbackups?\b|\bexcel\b|\bdump\b",)),
     # marketing (Craig)
     Action("create_campaign_draft", "marketing", "craig", Stage.produce, "draft a campaign",
-           "A campaign draft for a segment, never sent without approval.", "Campaign Draft", 14, thinking=True,
+           "A campaign draft for a segment, never sent without approval.", "Campaign Draft", 14, thinking=True, tells=True,
+           outputs={"content": "the drafted campaign text"},
            words=(r"\bcampaigns?\b",
                   r"\b(?:e-?mail|text|message|sms|dm|send\s+(?:a\s+|an\s+)?\w+\s+to)\s+(?:(?:all|our|the|my|every)\s+)?"
                   r"(?:\w+\s+){0,2}?(?:customers|members|subscribers|shoppers|clients|regulars)\b",
@@ -160,7 +163,8 @@ _ACTIONS = (
                   r"\bloyalty\s+(?:members|customers|program)\b|\bvips?\b|\blapsed\b|\binactive\s+customers\b",
                   r"\bcustomer\s+(?:lists?|groups?|segments?)\b|\b(?:customers|members|shoppers)\s+who\b")),
     Action("generate_social_post", "marketing", "craig", Stage.produce, "write social posts",
-           "Draft social media posts.", "Social Posts", 13, thinking=True,
+           "Draft social media posts.", "Social Posts", 13, thinking=True, tells=True,
+           outputs={"content": "the drafted posts"},
            words=(r"\bsocial(?:\s+media)?\b|\binstagram\b|\bfacebook\b|\btweets?\b|\btwitter\b|\btiktok\b|\blinkedin\b|\bcaptions?\b",)),
     # delivery
     Action("send_email", "delivery", None, Stage.deliver, "email you", "Send an email.", delivery=True,
@@ -190,7 +194,7 @@ _ACTIONS = (
                   r"\bsave\s+(?:it|them|this|the\s+\w+)\s+(?:to|in)\s+(?:a\s+|the\s+)?folder\b")),
     # control
     Action("delegate", "control", None, Stage.produce, "hand it to another persona",
-           "Hand a task to another persona (params.agent)."),
+           "Hand a task to another persona (params.agent).", tells=True),
     Action("request_approval", "control", None, Stage.approve, "ask for your approval",
            "Wait for a person to approve or reject.",
            words=(r"\bapprov\w+|\bsign[\s-]off\b|\bmy\s+ok\b|\bconfirm\s+(?:first|before)\b",)),
