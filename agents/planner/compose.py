@@ -41,16 +41,17 @@ from agents.planner.extract import Reading, read, target_of
 from agents.planner.intents import decide
 from agents.planner.manage import clarify, manage, result
 from agents.planner.normalise import normalise
-from agents.planner.tasks import build_steps, find_event, owner
+from agents.planner.tasks import build_steps, owner
 from scheduler.catalog import ACTIONS, EVENTS, PERSONAS
-from scheduler.timing.schedule_text import MAX_CHARS, ParsedSchedule
+from scheduler.timing.schedule_text import MAX_CHARS
 
 __all__ = ["plan"]
 
 
-def _create(text: str, low: str, timezone: str, sched: ParsedSchedule | None) -> dict:
-    found = None if sched else find_event(low)
-    event = found[0] if found else None
+def _create(reading: Reading) -> dict:
+    """A new playbook from what was read: trigger, steps, condition, owner, name and confirmation."""
+    text, low, sched = reading.text.text, reading.text.low, reading.schedule
+    event = None if sched else reading.event
     nums = numbers(low)
     steps, meta, condition, cond_words = build_steps(text, low, event, nums)
     if sched:
@@ -118,10 +119,10 @@ def plan(text: str, timezone: str) -> dict:
         ZoneInfo(timezone)
     except (ValueError, TypeError, ZoneInfoNotFoundError):
         raise ValueError(f"unknown time zone {timezone!r}") from None  # a caller's configuration error
-    said = normalise(text)
-    if len(said.text) > MAX_CHARS:
+    if len((text or "").strip()) > MAX_CHARS:
         return clarify("That's a long message. Could you describe one playbook in a sentence or two: "
                         "what to do and when?")
+    said = normalise(text)
     if said.words() < 2 and not re.match(r"(?:list|show|help)", said.core):
         return clarify("Could you tell me a bit more? Say what to do and when, e.g. "
                         "'every Monday at 8am email me a sales report'.")
@@ -136,4 +137,4 @@ def plan(text: str, timezone: str) -> dict:
     if reading.problem:
         return clarify(f"I can't schedule that: {reading.problem}. When should it run instead?")
     # a new playbook; or too little to act on, and the composer asks for what is missing
-    return _create(said.text, said.low, timezone, reading.schedule)
+    return _create(reading)

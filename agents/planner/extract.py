@@ -2,10 +2,12 @@
 
 As in `scheduler.timing.schedule_extractors`, the extractors run in a fixed order over
 one working copy of the request, and each claims (blanks out) the words it used, so a
-later one cannot read them again: the "stop" of "stop sending me the digest" is a verb,
-not also a task; the "for good" of "stop it for good" turns the verb into a delete and
-is not read again as part of the playbook's name. What they find is a list of
-`Evidence(kind, intent)`; `agents.planner.intents` scores the intents from it.
+later one cannot read them again: a listing's words are not also a verb; the verb of
+"stop sending me the digest" is not also a negation; the "for good" of "stop it for good"
+turns the verb into a delete and is not read again. The schedule and the tasks are read
+from the whole request by their own parsers (the schedule parser claims spans the same
+way). What they find is a list of `Evidence(kind, intent)`; `agents.planner.intents`
+scores the intents from it.
 """
 from __future__ import annotations
 
@@ -92,6 +94,7 @@ def target_of(rest: str) -> str:
 
 
 def _listing(r: Reading) -> None:
+    """"Show me my playbooks": a listing, unless it also says when ("every morning")."""
     if any(r.claim(p) for p in V.LIST):
         r.add("asks_list", "list_playbooks")
         if _RECURS.search(r.text.core):  # "show me every morning ...": a schedule, so a new playbook
@@ -132,6 +135,7 @@ def _refers(r: Reading, verb: Verb) -> bool:
 
 
 def _verb(r: Reading) -> None:
+    """A verb about an existing playbook, and what else speaks for it: its object names one, "instead", "now"."""
     verb = _find_verb(r.text.core)
     if verb is None:
         return
@@ -180,6 +184,7 @@ def _instead(r: Reading) -> None:
 
 
 def _triggers(r: Reading) -> None:
+    """A schedule (or one that cannot run as said) or an event: a trigger speaks for a new playbook."""
     try:
         r.schedule = parse_schedule(r.text.text, r.timezone)
     except ScheduleTextError as e:
@@ -191,6 +196,7 @@ def _triggers(r: Reading) -> None:
 
 
 def _tasks(r: Reading) -> None:
+    """Work the catalog knows ("check inventory") speaks for a new playbook."""
     if actions(r.text.low, r.event)[0]:
         r.add("tasks", "create_playbook")
 
