@@ -1,5 +1,9 @@
-"""Words the deterministic planner recognises: intents, tasks, channels, events, personas
-(what it writes back is in `agents.planner.phrasing`).
+"""Words the deterministic planner recognises besides the catalog's: intents, context words, personas.
+
+The words that ask for a step action or say an event happened are declared with the action or
+event in `scheduler.catalog`; this module compiles them (`action_words`, `channels`,
+`event_words`) and holds the rest: verbs about existing playbooks, listings, negations, the
+context words that choose between actions. What the planner writes back is in `phrasing`.
 
 Every pattern runs on lower-cased text. Keep patterns about meaning, not about
 one sentence: the planner is scored on requests it has never seen.
@@ -178,7 +182,9 @@ def _compile_events(entries: tuple[tuple[str, tuple[str, ...]], ...]) -> list[tu
     ordered = [(name, i) for name, i in EVENT_ORDER if name in words and i < len(words[name])]
     ordered += [(name, i) for name, ws in entries for i in range(len(ws)) if (name, i) not in ordered]
     return [(name, re.compile(words[name][i])) for name, i in ordered]
-# --- personas and steps -----------------------------------------------------------------
+
+
+# --- personas asked to do part of the work ----------------------------------------------
 
 PERSONA_ASK = re.compile(r"\b(?:have|ask|get|let|tell|use|hand\s+(?:it\s+)?(?:off\s+)?to|delegate\s+(?:it\s+)?to|with)\s+"
                          + PERSONA + r"\b(?:\s+to)?")
