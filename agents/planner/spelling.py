@@ -32,11 +32,27 @@ _VOWELS = set("aeiouy")
 _ENDINGS = ("ing", "ies", "es", "ed", "er", "en", "ly", "s", "d", "r", "n", "y")
 
 
+def _strings(value) -> list[str]:
+    """The strings in a module-level value: itself, a compiled pattern's text, or inside dicts, lists and objects."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, re.Pattern):
+        return [value.pattern]
+    if isinstance(value, dict):
+        return [s for k, v in value.items() for s in _strings(k) + _strings(v)]
+    if isinstance(value, list | tuple | set | frozenset):
+        return [s for v in value for s in _strings(v)]
+    return [s for v in getattr(value, "__dict__", {}).values() for s in _strings(v)] if hasattr(value, "words") else []
+
+
 def _literals(module) -> list[str]:
-    """The string literals of a module's source that are patterns or single words."""
-    tree = ast.parse(inspect.getsource(module))
-    return [n.value.lower() for n in ast.walk(tree)
-            if isinstance(n, ast.Constant) and isinstance(n.value, str) and _PATTERN_LIKE.search(n.value.lower())]
+    """The string literals of a module's source that are patterns or single words (its values, with no source)."""
+    try:
+        found = [n.value for n in ast.walk(ast.parse(inspect.getsource(module)))
+                 if isinstance(n, ast.Constant) and isinstance(n.value, str)]
+    except (OSError, TypeError):  # installed without sources: the patterns it holds at module level
+        found = [s for name, value in vars(module).items() if not name.startswith("__") for s in _strings(value)]
+    return [s.lower() for s in found if _PATTERN_LIKE.search(s.lower())]
 
 
 @cache
