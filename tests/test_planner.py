@@ -578,3 +578,14 @@ def test_a_new_event_is_planned_from_its_catalog_entry_alone(monkeypatch):
     assert pb["triggers"] == [{"type": "event", "event": "review.posted"}]
     assert (pb["name"], pb["agent"]) == ("New Review Alert", "craig")
     assert result["message"].startswith("Done! Whenever a customer posts a review, I'll text you.")
+
+
+@pytest.mark.parametrize("text", [
+    "Don't run the sales report on weekends",
+    "Never send the low stock alert at night",
+    "Don't text me the sales report on Sundays",
+])
+def test_a_playbook_unwanted_at_some_times_only_is_a_question_not_a_delete_or_a_new_playbook(text):
+    result = plan(text, NY)
+    assert result["intent"] == "clarify" and result["playbook"] is None
+    assert "?" in result["message"]

@@ -38,7 +38,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from agents.planner import phrasing as W
 from agents.planner.conditions import event_filter, keep_criteria, numbers
 from agents.planner.extract import Reading, read, target_of
-from agents.planner.intents import decide
+from agents.planner.intents import FLOOR, decide
 from agents.planner.manage import clarify, manage, result
 from agents.planner.normalise import normalise
 from agents.planner.tasks import build_steps, owner
@@ -113,6 +113,12 @@ def _ask_which(reading: Reading, tied: tuple[str, ...]) -> dict:
     return clarify(f"Do you want me to {a} or {b}?")
 
 
+def _ask_when(reading: Reading) -> dict:
+    """A playbook not wanted at some times only: ask what should change rather than delete it."""
+    name = f"'{target_of(reading.verb.rest)}'" if reading.verb else "it"
+    return clarify(f"Should I stop {name} for good, or only change when it runs? Tell me the days and times it should run.")
+
+
 def plan(text: str, timezone: str) -> dict:
     """Plan one chat request (evals/CONTRACT.md): intent, target, playbook and a confirmation message."""
     try:
@@ -130,6 +136,8 @@ def plan(text: str, timezone: str) -> dict:
     decision = decide(reading)
     if decision.tied:
         return _ask_which(reading, decision.tied)
+    if decision.intent == "clarify" and decision.scores["clarify"] > FLOOR:
+        return _ask_when(reading)
     if decision.intent == "list_playbooks":
         return result("list_playbooks", "Here are your playbooks.")
     if decision.intent not in ("create_playbook", "clarify"):

@@ -32,6 +32,9 @@ _NOW = re.compile(r"\b(?:now|right\s+now|immediately|right\s+away|again|once)\b"
 _INSTEAD = re.compile(r"\b(?:instead|rather\s+than|from\s+now\s+on|going\s+forward)\b")
 # "change the low stock threshold to 10": a setting only an existing playbook has
 _SETTING = re.compile(r"\b(?:threshold|limit|cutoff|trigger\s+level|time|schedule|frequency|channel|recipients?)\b")
+# Some times only: "on weekends", "at night", "on Sundays", "on holidays".
+_SOME_TIMES = re.compile(r"\b(?:on|at|during|over|in)\s+(?:the\s+)?(?:weekends?|holidays?|nights?|(?:mon|tues|wednes|thurs|fri|satur|sun)days?|"
+                         r"(?:morning|afternoon|evening)s?|after\s+hours)\b|\bovernight\b")
 _FOR_GOOD = re.compile(r"\b(?:permanently|for\s+good|forever)\b")
 
 
@@ -165,10 +168,14 @@ def _negation(r: Reading) -> None:
     if m is None:
         return
     verb = Verb("pause_playbook" if r.claim(V.FOR_NOW) else "delete_playbook", m)
-    if _refers(r, verb):  # "I don't want to miss a sale" is no playbook to remove
-        r.verb = verb
-        r.add("negation", verb.intent)
-        r.add("refers", verb.intent)
+    if not _refers(r, verb):  # "I don't want to miss a sale" is no playbook to remove
+        return
+    r.verb = verb
+    if r.claim(_SOME_TIMES):  # "don't run the sales report on weekends": not gone, only not then
+        r.add("negated_when", "clarify")
+        return
+    r.add("negation", verb.intent)
+    r.add("refers", verb.intent)
 
 
 def _instead(r: Reading) -> None:
