@@ -589,3 +589,9 @@ def test_a_playbook_unwanted_at_some_times_only_is_a_question_not_a_delete_or_a_
     result = plan(text, NY)
     assert result["intent"] == "clarify" and result["playbook"] is None
     assert "?" in result["message"]
+
+
+def test_a_pause_for_a_while_is_a_pause_but_a_pause_on_some_days_is_a_question():
+    assert (plan("Pause the low stock alert over the weekend", NY)["target"]) == "low stock alert"
+    assert plan("I don't want the price alert for the holidays", NY)["intent"] == "pause_playbook"
+    assert plan("Pause the sales report on weekends", NY)["intent"] == "clarify"

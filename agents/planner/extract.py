@@ -35,6 +35,7 @@ _SETTING = re.compile(r"\b(?:threshold|limit|cutoff|trigger\s+level|time|schedul
 # Some times only: "on weekends", "at night", "on Sundays", "on holidays".
 _SOME_TIMES = re.compile(r"\b(?:on|at|during|over|in)\s+(?:the\s+)?(?:weekends?|holidays?|nights?|(?:mon|tues|wednes|thurs|fri|satur|sun)days?|"
                          r"(?:morning|afternoon|evening)s?|after\s+hours)\b|\bovernight\b")
+_HABITUALLY = re.compile(r"\b(?:on|during)\s+(?:weekends|holidays|(?:mon|tues|wednes|thurs|fri|satur|sun)days)\b")
 _FOR_GOOD = re.compile(r"\b(?:permanently|for\s+good|forever)\b")
 
 
@@ -149,6 +150,8 @@ def _verb(r: Reading) -> None:
     if verb.match.string == r.text.core:  # a verb at the start: its words are used (not one in a later clause)
         r.free = " " * verb.match.start("rest") + r.free[verb.match.start("rest"):]
     r.add("edit_verb" if verb.intent == "update_playbook" else "verb", verb.intent)
+    if verb.intent in ("pause_playbook", "delete_playbook") and r.claim(_HABITUALLY):
+        r.add("negated_when", "clarify")  # "pause the sales report on weekends": a schedule change, not a pause
     if re.match(V.PERSONA + r"\b", rest):
         r.add("persona_object", "create_playbook")  # "have Craig draft ..." is a new playbook, not an edit
     target = verb.named or target_of(rest)

@@ -83,14 +83,14 @@ NEGATION = re.compile(
     r"\s+(?P<rest>.*)$")
 # ... for a while only: then it is a pause, not a delete.
 FOR_NOW = re.compile(r"\b(?:for\s+now|for\s+a\s+(?:while|bit|few\s+\w+)|for\s+the\s+time\s+being|temporarily|"
-                     r"until|till|this\s+(?:week|month|weekend))\b")
+                     r"until|till|this\s+(?:week|month|weekend)|(?:over|for)\s+the\s+(?:weekend|holidays?|break|week))\b")
 # A channel said right after a negation is not wanted: "don't email me, text me", "by text, not email".
 NEGATED = re.compile(r"\b(?:don't|do\s+not|never|not|no|instead\s+of|rather\s+than|except)\s+"
                      r"(?:(?:want|need|get|like)\s+(?:any\s*more\s+|more\s+|any\s+)?|\w+\s+)?$")
 TARGET_STOP = re.compile(
     r"\s+(?:now|right\s+now|immediately|right\s+away|please|for\s+now|for\s+a\s+(?:while|bit)|until|till|"
     r"to|so|so\s+that|instead|from\s+now\s+on|again|back|on\s+hold|for\s+me|and|at|every|each|on|starting|"
-    r"this\s+(?:week|month|weekend|time)|next\s+(?:week|month|time)|"
+    r"this\s+(?:week|month|weekend|time)|next\s+(?:week|month|time)|(?:over|for)\s+the\s+(?:weekend|holidays?|break|week)|"
     r"from|by|in|off|with|going\s+forward|anymore|any\s+more|permanently|temporarily|today|tonight|"
     r"(?:email|text|send|notify|post|ping)\w*\s+(?:me|us|them|it|him|her|the|a|an|my|our)\b|"
     r"(?:alert|tell|remind)\s+(?:me|us)|run|go|come|fire|happen|only|also|use|once|one\s+(?:more\s+)?time|"
