@@ -80,7 +80,7 @@ def _update_changes(text: str, low: str, after: str, timezone: str, verb: str = 
         changes["name"] = rename.group(1).strip(" '\"").title()
     added = [a for a in actions(after, None)[0] if not ACTIONS[a].delivery]
     if adding and not rename and (added or channels):  # "also post to Slack": one more step
-        changes["add_steps"] = added + [c for c in channels if c != "post_webhook"]
+        changes["add_steps"] = added + channels
     return changes
 
 

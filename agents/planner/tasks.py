@@ -38,6 +38,10 @@ _SPAN_END = re.compile(r"[,.;!?]|\s+(?:(?:and|then)\s+)+" + _DELIVER + r"\b|"
                        r"\s+(?:email|e-mail|text|send|notify|alert|ping|tell|let)\s+(?:me|us)\b")
 
 
+# Steps that already put the result somewhere or before someone: no in-app notice is added for them.
+_SETTLED = ("save_to_drive", "post_webhook", "request_approval")
+
+
 def _persona_spans(low: str) -> list[tuple[int, int, str]]:
     """(start, end, persona) of each task handed to a persona: "have Craig <task>"."""
     asks = list(V.PERSONA_ASK.finditer(low))
@@ -127,7 +131,7 @@ def build_steps(text: str, low: str, event: str | None, nums: list) -> tuple[lis
     channels = _channels(low, reminder)
     if not channels and steps and V.SEND_TO_ME.search(low):
         channels = ["send_email"]
-    quiet = any(s["action"] in ("save_to_drive", "post_webhook", "request_approval") for s in steps)
+    quiet = any(s["action"] in _SETTLED for s in steps)
     if not channels and not quiet and (condition or any(ACTIONS[s["action"]].tells for s in steps)):
         channels = ["notify"]
     last = next((s["action"] for s in reversed(steps) if ACTIONS[s["action"]].stage < 3), None)
