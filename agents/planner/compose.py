@@ -1,10 +1,10 @@
 """Deterministic planner: one chat request -> the plan object of evals/CONTRACT.md.
 
 `plan(text, timezone)` returns `{"intent", "target", "playbook", "message"}` (plus
-`"changes"` for update_playbook); the caller adds `id`. Schedules come from
-`scheduler.timing.schedule_text` (code, never a model); everything else is matched
-against the vocabulary in `agents.planner.lexicon`: `agents.planner.tasks` builds the
-steps of a new playbook, `agents.planner.manage` handles requests about existing ones.
+`"changes"` for update_playbook); the caller adds `id`. It runs the pipeline described in
+`agents.planner`: normalise, extract, score intents, then compose here (a new playbook)
+or in `agents.planner.manage` (an existing one). Schedules come from
+`scheduler.timing.schedule_text` (code, never a model).
 
 Conditions and filters reference an earlier step's output by action name, the
 event payload, or the run context. The steps must provide these fields:
@@ -18,6 +18,7 @@ event payload, or the run context. The steps must provide these fields:
 | check_inventory | low_stock_count, out_of_stock_count | items at/below reorder point (or `threshold` units); items at zero |
 | analyze_margins | min_margin_pct, max_margin_pct | lowest / highest category margin in % |
 | sales_report | revenue, order_count | as scheduler.steps.reports.sales.SalesReportOutput |
+| create_campaign_draft, generate_social_post | content | the drafted text (their messages send it) |
 | every step | summary | short text used in message bodies |
 | event (order.created) | total, order_id | |
 | event (inventory.*) | product_name, quantity | |
@@ -34,30 +35,23 @@ from __future__ import annotations
 import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from agents.planner import lexicon as V
 from agents.planner import phrasing as W
+from agents.planner.conditions import event_filter, keep_criteria, numbers
+from agents.planner.extract import Reading, read, target_of
+from agents.planner.intents import FLOOR, decide
 from agents.planner.manage import clarify, manage, result
-from agents.planner.tasks import (
-    build_steps,
-    event_filter,
-    find_event,
-    keep_criteria,
-    numbers,
-    owner,
-)
-from scheduler.timing.schedule_text import (
-    MAX_CHARS,
-    ParsedSchedule,
-    ScheduleTextError,
-    parse_schedule,
-)
+from agents.planner.normalise import normalise
+from agents.planner.tasks import build_steps, owner
+from scheduler.catalog import ACTIONS, EVENTS, PERSONAS
+from scheduler.timing.schedule_text import MAX_CHARS
 
 __all__ = ["plan"]
 
 
-def _create(text: str, low: str, timezone: str, sched: ParsedSchedule | None) -> dict:
-    found = None if sched else find_event(low)
-    event = found[0] if found else None
+def _create(reading: Reading) -> dict:
+    """A new playbook from what was read: trigger, steps, condition, owner, name and confirmation."""
+    text, low, sched = reading.text.text, reading.text.low, reading.schedule
+    event = None if sched else reading.event
     nums = numbers(low)
     steps, meta, condition, cond_words = build_steps(text, low, event, nums)
     if sched:
@@ -68,13 +62,13 @@ def _create(text: str, low: str, timezone: str, sched: ParsedSchedule | None) ->
         flt, flt_words = event_filter(event, nums)
         if flt:
             trigger["filter"] = flt
-        when = "Whenever " + V.EVENT_LABELS[event] + (f" ({flt_words})" if flt else "")
+        when = "Whenever " + EVENTS[event].label + (f" ({flt_words})" if flt else "")
     elif re.search(r"\b(?:create|make|set\s+up|build|add)\s+(?:a|an|me\s+a)\s+(?:new\s+)?"
                    r"(?:playbook|automation|workflow)\b", low) and steps:
         trigger, when = {"type": "manual"}, "When you ask"
     else:
         trigger = None
-    if not steps or not (event or meta["reminder"] or any(s["action"] not in V.DELIVERY for s in steps)):
+    if not steps or not (event or meta["reminder"] or any(not ACTIONS[s["action"]].delivery for s in steps)):
         if steps and trigger:  # "email me" with nothing we know how to put in the email
             return clarify(f"{when}, what should I send you? For example: a sales report or low-stock items.")
         if trigger:
@@ -88,7 +82,7 @@ def _create(text: str, low: str, timezone: str, sched: ParsedSchedule | None) ->
     # work handed on once done ("... and pass it to Money Mike") does not decide the owner
     agent = owner(steps, event, (meta["delegated"] - meta["handoff"]) or meta["delegated"])
     for i, s in enumerate(steps):  # a step handed to a persona keeps its agent: that is the delegation
-        if s.get("agent") == agent and s["action"] not in V.THINKING and i not in meta["delegated"]:
+        if s.get("agent") == agent and not ACTIONS[s["action"]].thinking and i not in meta["delegated"]:
             del s["agent"]
     dataset = next((s["params"]["dataset"] for s in steps if s["action"] == "export_csv"), None)
     name = W.playbook_name([s["action"] for s in steps], low, event, sched.cron if sched else None,
@@ -98,12 +92,31 @@ def _create(text: str, low: str, timezone: str, sched: ParsedSchedule | None) ->
             s["params"]["subject"] = ("Welcome to {{org.name}}!" if event == "customer.created" and meta["f"]["welcome"]
                                       else name)
     sentence = W.join_words([W.step_phrase(s, agent, meta["reminder"]) for s in steps])
-    if cond_words and any(s["action"] in V.DELIVERY for s in steps):
+    if cond_words and any(ACTIONS[s["action"]].delivery for s in steps):
         sentence += f" {cond_words}"
-    playbook = {"name": name, "agent": agent, "category": V.CATEGORY[agent], "status": "active",
+    playbook = {"name": name, "agent": agent, "category": PERSONAS[agent].category, "status": "active",
                 "triggers": [trigger], "steps": steps}
-    message = f"Done! {when}, I'll {sentence}. {V.PERSONA_NAMES[agent]} owns this playbook ('{name}')."
+    message = f"Done! {when}, I'll {sentence}. {PERSONAS[agent].name} owns this playbook ('{name}')."
     return result("create_playbook", message, None, playbook)
+
+
+_OFFER = {"create_playbook": "set up a new playbook", "update_playbook": "change {t}", "pause_playbook": "pause {t}",
+          "resume_playbook": "resume {t}", "delete_playbook": "delete {t}", "run_playbook": "run {t} now",
+          "list_playbooks": "list your playbooks"}
+
+
+def _ask_which(reading: Reading, tied: tuple[str, ...]) -> dict:
+    """Two intents scored the same: ask which one was meant."""
+    verb = reading.verb
+    name = f"'{(verb.named or target_of(verb.rest)) if verb else ''}'".replace("''", "that playbook")
+    a, b = (_OFFER[i].format(t=name) for i in tied)
+    return clarify(f"Do you want me to {a} or {b}?")
+
+
+def _ask_when(reading: Reading) -> dict:
+    """A playbook not wanted at some times only: ask what should change rather than delete it."""
+    name = f"'{target_of(reading.verb.rest)}'" if reading.verb else "it"
+    return clarify(f"Should I stop {name} for good, or only change when it runs? Tell me the days and times it should run.")
 
 
 def plan(text: str, timezone: str) -> dict:
@@ -112,26 +125,24 @@ def plan(text: str, timezone: str) -> dict:
         ZoneInfo(timezone)
     except (ValueError, TypeError, ZoneInfoNotFoundError):
         raise ValueError(f"unknown time zone {timezone!r}") from None  # a caller's configuration error
-    text = (text or "").strip()
-    if len(text) > MAX_CHARS:
+    if len((text or "").strip()) > MAX_CHARS:
         return clarify("That's a long message. Could you describe one playbook in a sentence or two: "
                         "what to do and when?")
-    low = V.tidy(text.lower().replace("\u2019", "'").replace("\u2018", "'"))
-    core = V.POLITE.sub("", low).strip(" ,.!?")
-    if len(re.findall(r"[a-z]{2,}", core)) < 2 and not re.match(r"(?:list|show|help)", core):
+    said = normalise(text)
+    if said.words() < 2 and not re.match(r"(?:list|show|help)", said.core):
         return clarify("Could you tell me a bit more? Say what to do and when, e.g. "
                         "'every Monday at 8am email me a sales report'.")
-    if any(p.search(core) for p in V.LIST) and not re.search(r"\b(?:every|each|daily|weekly|when|whenever)\b", core):
+    reading = read(said, timezone)
+    decision = decide(reading)
+    if decision.tied:
+        return _ask_which(reading, decision.tied)
+    if decision.intent == "clarify" and decision.scores["clarify"] > FLOOR:
+        return _ask_when(reading)
+    if decision.intent == "list_playbooks":
         return result("list_playbooks", "Here are your playbooks.")
-    try:
-        sched = parse_schedule(text, timezone)
-        problem = None
-    except ScheduleTextError as e:
-        sched, problem = None, (None if e.kind == "missing" else e)
-    has_trigger = bool(sched or problem or find_event(low))
-    managed = manage(core, text, low, timezone, has_trigger)
-    if managed:
-        return managed
-    if problem:
-        return clarify(f"I can't schedule that: {problem}. When should it run instead?")
-    return _create(text, low, timezone, sched)
+    if decision.intent not in ("create_playbook", "clarify"):
+        return manage(decision.intent, reading.verb, said, timezone)
+    if reading.problem:
+        return clarify(f"I can't schedule that: {reading.problem}. When should it run instead?")
+    # a new playbook; or too little to act on, and the composer asks for what is missing
+    return _create(reading)

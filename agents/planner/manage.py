@@ -1,7 +1,7 @@
 """Requests about existing playbooks: pause, resume, delete, run and update.
 
-`manage(...)` returns the plan for such a request, or None when the words describe a
-new playbook instead ("have Craig draft ...", "delete old drafts every night").
+Whether a request is about an existing playbook is decided by `agents.planner.intents`;
+`manage(...)` carries it out: the playbook's name as said, and what an update changes.
 """
 from __future__ import annotations
 
@@ -9,36 +9,41 @@ import re
 
 from agents.planner import lexicon as V
 from agents.planner import phrasing as W
-from agents.planner.tasks import actions, numbers
-from scheduler.timing.schedule_text import ParsedSchedule, ScheduleTextError, parse_schedule
+from agents.planner.asks import actions
+from agents.planner.conditions import numbers
+from agents.planner.extract import Verb, target_of
+from agents.planner.normalise import Text
+from scheduler.catalog import ACTIONS
+from scheduler.timing.schedule_text import (
+    ParsedSchedule,
+    ScheduleTextError,
+    parse_schedule,
+)
 
 
 def result(intent: str, message: str, target: str | None = None, playbook: dict | None = None,
             **extra) -> dict:
+    """A plan as the contract shapes it: intent, target, playbook, message (and extra keys such as changes)."""
     return {"intent": intent, "target": target, "playbook": playbook, "message": message, **extra}
 
 
 def clarify(message: str) -> dict:
+    """A plan that asks the user a question instead of acting."""
     return result("clarify", message)
 
 
 def schedule_trigger(s: ParsedSchedule) -> dict:
+    """A schedule trigger, with its description for the confirmation (taken out before it is returned)."""
     return {"type": "schedule", "cron": s.cron, "timezone": s.timezone, "description": s.description}
 
 
-def _target(rest: str) -> str:
-    if re.match(r"(?:all|everything|every\s+one)\b", rest):
-        return "all playbooks"
-    t = V.TARGET_TRIM.sub("", rest.strip())
-    t = V.TARGET_STOP.sub("", t)
-    t = V.TARGET_TRIM.sub("", t)
-    return V.TARGET_TRIM.sub("", t).strip(" '\"")
-
-
-_NOT_CHANNEL = re.compile(r"\b(?:instead\s+of|rather\s+than|from|not)\s+(?:by\s+|via\s+|on\s+|in\s+|an?\s+)?"
+_NOT_CHANNEL = re.compile(r"\b(?:instead\s+of|rather\s+than|from|not|don't|do\s+not|never|no)\s+(?:by\s+|via\s+|on\s+|in\s+|an?\s+)?"
                           r"(?:e-?mail\w*|text\w*|sms|slack|in-?app|notif\w*|push)(?:\s+(?:me|us|messages?))?")
 _BARE_CHANNELS = {"send_email": re.compile(r"\be-?mail\b"), "send_sms": re.compile(r"\b(?:texts?|sms)\b"),
                   "post_slack": re.compile(r"\bslack\b"), "notify": re.compile(r"\b(?:in-?app|the\s+app|notifications?)\b")}
+_OLD_WHEN = re.compile(r"(?i)\b(?:instead\s+of|rather\s+than|not|from)\s+(?:at\s+|on\s+)?(?:\d{1,2}(?::\d{2})?\s*(?:am|pm)?|"
+                       r"noon|midnight|(?:mon|tues|wednes|thurs|fri|satur|sun)days?)(?=\W|$)")
+_NO = re.compile(r"\b(?:don't|do\s+not|no\s+longer|not|never|no\s+more)\b")
 _ADD = re.compile(r"\b(?:also|add|adds|adding|plus|as\s+well|too|include|including)\b")
 
 
@@ -47,6 +52,7 @@ def _update_changes(text: str, low: str, after: str, timezone: str, verb: str = 
     changes: dict = {}
     at = low.rfind(after) if after.strip() else -1
     said = text[at:at + len(after)] if at >= 0 else after  # original case, for "ET", "PT"
+    said = _OLD_WHEN.sub(" ", said)  # "at 7am instead of 9am": only the new time
     try:
         sched = parse_schedule(said, timezone)
         changes["triggers"] = [schedule_trigger(sched)]
@@ -58,7 +64,9 @@ def _update_changes(text: str, low: str, after: str, timezone: str, verb: str = 
     except ScheduleTextError:
         pass
     wanted = _NOT_CHANNEL.sub(" ", f"{verb} {after}")  # "text me instead of email": only the new channel
-    channels = [c for c, p in V.CHANNELS.items() if p.search(wanted)] or [
+    # "I don't want it by email anymore, text me": a clause that says no names no new channel
+    wanted = " , ".join(c for c in re.split(r"[,;]|\s+but\s+", wanted) if not _NO.search(c)) or wanted
+    channels = [c for c, p in V.channels().items() if p.search(wanted)] or [
         c for c, p in _BARE_CHANNELS.items() if p.search(wanted)]  # "from email to text"
     channels = [c for c in channels if c != "notify"] or channels
     adding = bool(_ADD.search(after))
@@ -70,9 +78,9 @@ def _update_changes(text: str, low: str, after: str, timezone: str, verb: str = 
     rename = re.search(r"\brename\b.*?\bto\s+(.+?)[.!?]*$", low)
     if rename:
         changes["name"] = rename.group(1).strip(" '\"").title()
-    added = [a for a in actions(after, None)[0] if a not in V.DELIVERY]
+    added = [a for a in actions(after, None)[0] if not ACTIONS[a].delivery]
     if adding and not rename and (added or channels):  # "also post to Slack": one more step
-        changes["add_steps"] = added + [c for c in channels if c != "post_webhook"]
+        changes["add_steps"] = added + channels
     return changes
 
 
@@ -85,85 +93,45 @@ def _update_message(name: str, changes: dict) -> str:
             when = f"at {(hour % 12) or 12}:{minute:02d} {'AM' if hour < 12 else 'PM'} on its usual days"
         said.append(f"it will now run {when}")
     if "delivery" in changes:
-        said.append("it will now " + W.join_words([V.PHRASES[c] for c in changes["delivery"]]))
+        said.append("it will now " + W.join_words([ACTIONS[c].phrase for c in changes["delivery"]]))
     if "threshold" in changes:
         said.append(f"the threshold is now {changes['threshold']}")
     if "name" in changes:
         said.append(f"it is now called '{changes['name']}'")
     if "add_steps" in changes:
-        said.append("it will also " + W.join_words([V.PHRASES.get(a, a) for a in changes["add_steps"]]))
+        said.append("it will also " + W.join_words([ACTIONS[a].phrase for a in changes["add_steps"]]))
     if not said:
         return f"What should I change about {name}? A time, a channel, a threshold or a step?"
     return f"Updated {name}: " + "; ".join(said) + "."
 
 
-_PRONOUN = ("it", "them", "that", "this", "that one", "this one")
-_CLAUSES = re.compile(r"\s*[,;.!?]+\s*|\s+(?:so|and|but|then)\s+")
-_NAMED = re.compile(r"\b(?:the|my|our|that|this)\s+((?:[\w'-]+\s+){0,3}?" + V.PLAYBOOK_NOUN + r")\b")
+_MESSAGES = {
+    "pause_playbook": "Paused {name}. {They} won't run until you resume {them}.",
+    "resume_playbook": "Resumed {name}. {They} will run on schedule again.",
+    "delete_playbook": "Deleted {name}. {Their} past runs stay in the history.",
+    "run_playbook": "Running {name} now. I'll post the results here when it finishes.",
+}
 
 
-def _verbs(core: str) -> list[tuple[str, re.Match, str | None]]:
-    """(intent, match, name said elsewhere) for the request, or for a later clause of it.
-
-    "I don't need the inventory export anymore, please delete it": the verb is not first,
-    and "it" is the playbook named in another clause.
-    """
-    found = [(intent, m, None) for intent, pattern in V.MANAGE if (m := re.match(pattern, core))]
-    if found:
-        return found
-    clauses = [c for c in _CLAUSES.split(core) if c]
-    for i, clause in enumerate(clauses[1:], 1):
-        clause = V.POLITE.sub("", clause).strip()
-        for intent, pattern in V.MANAGE:
-            m = re.match(pattern, clause)
-            if not m or _target(m.group("rest")) not in _PRONOUN:
-                continue
-            named = next((n for c in clauses[:i] if (n := _NAMED.search(c))), None)
-            if named:
-                return [(intent, m, _target(named.group(0)))]
-    return []
-
-
-def manage(core: str, text: str, low: str, timezone: str, has_trigger: bool) -> dict | None:
-    for intent, m, named in _verbs(core):
-        rest = m.group("rest")
-        if re.match(r"(?:money\s+mike|mike|craig|ezal|pops)\b", rest):
-            return None  # "have Craig draft ..." is a new playbook, not an edit
-        target = named or _target(rest)
-        refers = bool(named) or (bool(re.match(V.REFERENCE, rest)) and bool(
-            re.search(V.PLAYBOOK_NOUN, target) or target in _PRONOUN
-            or re.search(r"\b(?:playbook|automation|workflow)s?\b", rest)
-            or (intent == "update_playbook" and re.match(V.EDIT_ONLY, core))))
-        if intent == "update_playbook":
-            if not (refers or ("instead" in low and re.search(V.PLAYBOOK_NOUN, target))):
-                return None
-        elif intent == "run_playbook":
-            if not (refers or re.search(r"\b(?:now|right\s+now|immediately|right\s+away|again|once)\b", core)
-                    or not has_trigger):
-                return None
-        elif has_trigger and not refers:
-            return None
-        if intent == "pause_playbook" and re.search(r"\b(?:permanently|for\s+good|forever)\b", low):
-            intent = "delete_playbook"  # "stop the order alert for good": it should not come back
-        if not target:
-            verb = intent.split("_")[0]
-            return clarify(f"Which playbook do you want me to {verb}?")
-        name = f"'{target}'"
-        if intent == "update_playbook":
-            at = rest.find(target)
-            verb = m.string[:m.start("rest")] if re.match(r"(?:email|text|ping|post)\b", m.string) else ""
-            changes = _update_changes(text, low, rest[at + len(target):] if at >= 0 else rest, timezone, verb)
-            return result(intent, _update_message(name, changes), target, changes=changes)
-        if target == "all playbooks":
-            name = "all your playbooks"
-        they = "They" if target == "all playbooks" else "It"
-        messages = {
-            "pause_playbook": f"Paused {name}. {they} won't run until you resume {'them' if they == 'They' else 'it'}.",
-            "resume_playbook": f"Resumed {name}. {they} will run on schedule again.",
-            "delete_playbook": f"Deleted {name}. {'Their' if they == 'They' else 'Its'} past runs stay in the history.",
-            "run_playbook": f"Running {name} now. I'll post the results here when it finishes.",
-        }
-        return result(intent, messages[intent], target)
-    return None
-
-
+def manage(intent: str, verb: Verb, text: Text, timezone: str) -> dict:
+    """The plan for a request about an existing playbook: its target, and for an update the changes."""
+    rest = verb.rest
+    target = verb.named or target_of(rest)
+    if not target:
+        return clarify(f"Which playbook do you want me to {intent.split('_')[0]}?")
+    name = f"'{target}'"
+    if intent == "update_playbook":
+        at = rest.find(target)
+        if verb.named and at > 0:  # "text me instead of emailing for the low stock alert": all but the name
+            after = rest[:at] + rest[at + len(target):]
+        else:
+            after = rest[at + len(target):] if at >= 0 else rest
+        if verb.match.groupdict().get("add"):  # "add a Slack message to the low stock alert"
+            after = f"also {verb.match.group('add')} {after}"
+        said = verb.match.string[:verb.match.start("rest")] if re.match(r"(?:email|text|ping|post)\b", verb.match.string) else ""
+        changes = _update_changes(text.text, text.low, after, timezone, said)
+        return result(intent, _update_message(name, changes), target, changes=changes)
+    many = target == "all playbooks"
+    words = {"name": "all your playbooks" if many else name, "They": "They" if many else "It",
+             "them": "them" if many else "it", "Their": "Their" if many else "Its"}
+    return result(intent, _MESSAGES[intent].format(**words), target)

@@ -7,33 +7,14 @@ from __future__ import annotations
 
 import re
 
-from agents.planner.lexicon import DELIVERY, EVENTS, PERSONA_NAMES, PHRASES
+from scheduler.catalog import ACTIONS, PERSONAS
+from scheduler.catalog import EVENTS as EVENT_TYPES
 
 # --- words out: names, parameters, message bodies ------------------------------------
 
 NUMBER_WORDS = {w: i for i, w in enumerate(
     "zero one two three four five six seven eight nine ten eleven twelve".split())}
-LAPSED = dict(EVENTS)["customer.lapsed"]  # the words for customers who stopped coming
-CONTENT_STEPS = {"create_campaign_draft", "generate_social_post"}  # produce `content`, not only `summary`
-_NAMES = [  # (action, name); first match wins
-    ("suggest_price_adjustment", "Price Adjustment Suggestions"), ("analyze_pricing", "Competitor Price Alert"),
-    ("analyze_margins", "Margin Analysis"), ("detect_price_changes", "Competitor Price Change Alert"),
-    ("track_new_products", "New Product Watch"),
-    ("analyze_competitive_intelligence", "Competitive Intelligence Brief"),
-    ("generate_competitor_report", "Competitor Report"),
-    ("find_competitor_promotions", "Competitor Promotions Watch"), ("export_csv", "Export"),
-    ("create_reorder_list", "Reorder List"), ("check_inventory", "Inventory Check"),
-    ("top_sellers", "Top Sellers Report"), ("sales_report", "Sales Report"),
-    ("generate_social_post", "Social Posts"), ("create_campaign_draft", "Campaign Draft"),
-    ("segment_customers", "Customer Segment"), ("scan_competitors", "Competitor Scan"),
-]
-_EVENT_NAMES = {
-    "inventory.low_stock": "Low Stock Alert", "inventory.out_of_stock": "Out of Stock Alert",
-    "inventory.restocked": "Restock Alert", "order.created": "New Order Alert",
-    "customer.created": "New Customer Alert", "customer.lapsed": "Lapsed Customer Alert",
-    "competitor.price_drop": "Competitor Price Drop Alert", "competitor.price_change": "Competitor Price Change Alert",
-    "competitor.new_product": "Competitor New Product Alert", "playbook.failed": "Playbook Failure Alert",
-}
+LAPSED = re.compile("|".join(EVENT_TYPES["customer.lapsed"].words))  # the words for customers who stopped coming
 _TWEAKS = {  # name -> [(pattern in the request, better name)]
     "Inventory Check": [(r"out\s+of\s+stock|hits?\s+zero|sold\s+out|\bis\s+out\b", "Out of Stock Alert"),
                         (r"\blow\b|reorder\s+point", "Low Stock Alert")],
@@ -73,7 +54,8 @@ def count_before(noun: str, low: str) -> int | None:
 def step_params(action: str, text: str, low: str, f: dict, units: float | None, clause: str) -> dict:
     """Parameters for one task step, read from the request."""
     if action == "scan_competitors":
-        focus = [("menus" if k == "menu" else k) for k in ("prices", "menu", "promotions", "new_products") if f[k]]
+        focus = [name for name, k in (("prices", "prices"), ("menus", "menu"), ("promotions", "find_competitor_promotions"),
+                                       ("new_products", "track_new_products")) if f[k]]
         top = count_before(r"competitors\b", low)
         return {"focus": focus or ["prices"], **({"limit": top} if top else {})}
     if action == "analyze_pricing":
@@ -104,7 +86,7 @@ def step_params(action: str, text: str, low: str, f: dict, units: float | None, 
         return {"segment": segment or ("lapsed" if away else "all"),
                 **({f"inactive_{gap.group(2)}s": int(gap.group(1))} if gap else {})}
     if action == "suggest_price_adjustment":
-        return {"require_approval": bool(f["approval"])}
+        return {"require_approval": bool(f["request_approval"])}
     if action == "wait":
         m = re.search(r"\b(?:wait|pause|hold)\w*\s+(?:off\s+)?(?:for\s+)?(\d+|an?)\s+(minute|hour|day|week)s?\b|"
                       r"\b(\d+|an?)\s+(minute|hour|day|week)s?\s+later\b", low)
@@ -112,6 +94,11 @@ def step_params(action: str, text: str, low: str, f: dict, units: float | None, 
         return {f"{unit}s": int(n) if n.isdigit() else 1}
     if action == "request_approval":
         return {"prompt": "Approve the suggested changes?"}
+    if action == "save_to_drive":
+        return {"folder": "Playbooks"}
+    if action == "post_webhook":
+        url = re.search(r"https?://\S+", text)
+        return {"url": url.group(0) if url else "{{org.webhook_url}}"}
     return {}
 
 
@@ -152,9 +139,11 @@ def playbook_name(actions: list[str], low: str, event: str | None, cron: str | N
     if reminder:
         words = [w for w in reminder.split() if w not in ("the", "a", "an", "our", "my")][:4]
         return " ".join(w.capitalize() for w in words) + " Reminder"
-    name = next((n for a, n in _NAMES if a in actions), None)
+    # the catalog's title of the step that best names the playbook (lowest title_rank)
+    name = min((ACTIONS[a] for a in actions if ACTIONS[a].title), key=lambda a: a.title_rank, default=None)
+    name = name.title if name else None
     if event and (name is None or name == "Inventory Check"):
-        name = _EVENT_NAMES[event]
+        name = EVENT_TYPES[event].title
         if event == "order.created" and conditional:
             name = "Large Order Alert"
         if event == "customer.created" and "welcome" in low:
@@ -175,12 +164,12 @@ def step_phrase(step: dict, persona: str | None, reminder: str | None) -> str:
     """What one step does, in words for the confirmation: 'email the team', 'have Craig draft a campaign'."""
     a = step["action"]
     if a == "delegate":
-        return f"have {PERSONA_NAMES[step['params']['agent']]} {step['params']['task']}"
-    phrase = PHRASES.get(a, a.replace("_", " "))
+        return f"have {PERSONAS[step['params']['agent']].name} {step['params']['task']}"
+    phrase = ACTIONS[a].phrase
     to = step.get("params", {}).get("to", "")
     if a == "notify" and reminder:
         phrase = f"remind you to {reminder}"
-    elif a in DELIVERY and reminder:
+    elif ACTIONS[a].delivery and reminder:
         phrase = f"{phrase} a reminder to {reminder}"
     elif a == "send_email" and "customer" in to:
         phrase = "send them an email"
@@ -192,7 +181,7 @@ def step_phrase(step: dict, persona: str | None, reminder: str | None) -> str:
         n = step["params"].get("count", 1)
         phrase = "write a social post" if n == 1 else f"write {n} social posts"
     if persona and step.get("agent") and step["agent"] != persona:
-        phrase = f"have {PERSONA_NAMES[step['agent']]} {phrase}"
+        phrase = f"have {PERSONAS[step['agent']].name} {phrase}"
     return phrase
 
 

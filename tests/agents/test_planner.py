@@ -453,3 +453,163 @@ def test_a_channel_verb_before_the_name_is_the_new_delivery():
 def test_a_report_asked_for_after_a_plain_competitor_scan():
     steps = plan("Every Friday at noon, get Ezal to scan competitor menus and email me a report", NY)["playbook"]["steps"]
     assert "generate_competitor_report" in {s["action"] for s in steps}
+
+
+@pytest.mark.parametrize("text,intent,target", [
+    ("pause the low stok alert", "pause_playbook", "low stock alert"),
+    ("delet the competitor scan", "delete_playbook", "competitor scan"),
+    ("plese resme the margn alert", "resume_playbook", "margin alert"),
+])
+def test_misspelt_words_are_read_as_the_words_the_planner_knows(text, intent, target):
+    result = plan(text, NY)
+    assert (result["intent"], result["target"]) == (intent, target)
+
+
+def test_misspelt_tasks_and_schedules_still_plan():
+    pb = plan("chek inventroy evrey day at 7am and txt me if anything is low", NY)["playbook"]
+    assert pb["triggers"][0]["cron"] == "0 7 * * *"
+    assert {"check_inventory"} <= {s["action"] for s in pb["steps"]}
+    pb = plan("every mornign check competiter prices and emial me if they undercut us", NY)["playbook"]
+    assert pb["triggers"][0]["cron"] == "0 9 * * *"
+    assert {"scan_competitors", "analyze_pricing", "send_email"} <= {s["action"] for s in pb["steps"]}
+
+
+def test_real_words_near_a_known_word_are_left_alone():
+    from agents.planner.spelling import fix_spelling
+    for text in ("delete older drafts", "text me the details", "a counter campaign", "last month's sales", "busy form",
+                 "changing chances", "manage answers", "stopping passing content",
+                 "email me the weather", "post to #sales-reprot"):
+        assert fix_spelling(text) == text
+
+
+@pytest.mark.parametrize("text,intent,target", [
+    ("I no longer want the low stock alert", "delete_playbook", "low stock alert"),
+    ("I don't need the sales report anymore", "delete_playbook", "sales report"),
+    ("We dont need the new product watch any more", "delete_playbook", "new product watch"),
+    ("I'm done with the margin alert", "delete_playbook", "margin alert"),
+    ("I don't want the price alert for now", "pause_playbook", "price alert"),
+    ("Stop sending me the competitor digest", "pause_playbook", "competitor digest"),
+    ("stop receiving the weekly digest", "pause_playbook", "weekly digest"),
+])
+def test_a_playbook_no_longer_wanted_is_deleted_or_paused_not_created(text, intent, target):
+    result = plan(text, NY)
+    assert (result["intent"], result["target"]) == (intent, target)
+    assert result["playbook"] is None
+
+
+def test_a_negation_that_names_no_playbook_leaves_a_new_playbook():
+    result = plan("I don't want to miss a big sale: text me when a new order comes in", NY)
+    assert result["intent"] == "create_playbook"
+    assert result["playbook"]["triggers"][0]["event"] == "order.created"
+
+
+@pytest.mark.parametrize("text", [
+    "don't email me, text me when stock runs low",
+    "Every morning check inventory and don't email me, text me if anything is low",
+    "Every day at 9am send me the sales report by text, not email",
+])
+def test_a_negated_channel_is_not_used(text):
+    steps = {s["action"] for s in plan(text, NY)["playbook"]["steps"]}
+    assert "send_sms" in steps and "send_email" not in steps
+
+
+def test_a_negated_channel_in_an_update_is_not_the_new_delivery():
+    got = plan("Update the low stock alert: don't email me, text me", NY)
+    assert (got["intent"], got["target"], got["changes"]) == ("update_playbook", "low stock alert", {"delivery": ["send_sms"]})
+    got = plan("Text me instead of emailing for the low stock alert", NY)
+    assert (got["intent"], got["target"], got["changes"]) == ("update_playbook", "low stock alert", {"delivery": ["send_sms"]})
+    got = plan("I don't want the sales report by email anymore, text me instead", NY)
+    assert (got["intent"], got["target"], got["changes"]) == ("update_playbook", "sales report", {"delivery": ["send_sms"]})
+
+
+def test_a_new_step_type_is_planned_from_its_catalog_entry_alone(monkeypatch):
+    """Adding a step type is one catalog entry (its words, owner, stage, phrase, title); nothing in the planner."""
+    from scheduler.catalog import ACTIONS, Action, Stage
+    monkeypatch.setitem(ACTIONS, "count_foot_traffic", Action(
+        "count_foot_traffic", "operations", "pops", Stage.gather, "count the foot traffic",
+        "Visitors counted at the door.", "Foot Traffic Report", 12, words=(r"\bfoot\s+traffic\b|\bvisitors\b",)))
+    result = plan("Every Monday at 9am, email me the foot traffic", NY)
+    pb = result["playbook"]
+    assert [s["action"] for s in pb["steps"]] == ["count_foot_traffic", "send_email"]
+    assert (pb["name"], pb["agent"]) == ("Weekly Foot Traffic Report", "pops")
+    assert "count the foot traffic and email you" in result["message"]
+    assert plan("Pause the foot traffic report", NY)["intent"] == "pause_playbook"
+
+
+def test_every_condition_and_filter_reads_a_field_the_catalog_declares():
+    from agents.planner.conditions import ALERTS, FILTERS
+    from scheduler.catalog import ACTIONS
+    from scheduler.catalog import EVENTS as EVENT_TYPES
+    for row in ALERTS:
+        fields = row.field.values() if isinstance(row.field, dict) else [row.field]
+        assert set(fields) <= set(ACTIONS[row.action].outputs), row
+    for event, (_, field, _, _) in FILTERS.items():
+        assert field in EVENT_TYPES[event].data, event
+
+
+@pytest.mark.parametrize("text,intent,target", [
+    ("Can you shut off the sales report?", "pause_playbook", "sales report"),
+    ("Hit pause on the margin report", "pause_playbook", "margin report"),
+    ("Skip the sales report this week", "pause_playbook", "sales report"),
+    ("Stop emailing me the daily sales summary", "pause_playbook", "daily sales summary"),
+    ("Please don't send me the weekly digest anymore", "delete_playbook", "weekly digest"),
+    ("No need for the price alert anymore", "delete_playbook", "price alert"),
+    ("Unsubscribe me from the margin report", "delete_playbook", "margin report"),
+    ("Do a test run of the competitor scan", "run_playbook", "competitor scan"),
+    ("Change the low stock threshold to 10 units", "update_playbook", "low stock"),
+])
+def test_other_ways_of_saying_what_to_do_with_an_existing_playbook(text, intent, target):
+    result = plan(text, NY)
+    assert (result["intent"], result["target"]) == (intent, target)
+
+
+def test_updates_read_the_new_value_not_the_old_one_and_added_steps():
+    got = plan("I want the sales report at 7am instead of 9am", NY)
+    assert (got["intent"], got["target"]) == ("update_playbook", "sales report")
+    assert got["changes"]["triggers"][0]["cron"] == "0 7 * * *"
+    got = plan("Add a Slack message to the low stock alert", NY)
+    assert (got["intent"], got["changes"]) == ("update_playbook", {"add_steps": ["post_slack"]})
+
+
+def test_two_intents_scored_alike_or_too_little_said_is_a_question():
+    from agents.planner.extract import Evidence, Reading
+    from agents.planner.intents import decide
+    from agents.planner.normalise import normalise
+    reading = Reading(normalise("the weekly report"), NY)
+    assert decide(reading).intent == "clarify" and not decide(reading).tied  # nothing said for any intent
+    reading.evidence += [Evidence("verb", "pause_playbook"), Evidence("verb", "delete_playbook")]
+    decision = decide(reading)
+    assert (decision.intent, set(decision.tied)) == ("clarify", {"pause_playbook", "delete_playbook"})
+    reading.evidence.append(Evidence("refers", "delete_playbook"))
+    assert decide(reading).intent == "delete_playbook"
+
+
+def test_a_new_event_is_planned_from_its_catalog_entry_alone(monkeypatch):
+    """Adding an event is one catalog entry (its label, owner, title and words); nothing in the planner."""
+    from scheduler.catalog import EVENTS as EVENT_TYPES
+    from scheduler.catalog import EventType
+    monkeypatch.setitem(EVENT_TYPES, "review.posted", EventType(
+        "review.posted", "a customer posts a review", "craig", "New Review Alert", {"rating": "stars given (1-5)"},
+        words=(r"\b(?:leaves?|posts?|writes?)\s+(?:us\s+)?an?\s+(?:\w+\s+)?review\b",)))
+    result = plan("When a customer leaves a review, text me", NY)
+    pb = result["playbook"]
+    assert pb["triggers"] == [{"type": "event", "event": "review.posted"}]
+    assert (pb["name"], pb["agent"]) == ("New Review Alert", "craig")
+    assert result["message"].startswith("Done! Whenever a customer posts a review, I'll text you.")
+
+
+@pytest.mark.parametrize("text", [
+    "Don't run the sales report on weekends",
+    "Never send the low stock alert at night",
+    "Don't text me the sales report on Sundays",
+])
+def test_a_playbook_unwanted_at_some_times_only_is_a_question_not_a_delete_or_a_new_playbook(text):
+    result = plan(text, NY)
+    assert result["intent"] == "clarify" and result["playbook"] is None
+    assert "?" in result["message"]
+
+
+def test_a_pause_for_a_while_is_a_pause_but_a_pause_on_some_days_is_a_question():
+    assert (plan("Pause the low stock alert over the weekend", NY)["target"]) == "low stock alert"
+    assert plan("I don't want the price alert for the holidays", NY)["intent"] == "pause_playbook"
+    assert plan("Pause the sales report on weekends", NY)["intent"] == "clarify"

@@ -1,0 +1,35 @@
+"""First stage of the planner: the request as the later stages read it.
+
+`normalise(text)` gives the original text (misspellings fixed, case kept, for the
+schedule parser and for names), the lower-cased text every pattern runs on, and the
+core: the lower-cased text without polite openings ("hi, could you please ...").
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from agents.planner import lexicon as V
+from agents.planner.spelling import fix_spelling
+
+
+@dataclass(frozen=True)
+class Text:
+    """One request, normalised: `text` (case kept), `low` (lower-cased), `core` (no polite opening)."""
+
+    text: str
+    low: str
+    core: str
+
+    def words(self) -> int:
+        """How many words of two letters or more the core has."""
+        return len(re.findall(r"[a-z]{2,}", self.core))
+
+
+def normalise(text: str) -> Text:
+    """The request as text, lower-cased text and core."""
+    text = fix_spelling((text or "").strip())
+    low = text.lower().replace("\u2019", "'").replace("\u2018", "'")
+    for pattern, words in V.SHORTHAND:
+        low = pattern.sub(words, low)
+    return Text(text, low, V.POLITE.sub("", low).strip(" ,.!?"))
