@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install clean bench
+.PHONY: run test install clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -24,5 +24,6 @@ test: $(STAMP)
 clean:
 	rm -rf $(VENV) var
 
+.PHONY: bench  # `make bench ARGS=--quick`, `make bench ARGS="--only step"`: issue 6's benchmarks
 bench: $(STAMP)
 	$(BIN)/python -m bench $(ARGS)

@@ -12,9 +12,10 @@ from typing import Any
 from cronsim import CronSim
 
 from bench.common import (
-    ORG, ChildFailed, Config, Row, TimedOut, build, failed_row, in_child, ms, percentile, ratio, timed_out_row,
+    ORG, ChildFailed, Config, Row, TimedOut, failed_row, in_child, ms, percentile, ratio, timed_out_row,
     utc_now,
 )
+from bench.engine import build
 from bench.startup import seed_template, spread_crons
 
 NAME = "change"

@@ -1,8 +1,8 @@
-"""Shared by every row: configuration, statistics, rows, child processes with a time cap, seeding."""
+"""Shared by every row: configuration, statistics, rows, child processes with a time cap."""
 from __future__ import annotations
 
-import asyncio
 import json
+import math
 import os
 import shutil
 import signal
@@ -10,9 +10,7 @@ import socket
 import statistics
 import subprocess
 import sys
-import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -90,7 +88,7 @@ def percentile(values: list[float], p: float) -> float:
     if not values:
         return float("nan")
     ordered = sorted(values)
-    rank = max(0, min(len(ordered) - 1, int(round(p / 100 * len(ordered) + 0.5)) - 1))
+    rank = max(0, min(len(ordered) - 1, math.ceil(p / 100 * len(ordered)) - 1))
     return ordered[rank]
 
 
@@ -166,179 +164,6 @@ def fresh_dir(path: Path) -> Path:
     return path
 
 
-# --- the engine, through its public surface ---------------------------------------------------
-
-def settings_for(home: Path, **extra: Any):
-    """Engine settings on a SQLite file in `home` (the default store of `playbooks serve`)."""
-    from scheduler.settings import Settings
-
-    return Settings(PLAYBOOKS_HOME=home, **extra)
-
-
-def seed_org(engine) -> str:
-    """The bench organisation and its owner, straight into the store tables; returns the user id."""
-    from sqlmodel import Session
-
-    from scheduler.store.tables import Organization, User
-
-    with Session(engine) as session:
-        session.add(Organization(id=ORG, name="Bench", timezone="UTC"))
-        user = User(org_id=ORG, email=EMAIL, name="Bench Owner")
-        session.add(user)
-        session.commit()
-        return user.id
-
-
-def seed_schedules(engine, crons: list[str], updated_at: datetime, chunk: int = 5000) -> None:
-    """Active playbooks with one schedule trigger each (one per cron), bulk-inserted into the store.
-
-    Creating 100,000 playbooks through PlaybookService takes far longer than the start-up
-    being measured, so rows go straight in with SQLAlchemy bulk inserts, shaped as the
-    service stores them. If schedules get a table of their own, seed it here too.
-    """
-    from sqlalchemy import insert
-
-    from scheduler.store.tables import Playbook, new_id
-
-    table = Playbook.__table__
-    with engine.begin() as conn:
-        for start in range(0, len(crons), chunk):
-            rows = [
-                {"id": new_id("pb"), "org_id": ORG, "name": f"bench schedule {i}", "agent": "pops",
-                 "category": "operations", "status": "active",
-                 "triggers": [{"type": "schedule", "cron": cron, "timezone": "UTC"}],
-                 "steps": [NOTIFY], "version": 1, "created_by": None,
-                 "created_at": updated_at, "updated_at": updated_at, "deleted_at": None}
-                for i, cron in enumerate(crons[start:start + chunk], start)
-            ]
-            conn.execute(insert(table), rows)
-
-
-def build(home: Path, clock=None, demo: bool = False):
-    """Runtime.build on a SQLite file in `home`, with the given clock."""
-    from scheduler.domain.clock import SYSTEM_CLOCK
-    from scheduler.runtime import Runtime
-
-    return Runtime.build(settings_for(home), clock=clock or SYSTEM_CLOCK, demo=demo)
-
-
-def start_run(runtime, playbook, key: str) -> str:
-    """Open a manual run of a playbook and hand it to the dispatcher (as POST execute does)."""
-    from scheduler.runs.ledger import open_execution
-
-    opened = open_execution(runtime.engine, playbook, triggered_by="manual", dedupe_key=key)
-    runtime.dispatcher.dispatch(opened.execution.id)
-    return opened.execution.id
-
-
-def open_run(runtime, playbook, key: str) -> str:
-    """Record a manual run without starting it."""
-    from scheduler.runs.ledger import open_execution
-
-    return open_execution(runtime.engine, playbook, triggered_by="manual", dedupe_key=key).execution.id
-
-
-async def wait_finished(runtime, ids: list[str], timeout: float, poll: bool = False) -> dict[str, Any]:
-    """Wait until every run is done (completed, failed...); their rows, by id.
-
-    The dispatcher's drain is used when it has one (no polling to disturb the counts).
-    """
-    from sqlmodel import Session, select
-
-    from scheduler.store.tables import Execution
-
-    deadline = time.monotonic() + timeout
-    wanted = set(ids)
-
-    def read() -> dict[str, Any]:
-        with Session(runtime.engine) as session:
-            rows = session.exec(select(Execution).where(Execution.id.in_(wanted))).all()
-            return {r.id: r for r in rows}
-
-    drain = getattr(runtime.dispatcher, "drain", None)
-    if drain is not None and not poll:
-        await asyncio.wait_for(drain(), timeout)
-    while True:
-        rows = await asyncio.to_thread(read)
-        if len(rows) == len(wanted) and all(r.status not in ("queued", "running") for r in rows.values()):
-            return rows
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"runs not finished after {timeout:g} s")
-        await asyncio.sleep(0.002)
-
-
-# --- measuring ------------------------------------------------------------------------------------
-
-class LoopLag:
-    """Samples how late the event loop wakes a 5 ms sleep: the lag every other coroutine sees too."""
-
-    def __init__(self, every: float = 0.005, limit: int = 200_000) -> None:
-        self.every, self.limit = every, limit
-        self.samples: list[tuple[float, float]] = []  # (wall time, lag in seconds)
-        self._task: asyncio.Task[None] | None = None
-
-    def start(self) -> None:
-        """Start sampling on the running loop."""
-        self._task = asyncio.get_running_loop().create_task(self._run())
-
-    async def _run(self) -> None:
-        # perf_counter, not loop.time(): uvloop's clock ticks in whole milliseconds.
-        while len(self.samples) < self.limit:
-            before = time.perf_counter()
-            await asyncio.sleep(self.every)
-            self.samples.append((time.time(), time.perf_counter() - before - self.every))
-
-    def stop(self) -> None:
-        """Stop sampling."""
-        if self._task is not None:
-            self._task.cancel()
-
-    def stats(self, since: float | None = None, until: float | None = None) -> dict[str, float]:
-        """p50, p99 and max lag (seconds) over the samples in [since, until] (wall time)."""
-        lags = [lag for t, lag in self.samples if (since is None or t >= since) and (until is None or t <= until)]
-        return {"p50": percentile(lags, 50), "p99": percentile(lags, 99), "max": max(lags, default=float("nan")),
-                "samples": len(lags)}
-
-
-class StoreCounter:
-    """Counts commits and statements on an engine with SQLAlchemy event listeners."""
-
-    def __init__(self, engine) -> None:
-        from sqlalchemy import event
-
-        self.commits = self.statements = self.on_loop = 0
-        # Statements run on this thread (the event loop's) stall every other coroutine meanwhile.
-        self.loop_thread: int | None = None
-        self._lock = threading.Lock()
-        event.listen(engine, "commit", self._on_commit)
-        event.listen(engine, "before_cursor_execute", self._on_statement)
-
-    def _on_commit(self, *_: Any) -> None:
-        with self._lock:
-            self.commits += 1
-
-    def _on_statement(self, *_: Any) -> None:
-        with self._lock:
-            self.statements += 1
-            if threading.get_ident() == self.loop_thread:
-                self.on_loop += 1
-
-    def snapshot(self) -> tuple[int, int, int]:
-        """(commits, statements, statements on the loop thread) so far."""
-        with self._lock:
-            return self.commits, self.statements, self.on_loop
-
-
-class CountingPool(ThreadPoolExecutor):
-    """The loop's default executor, counting submits: each is one hop to a thread (asyncio.to_thread)."""
-
-    hops = 0
-
-    def submit(self, *args: Any, **kwargs: Any):  # type: ignore[override]
-        CountingPool.hops += 1
-        return super().submit(*args, **kwargs)
-
-
 def utc_now() -> datetime:
     """Aware UTC now (real time)."""
     return datetime.now(timezone.utc)
@@ -348,9 +173,3 @@ def ceil_minute(t: datetime) -> datetime:
     """The next whole minute at or after t."""
     floor = t.replace(second=0, microsecond=0)
     return floor if floor == t else floor + timedelta(minutes=1)
-
-
-def rss_bytes() -> int:
-    """Resident memory of this process now."""
-    with open("/proc/self/statm") as f:
-        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")

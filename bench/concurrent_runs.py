@@ -6,9 +6,11 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import (
-    NOTIFY, ORG, ChildFailed, Config, LoopLag, Row, TimedOut, build, failed_row, fresh_dir, in_child, median, ms,
-    open_run, percentile, ratio, seed_org, timed_out_row, utc_now, wait_finished,
+    NOTIFY, ORG, ChildFailed, Config, Row, TimedOut, failed_row, fresh_dir, in_child, median, ms, percentile,
+    ratio, timed_out_row, utc_now,
 )
+from bench.engine import build, open_run, seed_org, wait_finished
+from bench.probes import LoopLag
 
 NAME = "concurrent_runs"
 TARGET = "p50 <= 2x one run alone; FIFO completion"

@@ -14,14 +14,15 @@ from typing import Any
 
 import httpx
 
-from bench.common import REPO, LoopLag, free_port, percentile
+from bench.common import REPO, free_port, percentile
+from bench.probes import LoopLag
 
 
 async def serve(app_name: str, home: Path, port: int, lag_out: Path) -> None:
     """Serve until SIGUSR1 (or SIGTERM), then write the loop-lag samples."""
     import uvicorn
 
-    from bench.common import settings_for
+    from bench.engine import settings_for
 
     if app_name == "playbooks":
         from api.app import create_app
@@ -52,6 +53,7 @@ class Server:
 
     @property
     def url(self) -> str:
+        """The server's base URL on loopback."""
         return f"http://127.0.0.1:{self.port}"
 
     def __enter__(self) -> "Server":
@@ -112,7 +114,8 @@ if __name__ == "__main__":
 
 def prepare_store(home: Path) -> tuple[str, str]:
     """The demo store with one manual notify playbook: its id and a session token of the demo owner."""
-    from bench.common import NOTIFY, build
+    from bench.common import NOTIFY
+    from bench.engine import build
     from scheduler.auth.tokens import issue_session_token
 
     runtime = build(home, demo=True)

@@ -11,9 +11,11 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import (
-    NOTIFY, ORG, ChildFailed, Config, CountingPool, Row, StoreCounter, TimedOut, build, failed_row, fresh_dir,
-    in_child, median, ms, open_run, ratio, seed_org, timed_out_row, wait_finished,
+    NOTIFY, ORG, ChildFailed, Config, Row, TimedOut, failed_row, fresh_dir, in_child, median, ms, ratio,
+    timed_out_row,
 )
+from bench.engine import build, open_run, seed_org, wait_finished
+from bench.probes import CountingPool, StoreCounter
 
 NAME = "step"
 WORKLOAD = "one executor step (notify, SQLite)"
