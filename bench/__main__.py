@@ -65,6 +65,17 @@ def table(rows: list[Row]) -> str:
     return "\n".join(out + (["", "notes:", *notes] if notes else []))
 
 
+def clean(value: object) -> object:
+    """NaN (a figure that was not measured) as null, so the file is strict JSON."""
+    if isinstance(value, float) and value != value:
+        return None
+    if isinstance(value, dict):
+        return {k: clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [clean(v) for v in value]
+    return value
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the chosen rows and report them."""
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
@@ -93,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     payload = {"when": stamp, "mode": "quick" if args.quick else "full", "machine": info, "rows": [r.as_json() for r in rows]}
     for path in (args.out / f"results-{stamp}.json", args.out / "latest.json"):
-        path.write_text(json.dumps(payload, indent=2, default=str))
+        path.write_text(json.dumps(clean(payload), indent=2, default=str, allow_nan=False))
     print(f"\nresults: {args.out / f'results-{stamp}.json'} ({info['seconds']} s, load {info['loadavg_start']})")
     return 0
 
