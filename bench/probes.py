@@ -76,6 +76,7 @@ class CountingPool(ThreadPoolExecutor):
     hops = 0
 
     def submit(self, *args: Any, **kwargs: Any):  # type: ignore[override]
+        """Count the hop, then submit as usual."""
         CountingPool.hops += 1
         return super().submit(*args, **kwargs)
 
