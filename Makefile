@@ -28,3 +28,7 @@ test: lint
 
 clean:
 	rm -rf $(VENV) var
+
+.PHONY: bench  # `make bench ARGS=--quick`, `make bench ARGS="--only step"`: issue 6's benchmarks
+bench: $(STAMP)
+	$(BIN)/python -m bench $(ARGS)
