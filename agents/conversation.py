@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from agents.replies import reply_to_tool
 from agents.planner import plan
+from agents.replies import reply_to_tool
 from tools.artifacts import (
     Artifact,
     DeletedArtifact,

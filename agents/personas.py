@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from importlib.resources import files
 
-from scheduler.catalog import ACTIONS, COMMON_OUTPUTS, EVENTS, PERSONAS as CATALOG, Action, persona as catalog_persona
+from scheduler.catalog import ACTIONS, COMMON_OUTPUTS, EVENTS, Action
+from scheduler.catalog import PERSONAS as CATALOG
+from scheduler.catalog import persona as catalog_persona
 
 # Display names by persona id, read from the catalog (the graph checks a requested persona against it).
 PERSONAS = {p.id: p.name for p in CATALOG.values()}

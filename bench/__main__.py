@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import json
 import os
@@ -10,7 +11,7 @@ import shutil
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.common import REPO, Config, Row, failed_row
@@ -30,10 +31,8 @@ ROWS = {
 def machine() -> dict[str, object]:
     """What the figures came from: CPU, cores, memory, load, Python, commit."""
     model = ""
-    try:
-        model = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), "")
-    except OSError:
-        pass
+    with contextlib.suppress(OSError), open("/proc/cpuinfo") as cpuinfo:
+        model = next((line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")), "")
     try:
         commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True).stdout.strip()
     except OSError:
@@ -58,7 +57,7 @@ def table(rows: list[Row]) -> str:
     widths = [min(max(len(x[i]) for x in [head, *lines]), 70) for i in range(len(head))]
 
     def fmt(cells: tuple[str, ...]) -> str:
-        return " | ".join(c.ljust(w) for c, w in zip(cells, widths))
+        return " | ".join(c.ljust(w) for c, w in zip(cells, widths, strict=False))
 
     out = [fmt(head), "-+-".join("-" * w for w in widths), *map(fmt, lines)]
     notes = [f"  {r.workload}: {r.note}" for r in rows if r.note]
@@ -94,14 +93,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"[bench] {name} ...", file=sys.stderr, flush=True)
         try:
             rows += importlib.import_module(ROWS[name]).run(cfg)
-        except Exception as exc:  # one broken row must not hide the others' figures
+        except Exception as exc:  # noqa: BLE001 - one broken row must not hide the others' figures
             rows.append(failed_row(name, name, "-", f"{exc.__class__.__name__}: {exc}"))
         print(f"[bench] {name} done in {time.monotonic() - t0:.1f} s", file=sys.stderr, flush=True)
     shutil.rmtree(cfg.workdir, ignore_errors=True)
     info["loadavg_end"] = os.getloadavg()
     info["seconds"] = round(time.monotonic() - started, 1)
     print(table(rows))
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     args.out.mkdir(parents=True, exist_ok=True)
     payload = {"when": stamp, "mode": "quick" if args.quick else "full", "machine": info, "rows": [r.as_json() for r in rows]}
     for path in (args.out / f"results-{stamp}.json", args.out / "latest.json"):

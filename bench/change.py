@@ -12,7 +12,17 @@ from typing import Any
 from cronsim import CronSim
 
 from bench.common import (
-    ORG, ChildFailed, Config, Row, TimedOut, failed_row, in_child, ms, percentile, ratio, timed_out_row,
+    ORG,
+    ChildFailed,
+    Config,
+    Row,
+    TimedOut,
+    failed_row,
+    in_child,
+    ms,
+    percentile,
+    ratio,
+    timed_out_row,
     utc_now,
 )
 from bench.engine import build
@@ -94,5 +104,6 @@ def run(cfg: Config) -> list[Row]:
                         TARGET, figures={"p50_seconds": p50, "p99_seconds": p99, "changes": changes,
                                          "ready_seconds": result["ready_seconds"]},
                         baseline_figures=base_fig,
-                        note=f"{changes} changes of random playbooks, each timed (ratio of p99s); start-up before them {ms(result['ready_seconds'])}"))
+                        note=f"{changes} changes of random playbooks, each timed (ratio of p99s); "
+                             f"start-up before them {ms(result['ready_seconds'])}"))
     return rows

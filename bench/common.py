@@ -12,7 +12,7 @@ import subprocess
 import sys
 import time
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -166,7 +166,7 @@ def fresh_dir(path: Path) -> Path:
 
 def utc_now() -> datetime:
     """Aware UTC now (real time)."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def ceil_minute(t: datetime) -> datetime:

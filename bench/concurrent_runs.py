@@ -6,8 +6,21 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import (
-    NOTIFY, ORG, ChildFailed, Config, Row, TimedOut, failed_row, fresh_dir, in_child, median, ms, percentile,
-    ratio, timed_out_row, utc_now,
+    NOTIFY,
+    ORG,
+    ChildFailed,
+    Config,
+    Row,
+    TimedOut,
+    failed_row,
+    fresh_dir,
+    in_child,
+    median,
+    ms,
+    percentile,
+    ratio,
+    timed_out_row,
+    utc_now,
 )
 from bench.engine import build, open_run, seed_org, wait_finished
 from bench.probes import LoopLag

@@ -6,13 +6,24 @@ import heapq
 import sqlite3
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from bench.common import (
-    ChildFailed, Config, Row, TimedOut, ceil_minute, failed_row, fresh_dir, in_child, median, ms, ratio,
-    timed_out_row, utc_now,
+    ChildFailed,
+    Config,
+    Row,
+    TimedOut,
+    ceil_minute,
+    failed_row,
+    fresh_dir,
+    in_child,
+    median,
+    ms,
+    ratio,
+    timed_out_row,
+    utc_now,
 )
 from bench.engine import build, seed_org, seed_schedules
 from bench.probes import LoopLag
@@ -110,7 +121,7 @@ async def measure(home: str, n: int, lead: float, window: float, until: str = "a
     first = conn.execute("SELECT min(started_at) FROM executions WHERE started_at IS NOT NULL").fetchone()[0]
     conn.close()
     if first:
-        stamp = datetime.fromisoformat(first).replace(tzinfo=timezone.utc)
+        stamp = datetime.fromisoformat(first).replace(tzinfo=UTC)
         result["first_started_stamp"] = (stamp - slot).total_seconds()
     return result
 
@@ -151,7 +162,7 @@ def call_at_lateness(n: int) -> float:
 def _one(cfg: Config, n: int, lead: float, window: float) -> dict[str, Any]:
     # A quick run stops watching once every run has started; a full run waits for every run to finish.
     until = cfg.pick("all_started", "all_finished")
-    for attempt in range(2):
+    for _attempt in range(2):
         home = fresh_dir(cfg.workdir / f"{NAME}-{n}")
         args = {"home": str(home), "n": n, "lead": lead, "window": window, "until": until}
         result = in_child("due_burst:measure", args, cfg.cap(lead + window + 60), cfg.workdir)

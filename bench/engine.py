@@ -12,6 +12,7 @@ from typing import Any
 
 from bench.common import EMAIL, NOTIFY, ORG
 
+
 def settings_for(home: Path, **extra: Any):
     """Engine settings on a SQLite file in `home` (the default store of `playbooks serve`)."""
     from scheduler.settings import Settings

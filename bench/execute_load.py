@@ -20,7 +20,7 @@ def run(cfg: Config) -> list[Row]:
              "headers": {"Authorization": f"Bearer {token}"}, "body": {"triggeredBy": "manual"}},
             {"path": "/items", "method": "POST", "body": {"triggeredBy": "manual"}},
         )
-    except Exception as exc:  # a server that would not start is a failed row, not a crashed bench
+    except Exception as exc:  # noqa: BLE001 - a server that would not start is a failed row, not a crashed bench
         return [failed_row(NAME, WORKLOAD, TARGET, f"{exc.__class__.__name__}: {exc}")]
     ours, base = fig["playbooks"], fig["baseline"]
     note = (f"{ours['tool']}, {ours['repetitions']} x {ours['seconds']} s; each call opens a run of one notify step, "

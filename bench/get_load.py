@@ -20,7 +20,7 @@ def run(cfg: Config) -> list[Row]:
             {"path": f"/api/playbooks/{playbook_id}", "method": "GET", "headers": {"Authorization": f"Bearer {token}"}},
             {"path": f"/items/{SEEDED}", "method": "GET"},
         )
-    except Exception as exc:  # a server that would not start is a failed row, not a crashed bench
+    except Exception as exc:  # noqa: BLE001 - a server that would not start is a failed row, not a crashed bench
         return [failed_row(NAME, WORKLOAD, TARGET, f"{exc.__class__.__name__}: {exc}")]
     ours, base = fig["playbooks"], fig["baseline"]
     return [Row(NAME, WORKLOAD, f"{ours['rps']:.0f} req/s, p50 {ms(ours['p50'])}, p99 {ms(ours['p99'])}",

@@ -10,6 +10,7 @@ from typing import Any
 
 from bench.common import percentile
 
+
 class LoopLag:
     """Samples how late the event loop wakes a 5 ms sleep: the lag every other coroutine sees too."""
 

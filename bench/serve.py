@@ -56,7 +56,7 @@ class Server:
         """The server's base URL on loopback."""
         return f"http://127.0.0.1:{self.port}"
 
-    def __enter__(self) -> "Server":
+    def __enter__(self) -> Server:
         args = [sys.executable, "-m", "bench.serve", self.app_name, str(self.home), str(self.port), str(self.lag_file)]
         self.log = open(self.home / f"server-{self.app_name}.log", "ab")
         self.proc = subprocess.Popen(args, cwd=REPO, stdout=self.log, stderr=self.log, start_new_session=True)

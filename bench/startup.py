@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import gc
-import importlib
 import heapq
+import importlib
 import shutil
 import time
 from datetime import datetime
@@ -13,7 +13,17 @@ from typing import Any
 from cronsim import CronSim
 
 from bench.common import (
-    ChildFailed, Config, Row, TimedOut, failed_row, fresh_dir, in_child, median, ms, ratio, timed_out_row,
+    ChildFailed,
+    Config,
+    Row,
+    TimedOut,
+    failed_row,
+    fresh_dir,
+    in_child,
+    median,
+    ms,
+    ratio,
+    timed_out_row,
     utc_now,
 )
 from bench.engine import build, seed_org, seed_schedules

@@ -11,7 +11,18 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import (
-    NOTIFY, ORG, ChildFailed, Config, Row, TimedOut, failed_row, fresh_dir, in_child, median, ms, ratio,
+    NOTIFY,
+    ORG,
+    ChildFailed,
+    Config,
+    Row,
+    TimedOut,
+    failed_row,
+    fresh_dir,
+    in_child,
+    median,
+    ms,
+    ratio,
     timed_out_row,
 )
 from bench.engine import build, open_run, seed_org, wait_finished

@@ -11,9 +11,9 @@ from agents.graph import ModelFactory, build_graph
 from agents.models import model_factory as default_model_factory
 from api.stream.chat import chat_parts
 from scheduler.auth.tokens import Principal, UnknownOrganization
-from scheduler.store.tables import Organization, User
 from scheduler.runtime import Runtime
 from scheduler.settings import Settings
+from scheduler.store.tables import Organization, User
 
 
 async def run_chat(

@@ -4,8 +4,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-from datetime import datetime, timezone
-from typing import Optional
+from datetime import UTC, datetime
 
 import typer
 from pydantic import ValidationError
@@ -61,7 +60,8 @@ def serve(host: str = "127.0.0.1", port: int = 8000, no_demo: bool = typer.Optio
             f"  API docs:   {base}/docs\n"
             f"  Demo token: {token}   (org {DEMO_ORG}, {DEMO_EMAIL})\n"
             f"  Try:  curl -N {base}/api/chat -H 'Authorization: Bearer {token}' -H 'Content-Type: application/json' \\\n"
-            f"          -d '{{\"messages\":[{{\"role\":\"user\",\"parts\":[{{\"type\":\"text\",\"text\":\"Every day at 9am email me a sales report\"}}]}}]}}'\n"
+            f"          -d '{{\"messages\":[{{\"role\":\"user\",\"parts\":[{{\"type\":\"text\","
+            f"\"text\":\"Every day at 9am email me a sales report\"}}]}}]}}'\n"
             f"  Mail goes to {settings.smtp_url or settings.outbox.resolve()}\n"
             + ("" if settings.cron_secret or settings.cron_secret_file else
                "  CRON_SECRET is unset, so calls with a cron secret are refused; to allow them:\n"
@@ -94,7 +94,7 @@ def agent_key(org: str = typer.Option(..., "--org"), agent: str = typer.Option(.
 
 
 @app.command()
-def chat(message: str, org: str = typer.Option("demo", "--org"), agent: Optional[str] = typer.Option(None, "--agent"),
+def chat(message: str, org: str = typer.Option("demo", "--org"), agent: str | None = typer.Option(None, "--agent"),
          email: str = typer.Option("owner@example.com", "--email")) -> None:
     """One chat turn in the terminal, streamed."""
     from cli.chat import run_chat
@@ -113,7 +113,7 @@ def chat(message: str, org: str = typer.Option("demo", "--org"), agent: Optional
 
 
 @app.command()
-def plan(text: Optional[str] = typer.Argument(None), batch: bool = typer.Option(False, "--batch"),
+def plan(text: str | None = typer.Argument(None), batch: bool = typer.Option(False, "--batch"),
          tz: str = typer.Option("America/New_York", "--tz")) -> None:
     """The planner contract: JSON lines in (id, text, timezone), one plan per line out."""
     from agents.planner import plan as make_plan
@@ -144,21 +144,21 @@ def schedule_parse(text: str, tz: str = typer.Option("UTC", "--tz"), as_json: bo
 
 
 @schedule_app.command("preview")
-def schedule_preview(cron: str, tz: str = typer.Option("UTC", "--tz"), start: Optional[str] = typer.Option(None, "--start"),
+def schedule_preview(cron: str, tz: str = typer.Option("UTC", "--tz"), start: str | None = typer.Option(None, "--start"),
                      count: int = typer.Option(5, "--count", min=1, max=1000), as_json: bool = typer.Option(False, "--json")) -> None:
     """The next N fire instants after START, in UTC."""
     from scheduler.timing.cron import CronError, next_fire_times, validate_schedule
 
     try:
         validate_schedule(cron, tz)
-        after = datetime.fromisoformat(start.replace("Z", "+00:00")) if start else datetime.now(timezone.utc)
+        after = datetime.fromisoformat(start.replace("Z", "+00:00")) if start else datetime.now(UTC)
     except CronError as exc:
         fail(str(exc))
     except ValueError:
         fail(f"--start {start!r} is not an ISO-8601 date-time")
     if after.tzinfo is None:
-        after = after.replace(tzinfo=timezone.utc)
-    times = [t.astimezone(timezone.utc).isoformat().replace("+00:00", "Z") for t in next_fire_times(cron, tz, after, count)]
+        after = after.replace(tzinfo=UTC)
+    times = [t.astimezone(UTC).isoformat().replace("+00:00", "Z") for t in next_fire_times(cron, tz, after, count)]
     typer.echo(json.dumps(times) if as_json else "\n".join(times))
 
 

@@ -7,17 +7,17 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.engine import Engine
 
-from scheduler.domain.clock import SYSTEM_CLOCK, Clock
-from scheduler.store.db import make_engine, migrate
 from scheduler.demo.seed import seed_demo
+from scheduler.domain.clock import SYSTEM_CLOCK, Clock
 from scheduler.runs.dispatch import InlineDispatcher
 from scheduler.runs.executor import Executor
-from scheduler.runs.start import RunStarter
-from scheduler.triggers.schedule import PlaybookJobs
-from scheduler.services.playbooks import PlaybookService
 from scheduler.runs.recovery import orphaned_executions
+from scheduler.runs.start import RunStarter
+from scheduler.services.playbooks import PlaybookService
 from scheduler.settings import Settings
 from scheduler.steps.registry import StepRegistry, default_registry
+from scheduler.store.db import make_engine, migrate
+from scheduler.triggers.schedule import PlaybookJobs
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +40,7 @@ class Runtime:
     @classmethod
     def build(
         cls, settings: Settings, clock: Clock = SYSTEM_CLOCK, demo: bool = False, registry: StepRegistry | None = None,
-    ) -> "Runtime":
+    ) -> Runtime:
         """Open the store (migrated, optionally seeded) and wire the parts; nothing runs yet."""
         engine = make_engine(settings)
         migrate(engine)

@@ -60,7 +60,7 @@ class Settings(BaseSettings):
             return None
         parts = urlsplit(value)
         try:
-            parts.port
+            _ = parts.port  # reading it checks it
         except ValueError:
             raise ValueError(f"PLAYBOOKS_SMTP_URL has a bad port: {value!r}") from None
         if parts.scheme not in ("smtp", "smtps") or not parts.hostname:

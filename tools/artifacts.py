@@ -58,7 +58,7 @@ class Artifact(_Camel):
         raise NotImplementedError(f"{type(self).__name__} has no UI part")
 
     @classmethod
-    def from_ui_data(cls, data: Any) -> "Artifact":
+    def from_ui_data(cls, data: Any) -> Artifact:
         """The artifact back from its UI data part's payload (a client's history)."""
         raise NotImplementedError(f"{cls.__name__} has no UI part")
 
@@ -78,7 +78,7 @@ class PlaybookArtifact(Artifact):
         return self.playbook.data(), self.playbook.id
 
     @classmethod
-    def from_ui_data(cls, data: Any) -> "PlaybookArtifact":
+    def from_ui_data(cls, data: Any) -> PlaybookArtifact:
         """The playbook a `data-playbook` part showed."""
         return cls(playbook=PlaybookSummary.model_validate(data))
 
@@ -115,7 +115,7 @@ class RunArtifact(Artifact):
         return self.model_dump(mode="json", by_alias=True, exclude={"kind", "started"}), self.execution_id
 
     @classmethod
-    def from_ui_data(cls, data: Any) -> "RunArtifact":
+    def from_ui_data(cls, data: Any) -> RunArtifact:
         """The run a `data-run` part showed."""
         return cls.model_validate(data)
 

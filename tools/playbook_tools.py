@@ -13,9 +13,9 @@ from langgraph.prebuilt import ToolRuntime
 from scheduler.domain.spec import ScheduleTrigger, Trigger, dump_spec
 from scheduler.domain.status import TriggeredBy
 from scheduler.runs.start import Firing, Refusal, RunRefused
-from scheduler.store.tables import Playbook
 from scheduler.services.playbooks import NotFound, playbook_json
 from scheduler.services.validation import PlaybookInvalid
+from scheduler.store.tables import Playbook
 from tools.artifacts import (
     DeletedArtifact,
     PlaybookArtifact,

@@ -22,6 +22,6 @@ def plan_batch(lines: Iterable[str]) -> Iterator[str]:
             if not isinstance(text, str) or not isinstance(zone, str):
                 raise ValueError("'text' and 'timezone' must be strings")
             out = {"id": ident, **plan(text, zone)}
-        except Exception as e:  # one bad line must not stop the batch; the reason goes back in the line
+        except Exception as e:  # noqa: BLE001 - one bad line must not stop the batch; the reason goes back in the line
             out = {"id": ident, "intent": "clarify", "error": f"{type(e).__name__}: {e}"}
         yield json.dumps(out, separators=(",", ":"), ensure_ascii=False)

@@ -33,8 +33,8 @@ _INSTEAD = re.compile(r"\b(?:instead|rather\s+than|from\s+now\s+on|going\s+forwa
 # "change the low stock threshold to 10": a setting only an existing playbook has
 _SETTING = re.compile(r"\b(?:threshold|limit|cutoff|trigger\s+level|time|schedule|frequency|channel|recipients?)\b")
 # Some times only: "on weekends", "at night", "on Sundays", "on holidays".
-_SOME_TIMES = re.compile(r"\b(?:on|at|during|over|in)\s+(?:the\s+)?(?:weekends?|holidays?|nights?|(?:mon|tues|wednes|thurs|fri|satur|sun)days?|"
-                         r"(?:morning|afternoon|evening)s?|after\s+hours)\b|\bovernight\b")
+_SOME_TIMES = re.compile(r"\b(?:on|at|during|over|in)\s+(?:the\s+)?(?:weekends?|holidays?|nights?|"
+                         r"(?:mon|tues|wednes|thurs|fri|satur|sun)days?|(?:morning|afternoon|evening)s?|after\s+hours)\b|\bovernight\b")
 _HABITUALLY = re.compile(r"\b(?:on|during)\s+(?:weekends|holidays|(?:mon|tues|wednes|thurs|fri|satur|sun)days)\b")
 _FOR_GOOD = re.compile(r"\b(?:permanently|for\s+good|forever)\b")
 

@@ -26,8 +26,8 @@ WEIGHTS = {
     "now": 4,  # "run it now"
     "trigger": 4,  # a schedule or an event
     "tasks": 2,  # work the catalog knows ("check inventory")
-    "persona_object": 20,
-    "negated_when": 20,  # "don't run the sales report on weekends": ask what should change, do not guess  # "have Craig draft ...": work for a persona, so a new playbook
+    "persona_object": 20,  # "have Craig draft ...": work for a persona, so a new playbook
+    "negated_when": 20,  # "don't run the sales report on weekends": ask what should change, do not guess
 }
 FLOOR = 1  # clarify's score: the least a request must say to be acted on
 

@@ -13,7 +13,7 @@ from scheduler.catalog import EVENTS as EVENT_TYPES
 # --- words out: names, parameters, message bodies ------------------------------------
 
 NUMBER_WORDS = {w: i for i, w in enumerate(
-    "zero one two three four five six seven eight nine ten eleven twelve".split())}
+    ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"])}
 LAPSED = re.compile("|".join(EVENT_TYPES["customer.lapsed"].words))  # the words for customers who stopped coming
 _TWEAKS = {  # name -> [(pattern in the request, better name)]
     "Inventory Check": [(r"out\s+of\s+stock|hits?\s+zero|sold\s+out|\bis\s+out\b", "Out of Stock Alert"),

@@ -101,7 +101,7 @@ def _typo(word: str, known: str, edits: int) -> bool:
         return any(word[i] == word[i + 1] and word[:i] + word[i + 1:] == known for i in range(len(word) - 1))
     if sorted(word) == sorted(known):
         return len(word) > _MIN  # two letters swapped ("emial"; but "form" is not "from")
-    wrong = [(a, b) for a, b in zip(word, known) if a != b]
+    wrong = [(a, b) for a, b in zip(word, known, strict=False) if a != b]
     return len(word) >= 7 and len(wrong) == 1 and set(wrong[0]) <= _VOWELS
 
 

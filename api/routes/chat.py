@@ -6,9 +6,9 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from api.deps import CurrentPrincipal, RuntimeDep
 from api.stream import uistream
 from api.stream.chat import chat_parts
-from api.deps import CurrentPrincipal, RuntimeDep
 from scheduler.catalog import PersonaId
 
 router = APIRouter(prefix="/api", tags=["chat"])
@@ -44,7 +44,7 @@ class ChatRequest(BaseModel):
     agent: PersonaId | None = None
 
     @model_validator(mode="after")
-    def _ends_with_the_user(self) -> "ChatRequest":
+    def _ends_with_the_user(self) -> ChatRequest:
         last = self.messages[-1]
         if last.role != "user" or not ((last.content or "").strip() or any((p.text or "").strip() for p in last.parts)):
             raise ValueError("the last message must be the user's, with some text")

@@ -22,7 +22,7 @@ def readyz(runtime: RuntimeDep):
     try:
         with runtime.engine.connect() as conn:
             conn.execute(text("SELECT 1"))
-    except Exception as exc:  # readiness reports any database failure, whatever its type
+    except Exception as exc:  # noqa: BLE001 - readiness reports any database failure, whatever its type
         return problem(503, f"database unavailable: {exc.__class__.__name__}")
     if not runtime.jobs.aps.running:
         return problem(503, "scheduler not running")

@@ -7,9 +7,9 @@ from fastapi import APIRouter, Body, Header, Query, Response
 
 from api import schemas
 from api.deps import CurrentPrincipal, ExecutePrincipal, RuntimeDep
+from scheduler.domain.spec import playbook_spec_schema
 from scheduler.runs.history import list_executions
 from scheduler.runtime import Runtime
-from scheduler.domain.spec import playbook_spec_schema
 from scheduler.services.playbooks import playbook_json
 from scheduler.steps.registry import default_registry
 from scheduler.store.tables import Playbook
@@ -23,7 +23,9 @@ def _shown(runtime: Runtime, playbook: Playbook) -> dict[str, Any]:
 
 
 @router.get("")
-def list_playbooks(runtime: RuntimeDep, who: CurrentPrincipal, limit: int = Query(50, ge=1, le=200), cursor: str | None = None) -> schemas.PlaybookPage:
+def list_playbooks(
+    runtime: RuntimeDep, who: CurrentPrincipal, limit: int = Query(50, ge=1, le=200), cursor: str | None = None,
+) -> schemas.PlaybookPage:
     """The organisation's playbooks, a page at a time."""
     items, next_cursor = runtime.playbooks.list(who.org_id, limit, cursor)
     return schemas.PlaybookPage.model_validate({"items": [_shown(runtime, p) for p in items], "nextCursor": next_cursor})
@@ -60,7 +62,9 @@ def delete_playbook(playbook_id: str, runtime: RuntimeDep, who: CurrentPrincipal
 
 
 @router.get("/{playbook_id}/executions")
-def playbook_executions(playbook_id: str, runtime: RuntimeDep, who: CurrentPrincipal, limit: int = Query(50, ge=1, le=200), cursor: str | None = None) -> schemas.ExecutionPage:
+def playbook_executions(
+    playbook_id: str, runtime: RuntimeDep, who: CurrentPrincipal, limit: int = Query(50, ge=1, le=200), cursor: str | None = None,
+) -> schemas.ExecutionPage:
     """The playbook's runs, newest first."""
     runtime.playbooks.get(who.org_id, playbook_id, include_deleted=True)
     items, next_cursor = list_executions(runtime.engine, who.org_id, playbook_id, limit, cursor)

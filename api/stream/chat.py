@@ -52,7 +52,7 @@ class _Turn:
             index = tc.get("index") or 0
             if tc.get("id") and index not in self.calls:
                 self.calls[index] = tc["id"]
-                parts += self.close_text() + [ui.tool_input_start(tc["id"], tc.get("name") or "")]
+                parts += [*self.close_text(), ui.tool_input_start(tc["id"], tc.get("name") or "")]
             if tc.get("args") and index in self.calls:
                 parts.append(ui.tool_input_delta(self.calls[index], tc["args"]))
         if isinstance(chunk.content, str) and chunk.content:
@@ -76,7 +76,7 @@ class _Turn:
     def on_tool_message(self, message: ToolMessage) -> list[ui.Part]:
         parts = self.close_text()
         if message.status == "error":
-            return parts + [ui.tool_output_error(message.tool_call_id, str(message.content))]
+            return [*parts, ui.tool_output_error(message.tool_call_id, str(message.content))]
         artifact = message.artifact if isinstance(message.artifact, Artifact) else None
         # The output is the artifact's own data, not its JSON text read back; other tools' content goes as is.
         parts.append(ui.tool_output_available(message.tool_call_id, artifact.output() if artifact else message.content))
@@ -86,7 +86,9 @@ class _Turn:
         return parts
 
 
-async def chat_parts(graph: Any, runtime: Runtime, who: Principal, messages: list[dict[str, Any]], persona: str | None) -> AsyncIterator[ui.Part]:
+async def chat_parts(
+    graph: Any, runtime: Runtime, who: Principal, messages: list[dict[str, Any]], persona: str | None,
+) -> AsyncIterator[ui.Part]:
     """The UI stream of one chat turn through the process's graph: text, tool calls and their results."""
     state = {"messages": to_langchain(messages), "persona": persona}
     turn = _Turn()

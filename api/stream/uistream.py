@@ -25,8 +25,8 @@ from sse_starlette import EventSourceResponse
 __all__ = [
     "DONE",
     "FINISH_REASONS",
-    "Part",
     "UI_STREAM_HEADERS",
+    "Part",
     "abort",
     "data",
     "encode_sse",
@@ -276,11 +276,11 @@ async def _frames(
             aclose = getattr(parts, "aclose", None)
             if aclose is not None:
                 await aclose()
-    except Exception as exc:  # noqa: BLE001 - any failure becomes an error part, never a torn stream
+    except Exception as exc:
         logger.exception("UI message stream failed")
         try:
             error_text = on_error(exc)
-        except Exception:  # noqa: BLE001 - a broken handler must not tear the stream either
+        except Exception:
             logger.exception("on_error handler failed")
             error_text = DEFAULT_ERROR_TEXT
         yield encode_sse(error(error_text)).encode("utf-8")

@@ -1,6 +1,7 @@
 """Credentials: user session tokens, agent keys (stored hashed) and the cron secret."""
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import secrets
@@ -9,9 +10,9 @@ from dataclasses import dataclass
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from scheduler.store.tables import ApiToken, Organization, User
-from scheduler.settings import Settings
 from scheduler.catalog import persona
+from scheduler.settings import Settings
+from scheduler.store.tables import ApiToken, Organization, User
 
 
 class UnknownOrganization(LookupError):
@@ -76,11 +77,9 @@ def cron_secrets(settings: Settings) -> list[bytes]:
     """Every secret accepted now: CRON_SECRET, CRON_SECRET_PREVIOUS and the lines of CRON_SECRET_FILE."""
     values = [settings.cron_secret, settings.cron_secret_previous]
     if settings.cron_secret_file is not None:
-        try:
-            # Read on every call so a rotated file takes effect without a restart.
+        # Read on every call so a rotated file takes effect without a restart; an unreadable file adds nothing.
+        with contextlib.suppress(OSError):
             values += settings.cron_secret_file.read_text(encoding="utf-8").splitlines()
-        except OSError:
-            pass
     return [v.strip().encode("utf-8") for v in values if v and v.strip()]
 
 

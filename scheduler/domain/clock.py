@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 
 @dataclass(frozen=True)
@@ -14,7 +14,7 @@ class Clock:
 
     def now(self) -> datetime:
         """The current instant, aware UTC."""
-        return datetime.now(timezone.utc) + self.offset
+        return datetime.now(UTC) + self.offset
 
     async def sleep(self, seconds: float) -> None:
         """Wait (real time; the offset only moves where 'now' is)."""

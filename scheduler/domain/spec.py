@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, TypeAdapter
 
@@ -41,7 +41,7 @@ class ManualTrigger(_Spec):
     type: Literal["manual"]
 
 
-Trigger = Annotated[Union[ScheduleTrigger, EventTrigger, ManualTrigger], Field(discriminator="type")]
+Trigger = Annotated[ScheduleTrigger | EventTrigger | ManualTrigger, Field(discriminator="type")]
 _TRIGGERS: TypeAdapter[list[Trigger]] = TypeAdapter(list[Trigger])
 
 

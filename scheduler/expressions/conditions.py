@@ -153,7 +153,7 @@ class _Checker:
             self.check(node.right, nxt)
         elif isinstance(node, ast.Compare):
             operands = [node.left, *node.comparators]
-            for op, left, right in zip(node.ops, operands, operands[1:]):
+            for op, left, right in zip(node.ops, operands, operands[1:], strict=False):
                 # Identity of numbers and strings is an implementation detail.
                 if isinstance(op, (ast.Is, ast.IsNot)) and not (
                     _is_literal_singleton(left) or _is_literal_singleton(right)
@@ -296,7 +296,7 @@ class Evaluator:
     def compare(self, node: ast.Compare) -> bool:
         """Evaluate a (possibly chained) comparison the way Python does."""
         left = self.evaluate_node(node.left)
-        for op, right_node in zip(node.ops, node.comparators):
+        for op, right_node in zip(node.ops, node.comparators, strict=False):
             right = self.evaluate_node(right_node)
             symbol, apply = _CMP_OPS[type(op)]
             try:

@@ -15,14 +15,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from scheduler.domain.clock import SYSTEM_CLOCK, Clock
-from scheduler.expressions import ExpressionError, evaluate_condition, render_value
-from scheduler.domain.status import ExecutionStatus, StepStatus
-from scheduler.store.repositories import Repositories
-from scheduler.store.tables import Execution, SideEffect, StepRun
-from scheduler.settings import Settings
 from scheduler.domain.spec import StepSpec, step_aliases
+from scheduler.domain.status import ExecutionStatus, StepStatus
+from scheduler.expressions import ExpressionError, evaluate_condition, render_value
+from scheduler.settings import Settings
 from scheduler.steps.base import StepContext, StepError
 from scheduler.steps.registry import StepRegistry
+from scheduler.store.repositories import Repositories
+from scheduler.store.tables import Execution, SideEffect, StepRun
 
 log = logging.getLogger(__name__)
 RESUMABLE = (ExecutionStatus.queued, ExecutionStatus.running)
@@ -160,7 +160,8 @@ class Executor:
     ) -> dict[str, Any] | None:
         step = self.registry.get(spec.action)
         if step is None:
-            await asyncio.to_thread(self._record, execution.id, index, spec.action, StepStatus.failed, None, None, f"unknown action {spec.action!r}")
+            await asyncio.to_thread(
+                self._record, execution.id, index, spec.action, StepStatus.failed, None, None, f"unknown action {spec.action!r}")
             raise StepFailed(f"steps[{index}]: unknown action {spec.action!r}")
         try:
             if spec.condition:
@@ -185,7 +186,7 @@ class Executor:
             try:
                 result = await asyncio.wait_for(step.run(params, ctx), timeout=step.timeout_seconds)
                 output = step.Output.model_validate(result.model_dump()).model_dump(mode="json")
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 error, retry = f"timed out after {step.timeout_seconds:g}s", True
             except StepError as exc:
                 error, retry = str(exc), exc.retryable

@@ -7,8 +7,8 @@ from sqlalchemy import and_, or_
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from scheduler.store.tables import Execution, StepRun, iso_utc
 from scheduler.services.playbooks import BadCursor, NotFound
+from scheduler.store.tables import Execution, StepRun, iso_utc
 
 
 def get_execution(engine: Engine, org_id: str, execution_id: str) -> dict[str, Any]:
@@ -21,7 +21,9 @@ def get_execution(engine: Engine, org_id: str, execution_id: str) -> dict[str, A
         return execution_json(execution, list(steps))
 
 
-def list_executions(engine: Engine, org_id: str, playbook_id: str, limit: int = 50, cursor: str | None = None) -> tuple[list[dict[str, Any]], str | None]:
+def list_executions(
+    engine: Engine, org_id: str, playbook_id: str, limit: int = 50, cursor: str | None = None,
+) -> tuple[list[dict[str, Any]], str | None]:
     """A page of a playbook's runs, newest first."""
     with Session(engine) as session:
         query = select(Execution).where(Execution.org_id == org_id, Execution.playbook_id == playbook_id)

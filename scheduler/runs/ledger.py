@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, or_
@@ -50,7 +50,7 @@ def open_execution(
         )
         if closed_as is not None:
             execution.status, execution.error = closed_as
-            execution.completed_at = datetime.now(timezone.utc)
+            execution.completed_at = datetime.now(UTC)
         session.add(execution)
         try:
             session.commit()

@@ -11,11 +11,11 @@ from sqlmodel import Session, col, select
 
 from scheduler.domain.clock import SYSTEM_CLOCK, Clock
 from scheduler.domain.spec import dump_spec
+from scheduler.services.validation import PlaybookInvalid, parse_spec
+from scheduler.steps.registry import StepRegistry
 from scheduler.store.tables import Organization, Playbook, iso_utc
 from scheduler.timing.cron import describe
 from scheduler.timing.slots import upcoming
-from scheduler.steps.registry import StepRegistry
-from scheduler.services.validation import PlaybookInvalid, parse_spec
 
 EDITABLE = ("name", "agent", "category", "status", "triggers", "steps")
 

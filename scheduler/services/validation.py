@@ -5,8 +5,6 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from scheduler.timing.cron import CronError, validate_schedule
-from scheduler.expressions import ExpressionError, condition_names, template_names
 from scheduler.catalog import EVENT_NAMES
 from scheduler.domain.spec import (
     RUN_CONTEXT_NAMES,
@@ -15,7 +13,9 @@ from scheduler.domain.spec import (
     ScheduleTrigger,
     step_aliases,
 )
+from scheduler.expressions import ExpressionError, condition_names, template_names
 from scheduler.steps.registry import StepRegistry
+from scheduler.timing.cron import CronError, validate_schedule
 
 
 class PlaybookInvalid(ValueError):

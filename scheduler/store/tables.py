@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
-from typing import Any, Optional
+from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import JSON, Column, DateTime, UniqueConstraint
 from sqlalchemy.types import TypeDecorator
@@ -15,12 +15,12 @@ from scheduler.domain.status import ExecutionStatus, PlaybookStatus, StepStatus,
 
 def utcnow() -> datetime:
     """Aware UTC now (the store keeps UTC only)."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def iso_utc(value: datetime | None) -> str | None:
     """ISO-8601 in UTC with a Z, as the API writes instants."""
-    return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z") if value else None
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z") if value else None
 
 
 def new_id(prefix: str) -> str:
@@ -34,17 +34,17 @@ class UTCDateTime(TypeDecorator):
     impl = DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value: Optional[datetime], dialect: Any) -> Optional[datetime]:
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given to a UTC column")
-        return value.astimezone(timezone.utc)
+        return value.astimezone(UTC)
 
-    def process_result_value(self, value: Optional[datetime], dialect: Any) -> Optional[datetime]:
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
         if value is None:
             return None
-        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def _ts(nullable: bool, default: Any = None, index: bool = False) -> Any:
@@ -82,11 +82,11 @@ class ApiToken(SQLModel, table=True):
     id: str = Field(default_factory=lambda: new_id("tok"), primary_key=True)
     org_id: str = Field(foreign_key="organizations.id", index=True)
     kind: str  # "session" | "agent"
-    user_id: Optional[str] = Field(default=None, foreign_key="users.id")
-    agent: Optional[str] = None
+    user_id: str | None = Field(default=None, foreign_key="users.id")
+    agent: str | None = None
     token_hash: str = Field(unique=True, index=True)
     created_at: datetime = _ts(nullable=False, default=utcnow)
-    revoked_at: Optional[datetime] = _ts(nullable=True)
+    revoked_at: datetime | None = _ts(nullable=True)
 
 
 class Playbook(SQLModel, table=True):
@@ -100,11 +100,11 @@ class Playbook(SQLModel, table=True):
     triggers: list[dict[str, Any]] = _json(list)
     steps: list[dict[str, Any]] = _json(list)
     version: int = 1
-    created_by: Optional[str] = None
+    created_by: str | None = None
     created_at: datetime = _ts(nullable=False, default=utcnow)
     updated_at: datetime = _ts(nullable=False, default=utcnow)
     # Deleted playbooks keep their row so their run history stays readable.
-    deleted_at: Optional[datetime] = _ts(nullable=True)
+    deleted_at: datetime | None = _ts(nullable=True)
 
     @property
     def trigger_specs(self) -> list[Trigger]:
@@ -144,17 +144,17 @@ class Execution(SQLModel, table=True):
     status: str = Field(default=ExecutionStatus.queued, index=True)
     triggered_by: str = TriggeredBy.manual
     dedupe_key: str
-    scheduled_for: Optional[datetime] = _ts(nullable=True)
+    scheduled_for: datetime | None = _ts(nullable=True)
     # The run context (user, org, trigger, event) and the steps as they were when triggered.
     context: dict[str, Any] = _json(dict)
     steps: list[dict[str, Any]] = _json(list)
-    error: Optional[str] = None
-    lease_owner: Optional[str] = None
-    lease_expires_at: Optional[datetime] = _ts(nullable=True)
+    error: str | None = None
+    lease_owner: str | None = None
+    lease_expires_at: datetime | None = _ts(nullable=True)
     attempts: int = 0
     created_at: datetime = _ts(nullable=False, default=utcnow)
-    started_at: Optional[datetime] = _ts(nullable=True)
-    completed_at: Optional[datetime] = _ts(nullable=True)
+    started_at: datetime | None = _ts(nullable=True)
+    completed_at: datetime | None = _ts(nullable=True)
 
     @property
     def step_specs(self) -> list[StepSpec]:
@@ -172,12 +172,12 @@ class StepRun(SQLModel, table=True):
     index: int
     action: str
     status: str = StepStatus.running
-    output: Optional[dict[str, Any]] = Field(default=None, sa_column=Column(JSON, nullable=True))
-    seen: Optional[dict[str, Any]] = Field(default=None, sa_column=Column(JSON, nullable=True))
-    error: Optional[str] = None
+    output: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    seen: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    error: str | None = None
     attempts: int = 0
-    started_at: Optional[datetime] = _ts(nullable=True)
-    completed_at: Optional[datetime] = _ts(nullable=True)
+    started_at: datetime | None = _ts(nullable=True)
+    completed_at: datetime | None = _ts(nullable=True)
 
 
 class SideEffect(SQLModel, table=True):
@@ -195,12 +195,12 @@ class Notification(SQLModel, table=True):
     __tablename__ = "notifications"
     id: str = Field(default_factory=lambda: new_id("ntf"), primary_key=True)
     org_id: str = Field(foreign_key="organizations.id", index=True)
-    user_id: Optional[str] = Field(default=None, foreign_key="users.id")
+    user_id: str | None = Field(default=None, foreign_key="users.id")
     title: str
     body: str = ""
-    execution_id: Optional[str] = None
+    execution_id: str | None = None
     created_at: datetime = _ts(nullable=False, default=utcnow)
-    read_at: Optional[datetime] = _ts(nullable=True)
+    read_at: datetime | None = _ts(nullable=True)
 
 
 class Product(SQLModel, table=True):

@@ -9,8 +9,7 @@ why `CronsimTrigger` exists.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -27,13 +26,12 @@ HORIZON = timedelta(days=5 * 366)
 # scorer) do not understand, so they are refused here.
 _FIELD_RE = re.compile(r"^[0-9a-z*,/-]+$")
 _NAMES = {
-    3: "jan feb mar apr may jun jul aug sep oct nov dec".split(),
-    4: "sun mon tue wed thu fri sat".split(),
+    3: ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"],
+    4: ["sun", "mon", "tue", "wed", "thu", "fri", "sat"],
 }
 _BOUNDS = ((0, 59), (0, 23), (1, 31), (1, 12), (0, 7))
-_DAY_NAMES = "Sunday Monday Tuesday Wednesday Thursday Friday Saturday".split()
-_MONTH_NAMES = ("January February March April May June July August September "
-                "October November December").split()
+_DAY_NAMES = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"]
+_MONTH_NAMES = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]
 
 
 class CronError(ValueError):
@@ -106,11 +104,11 @@ def next_fire_times(cron: str, timezone: str, after: datetime, count: int) -> li
     """The next `count` fire instants strictly after `after` (naive means UTC), in the trigger's zone."""
     expr, zone = _checked(cron, timezone)
     if after.tzinfo is None:
-        after = after.replace(tzinfo=dt_timezone.utc)
+        after = after.replace(tzinfo=UTC)
     out: list[datetime] = []
     # Compare in UTC: datetimes sharing a tzinfo compare by wall clock and
     # ignore `fold`, so 1:00 EST would equal the 1:00 EDT an hour before it.
-    last = after.astimezone(dt_timezone.utc)
+    last = after.astimezone(UTC)
     it = CronSim(expr, after.astimezone(zone))
     while len(out) < count:
         try:
@@ -120,7 +118,7 @@ def next_fire_times(cron: str, timezone: str, after: datetime, count: int) -> li
         # cronsim walks fixed-time jobs in wall-clock time; starting inside the
         # second pass of a repeated hour it can yield the first pass, which is
         # already in the past. Those, and any repeat, are dropped.
-        t_utc = t.astimezone(dt_timezone.utc)
+        t_utc = t.astimezone(UTC)
         if t_utc <= last:
             continue
         out.append(t)
@@ -149,7 +147,7 @@ class CronsimTrigger(BaseTrigger):
             after = now - timedelta(microseconds=1)
         found = next_fire_times(self.cron, self.timezone, after + self.offset, 1)
         # In UTC: arithmetic on a zoned datetime drops `fold`, and the repeated hour would loop.
-        return found[0].astimezone(dt_timezone.utc) - self.offset if found else None
+        return found[0].astimezone(UTC) - self.offset if found else None
 
     def __getstate__(self):
         return {"version": 1, "cron": self.cron, "timezone": self.timezone, "offset": self.offset.total_seconds()}
@@ -178,7 +176,7 @@ def _expand(field: str, idx: int) -> set[int]:
             step = int(s)
         names = _NAMES.get(idx, [])
 
-        def num(x: str) -> int:
+        def num(x: str, names: list[str] = names) -> int:
             return names.index(x) + (1 if idx == 3 else 0) if x in names else int(x)
 
         if part == "*":
@@ -272,7 +270,7 @@ def _fallback(expr: str) -> str:
         opts = Options()
         opts.use_24hour_time_format = False
         text = ExpressionDescriptor(expr, opts).get_description()
-    except Exception:  # cron-descriptor raises its own family; any failure -> raw text
+    except Exception:  # noqa: BLE001 - cron-descriptor raises its own family; any failure -> raw text
         return f"on cron {expr!r}"
     text = re.sub(r"\b0(\d):", r"\1:", text)
     return text[:1].lower() + text[1:]

@@ -77,7 +77,7 @@ def _clock_fields(spec: Spec) -> tuple[str, str]:
 def _compact(values: set[int]) -> str:
     """'1,2,3,4,5' -> '1-5': runs of three or more become ranges."""
     out, run = [], []
-    for v in sorted(values) + [None]:
+    for v in [*sorted(values), None]:
         if run and (v is None or v != run[-1] + 1):
             out.append(f"{run[0]}-{run[-1]}" if len(run) >= 3 else ",".join(map(str, run)))
             run = []
@@ -91,7 +91,7 @@ def _day_fields(spec: Spec) -> tuple[str, str, str]:
     dows = _compact(spec.dows) if spec.dows and len(spec.dows) < 7 else None
     if not dows and spec.per_week:
         table = {1: "1", 2: "1,4", 3: "1,3,5", 4: "1,2,4,5", 5: "1-5", 6: "1-6", 7: None}
-        dows = table.get(spec.per_week, None)
+        dows = table.get(spec.per_week)
     if spec.quarterly:
         return doms or "1", "1,4,7,10", "*"
     if spec.month_step:

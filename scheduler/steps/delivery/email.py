@@ -1,7 +1,7 @@
 """send_email: mail over SMTP, or to the outbox folder; keyed so a resumed run never sends twice."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import Field, field_validator
 
@@ -56,7 +56,7 @@ class SendEmail(Step):
     Params = SendEmailParams
     Output = SendEmailOutput
     side_effect = True
-    example = {"to": "owner@example.com", "subject": "Contract test", "body": "Hello"}
+    example: ClassVar[dict[str, Any]] = {"to": "owner@example.com", "subject": "Contract test", "body": "Hello"}
 
     async def run(self, params: SendEmailParams, ctx: StepContext) -> SendEmailOutput:
         msg = build_message(SENDER, list(params.to), params.subject, params.body or ctx.digest(), ctx.idempotency_key)

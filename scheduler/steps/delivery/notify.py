@@ -1,7 +1,7 @@
 """notify: an in-app notification for a user of the organisation."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from scheduler.steps.base import Step, StepContext, StepError, StepOutput, StepParams
 
@@ -23,7 +23,7 @@ class Notify(Step):
     Params = NotifyParams
     Output = NotifyOutput
     side_effect = True
-    example = {"title": "Contract test", "message": "Hello"}
+    example: ClassVar[dict[str, Any]] = {"title": "Contract test", "message": "Hello"}
 
     async def run(self, params: NotifyParams, ctx: StepContext) -> NotifyOutput:
         async def store() -> dict[str, Any]:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
-from typing import Literal
+from typing import Any, ClassVar, Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field
@@ -56,7 +56,7 @@ class SalesReport(Step):
     name = "sales_report"
     Params = SalesReportParams
     Output = SalesReportOutput
-    example = {"period": "last_7_days", "top": 3}
+    example: ClassVar[dict[str, Any]] = {"period": "last_7_days", "top": 3}
 
     async def run(self, params: SalesReportParams, ctx: StepContext) -> SalesReportOutput:
         zone = ZoneInfo(await ctx.store.tenants.timezone(ctx.org_id) or "UTC")
