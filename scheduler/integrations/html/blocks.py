@@ -24,6 +24,7 @@ _NOT_NAMES = {"add", "add to cart", "add to bag", "buy", "buy now", "view", "det
               "select", "choose", "reserve", "order", "more", "more info", "staff pick", "limited", "deal", "was",
               "now", "price", "regular price", "sale price", "each", "thc", "cbd", "featured", "best seller"}
 _WORD_SPLIT = re.compile(r"[^a-z0-9]+")
+_PERCENT = re.compile(r"\d\s*%")  # "THC 22%", "20% off": potency and discount badges, not names
 
 
 def parse(html: str) -> LexborHTMLParser:
@@ -125,7 +126,7 @@ def choose_price(spots: list[_Spot]) -> tuple[float | None, float | None, str | 
 def name_like(text: str) -> bool:
     """Whether a short text could be a product's name (letters beyond a size; not a control, badge or price)."""
     value = clean_text(text)
-    if not value or len(value) > 200 or "%" in value or value.lower().strip(" !:") in _NOT_NAMES:
+    if not value or len(value) > 200 or _PERCENT.search(value) or value.lower().strip(" !:") in _NOT_NAMES:
         return False
     if read_price_text(value)[0] is not None:
         return False
@@ -220,4 +221,5 @@ def read_block(block: LexborNode) -> ExtractedProduct | None:
     name, size = _name_and_size(block)
     if name is None:
         return None
-    return make_product(name, price, regular, currency, size)
+    # The name's own size beats a guess from the block's other texts ("10 x 10mg" under "Gummies 100mg").
+    return make_product(name, price, regular, currency, find_size(name) or size)

@@ -1,7 +1,7 @@
 """Products on pages that declare nothing: repeated sibling blocks (cards, list items, table rows) that each show one."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
@@ -23,7 +23,7 @@ class _Run:
     """Siblings of one signature under one parent, and what they read as."""
 
     members: int = 0
-    products: list[tuple[int, ExtractedProduct]] = field(default_factory=list)
+    products: int = 0
 
 
 def _runs(tree: LexborHTMLParser) -> dict[tuple[str, str], list[_Run]]:
@@ -32,7 +32,6 @@ def _runs(tree: LexborHTMLParser) -> dict[tuple[str, str], list[_Run]]:
     root = tree.body or tree.root
     if root is None:
         return found
-    order = 0
     for parent in root.traverse():
         groups: dict[tuple[str, str], list[LexborNode]] = {}
         for count, child in enumerate(parent.iter()):
@@ -44,12 +43,8 @@ def _runs(tree: LexborHTMLParser) -> dict[tuple[str, str], list[_Run]]:
             if len(members) < 2:
                 continue
             run = _Run(members=len(members))
-            for member in members:
-                product = read_block(member)
-                order += 1
-                if product is not None:
-                    run.products.append((order, product))
-            if len(run.products) >= 2 and len(run.products) >= _MIN_SHARE * run.members:
+            run.products = sum(1 for member in members if read_block(member) is not None)
+            if run.products >= 2 and run.products >= _MIN_SHARE * run.members:
                 found.setdefault(sig, []).append(run)
     return found
 
@@ -57,19 +52,23 @@ def _runs(tree: LexborHTMLParser) -> dict[tuple[str, str], list[_Run]]:
 def block_products(tree: LexborHTMLParser) -> list[ExtractedProduct]:
     """Products from the page's repeated blocks, in page order.
 
-    Every run of siblings of the winning signature is read, so a menu split into sections (flower,
-    edibles...) under different parents comes out whole. The winner is the signature with the most
-    products; a tie goes to the one whose runs read best (fewer siblings that are not products).
+    The winning signature is the one whose runs of siblings hold the most products (a tie goes to
+    the one whose runs read best). Then every element of that signature is read, so a menu split into
+    sections (flower, edibles...) comes out whole, even a section of one.
     """
     runs = _runs(tree)
     if not runs:
         return []
 
     def rank(sig: tuple[str, str]) -> tuple[int, float]:
-        products = sum(len(r.products) for r in runs[sig])
+        products = sum(r.products for r in runs[sig])
         members = sum(r.members for r in runs[sig])
         return products, products / members
 
     best = max(runs, key=rank)
-    chosen = sorted((p for run in runs[best] for p in run.products), key=lambda p: p[0])
-    return [product for _, product in chosen]
+    root = tree.body or tree.root
+    products = []
+    for node in root.traverse():
+        if signature(node) == best and (product := read_block(node)) is not None:
+            products.append(product)
+    return products
