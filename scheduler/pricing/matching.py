@@ -7,7 +7,7 @@ from pydantic import BaseModel, Field, computed_field
 from rapidfuzz import fuzz
 
 from scheduler.integrations.html.model import ExtractedProduct
-from scheduler.pricing.profile import MARKERS, Profile, compatible, profile
+from scheduler.pricing.profile import Profile, compatible, profile
 
 THRESHOLD = 88.0  # name similarity (0-100) a match needs: "Blue Dream" / "Blueberry" is far below
 MARGIN = 5.0  # the best candidate must beat the next different one by this much, or nothing matches
@@ -47,13 +47,9 @@ def name_score(a: Profile, b: Profile) -> float:
     """How alike two compared names are, 0-100 (word order and spacing ignored)."""
     if not a.key or not b.key:
         return 100.0 if a.key == b.key and a.numbers else 0.0
+    # Word order and spacing ignored ("Grand Daddy Purple" / "Granddaddy Purple"); a brand in front of a
+    # long name costs a few points, an extra word in a short name ("Girl Scout Cookies Extreme") many.
     score = max(fuzz.token_sort_ratio(a.key, b.key), fuzz.ratio(a.key.replace(" ", ""), b.key.replace(" ", "")))
-    short, long = sorted((set(a.key.split()), set(b.key.split())), key=len)
-    extra = long - short
-    # One extra word beside three or more shared ones is a brand or a house prefix ("Kiva Camino
-    # Midnight Blueberry Gummies"); with fewer shared words it changes the product ("Blue Dream Cookies").
-    if short <= long and len(short) >= 3 and len(extra) == 1 and not extra & MARKERS:
-        score = max(score, 90.0)
     return float(score)
 
 
@@ -88,7 +84,8 @@ def match_products(ours: list[OurProduct], theirs: list[ExtractedProduct]) -> li
         best = candidates[0]
         same = [c for c in candidates if c.identity == best.identity]
         others = [c for c in candidates if c.identity != best.identity]
-        if others and best.score - others[0].score < MARGIN:
+        exact = best.score == 100.0 and (not others or others[0].score < 100.0)
+        if others and best.score - others[0].score < MARGIN and not exact:
             continue  # two different items are about as close: do not guess
         pick = min(same, key=lambda c: (theirs[c.index].price, c.index))
         held = chosen.get(pick.index)

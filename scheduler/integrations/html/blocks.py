@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
@@ -16,7 +17,6 @@ _SALE_WORDS = {"sale", "now", "special", "discount", "discounted", "current", "f
 _PRICE_WORDS = {"price", "cost", "amount"}
 _NAME_WORDS = ("name", "title")
 _NOT_NAME_WORDS = ("brand", "vendor", "category", "type", "badge", "label", "tag", "lineage", "potency")
-_SIZE_WORDS = ("size", "weight")
 _NOISE_TAGS = ["script", "style", "noscript", "template", "svg", "iframe", "object", "canvas"]
 # Texts in a block that are controls or badges, never a product's name.
 _NOT_NAMES = {"add", "add to cart", "add to bag", "buy", "buy now", "view", "details", "view details", "quick view",
@@ -34,13 +34,17 @@ def parse(html: str) -> LexborHTMLParser:
     return tree
 
 
-def class_words(node: LexborNode) -> set[str]:
+def class_words(node: LexborNode) -> frozenset[str]:
     """The words of an element's classes and id: "price--was old-price" -> {"price", "was", "old"}."""
     attrs = node.attributes
-    raw = f"{attrs.get('class') or ''} {attrs.get('id') or ''} {attrs.get('itemprop') or ''}"
+    return _split_words(f"{attrs.get('class') or ''} {attrs.get('id') or ''} {attrs.get('itemprop') or ''}")
+
+
+@lru_cache(maxsize=4096)
+def _split_words(raw: str) -> frozenset[str]:
     # camelCase too: "wasPrice" -> "was price"
     raw = re.sub(r"([a-z])([A-Z])", r"\1 \2", raw).lower()
-    return {w for w in _WORD_SPLIT.split(raw) if w}
+    return frozenset(w for w in _WORD_SPLIT.split(raw) if w)
 
 
 def _is_struck(node: LexborNode | None, block: LexborNode) -> bool:
@@ -128,6 +132,8 @@ def name_like(text: str) -> bool:
     value = clean_text(text)
     if not value or len(value) > 200 or _PERCENT.search(value) or value.lower().strip(" !:") in _NOT_NAMES:
         return False
+    if sum(ch.isalpha() for ch in value) < 2:
+        return False
     if read_price_text(value)[0] is not None:
         return False
     rest = strip_sizes(value)
@@ -177,7 +183,7 @@ def _name_and_size(block: LexborNode) -> tuple[str | None, str | None]:
             continue
         text = node.text(deep=True, separator=" ")
         words = class_words(node)
-        if size is None and (any(w in words for w in _SIZE_WORDS) or _size_only(text)) and _size_only(text):
+        if size is None and _size_only(text):
             size = clean_text(text)
         if not name_like(text):
             continue
@@ -196,15 +202,23 @@ def _name_and_size(block: LexborNode) -> tuple[str | None, str | None]:
     return None, size
 
 
+_BLOCK_LEVEL = {"div", "p", "ul", "ol", "li", "table", "tr", "td", "section", "article", "h1", "h2", "h3", "h4",
+                "h5", "h6", "dl", "form"}
+
+
 def _bare_text_product(block: LexborNode, currency_hint: str | None) -> ExtractedProduct | None:
-    """A block that is one line of text, "Blue Dream 3.5g - $35": the name before the price."""
+    """A block that is one line of text, "Blue Dream 3.5g - $35": the name before the price, and no other price."""
+    if any(node.tag in _BLOCK_LEVEL for node in block.traverse() if node.mem_id != block.mem_id):
+        return None
     text = clean_text(block.text(deep=True, separator=" "))
     words = text.split()
     for cut in range(len(words) - 1, 0, -1):
         amount, currency = read_price_text(" ".join(words[cut:]))
         if amount is not None:
             name = " ".join(words[:cut]).strip(" -–—:|·•")
-            return make_product(name, amount, None, currency or currency_hint) if name_like(name) else None
+            if any(read_price_text(word)[0] is not None for word in words[:cut]) or not name_like(name):
+                return None  # a second price: sizes or variants, not one product
+            return make_product(name, amount, None, currency or currency_hint)
     return None
 
 

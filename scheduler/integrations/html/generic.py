@@ -9,7 +9,7 @@ from scheduler.integrations.html.blocks import read_block
 from scheduler.integrations.html.model import ExtractedProduct
 
 _MIN_SHARE = 0.6  # of a run of siblings, how many must read as products (a header row or a banner may not)
-_MAX_CHILDREN = 2000  # siblings read per parent: a menu has dozens, a page of thousands is not a menu
+_SAMPLE = 16  # siblings read to judge a run: enough to tell a menu from a list of links
 
 
 def signature(node: LexborNode) -> tuple[str, str]:
@@ -34,17 +34,16 @@ def _runs(tree: LexborHTMLParser) -> dict[tuple[str, str], list[_Run]]:
         return found
     for parent in root.traverse():
         groups: dict[tuple[str, str], list[LexborNode]] = {}
-        for count, child in enumerate(parent.iter()):
-            if count >= _MAX_CHILDREN:
-                break
+        for child in parent.iter():
             if not child.tag.startswith("-"):
                 groups.setdefault(signature(child), []).append(child)
         for sig, members in groups.items():
             if len(members) < 2:
                 continue
-            run = _Run(members=len(members))
-            run.products = sum(1 for member in members if read_block(member) is not None)
-            if run.products >= 2 and run.products >= _MIN_SHARE * run.members:
+            sample = members[:_SAMPLE]
+            read = sum(1 for member in sample if read_block(member) is not None)
+            run = _Run(members=len(members), products=round(read * len(members) / len(sample)))
+            if read >= 2 and read >= _MIN_SHARE * len(sample):
                 found.setdefault(sig, []).append(run)
     return found
 

@@ -59,11 +59,11 @@ def read_price_text(text: str, *, priced_element: bool = False) -> tuple[float |
     itemprop), so sizes ("3.5g") and percentages ("22% THC") are never taken for prices.
     """
     value = clean_text(text)
-    if not value or len(value) > 40 or "%" in value:
+    if not value or len(value) > 40 or "%" in value or not any(ch.isdigit() for ch in value):
         return None, None
     price = Price.fromstring(value)
     amount = price.amount_float
-    if amount is None or amount < 0 or not any(ch.isdigit() for ch in value):
+    if amount is None or amount < 0:
         return None, None
     if price.currency is None and not priced_element:
         return None, None

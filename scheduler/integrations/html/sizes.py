@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 Kind = Literal["g", "mg", "ml", "count"]
@@ -83,12 +84,17 @@ def _token(match: re.Match[str]) -> SizeToken | None:
 
 def size_tokens(text: str) -> list[SizeToken]:
     """Every size written in a product name or size field, in reading order."""
+    return list(_size_tokens(text or ""))
+
+
+@lru_cache(maxsize=4096)
+def _size_tokens(text: str) -> tuple[SizeToken, ...]:
     found = []
     for match in _PATTERN.finditer(text or ""):
         token = _token(match)
         if token is not None:
             found.append(token)
-    return found
+    return tuple(found)
 
 
 def find_size(text: str) -> str | None:
@@ -97,6 +103,7 @@ def find_size(text: str) -> str | None:
     return " ".join(t.text for t in tokens) if tokens else None
 
 
+@lru_cache(maxsize=4096)
 def strip_sizes(text: str) -> str:
     """The name with its sizes taken out (what is left names the product)."""
     return _PATTERN.sub(lambda m: " " if _token(m) is not None else m.group(0), text or "")
