@@ -1,6 +1,7 @@
 """Reading products, prices and promotions from competitor pages in every markup style (fixture pages)."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -103,7 +104,8 @@ def test_cards_with_struck_through_sale_prices():
     assert (products["BLUE DREAM CART 1G"].price, products["BLUE DREAM CART 1G"].regular_price) == (38.0, 45.0)
     assert (products["WATERMELON GUMMIES 100MG"].price,
             products["WATERMELON GUMMIES 100MG"].regular_price) == (16.0, 20.0)
-    assert (products["GORILLA GLUE #4 (Ounce)"].price, products["GORILLA GLUE #4 (Ounce)"].regular_price) == (180.0, 200.0)
+    glue = products["GORILLA GLUE #4 (Ounce)"]
+    assert (glue.price, glue.regular_price) == (180.0, 200.0)
     assert products["BLUE DREAM (Eighth)"].regular_price is None
     assert products["BLUE DREAM (Eighth)"].size == "Eighth"
     assert products["THC TINCTURE 300MG"].price == 42.0
@@ -263,7 +265,8 @@ def test_day_two_pages_drop_prices_add_one_product_and_remove_one(name, added, r
 @pytest.mark.parametrize("text, size", [
     ("Blue Dream 3.5g", "3.5g"), ("Blue Dream - 1/8 oz", "1/8 oz"), ("BLUE DREAM (Eighth)", "Eighth"),
     ("Northern Lights (Half)", "Half"), ("Quarter Oz", "Quarter Oz"), ("Pre-Roll 2-pack", "2-pack"),
-    ("Gummies 100mg (10pk)", "100mg 10pk"), ("Jack Herer 5 x 0.5g", "5 x 0.5g"), ("CBD 1000mg CBD 30ml", "1000mg CBD 30ml"),
+    ("Gummies 100mg (10pk)", "100mg 10pk"), ("Jack Herer 5 x 0.5g", "5 x 0.5g"),
+    ("CBD 1000mg CBD 30ml", "1000mg CBD 30ml"),
     ("Gelato 33", None), ("Oz Kush", None), ("Box 5", None), ("1:1 Tincture", None), ("Half Baked", None),
 ])
 def test_find_size(text, size):
@@ -277,3 +280,23 @@ def test_find_size(text, size):
 ])
 def test_read_price_text(text, expected):
     assert read_price_text(text) == expected
+
+
+@pytest.mark.parametrize("offers", [
+    {"price": {"x": 1}}, {"price": "free"}, {"price": "-5"}, {"price": True}, {"price": 0}, {"@id": "#missing"},
+    {"priceSpecification": {"price": "12", "priceType": "https://schema.org/ListPrice"}},  # only a list price
+    [[[{"price": None}]]],
+])
+def test_structured_data_without_a_usable_price_gives_no_product(offers):
+    html = ('<script type="application/ld+json">'
+            + json.dumps({"@context": "https://schema.org", "@type": "Product", "name": "Blue Dream 3.5g",
+                          "offers": offers})
+            + "</script>")
+    assert extract_products(html, BASE) == []
+
+
+def test_a_strain_number_before_a_size_word_is_not_the_size():
+    from scheduler.integrations.html import size_tokens
+
+    assert [(t.text, t.value) for t in size_tokens("Gelato 33 Ounce")] == [("Ounce", 28.0)]
+    assert [(t.text, t.value) for t in size_tokens("Kush 2 oz")] == [("2 oz", 56.0)]

@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 import csv
+import itertools
 from pathlib import Path
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
 from scheduler.integrations.html import ExtractedProduct, extract_products
 from scheduler.pricing import OurProduct, compatible, match_products, price_gap_percent, profile
@@ -140,7 +139,8 @@ def test_weights_that_are_the_same(a, b):
 
 def test_the_right_one_is_chosen_among_look_alikes():
     menu = [theirs("Blue Dream 7g"), theirs("Blueberry 3.5g"), theirs("Blue Dream Cart 1g"),
-            theirs("Blue Dream Pre-Roll 1g"), theirs("Blue Dream - 1/8 oz", price=34.0), theirs("Blue Dream Shake 3.5g")]
+            theirs("Blue Dream Pre-Roll 1g"), theirs("Blue Dream - 1/8 oz", price=34.0),
+            theirs("Blue Dream Shake 3.5g")]
     [match] = match_products([ours("Blue Dream 3.5g", "Flower")], menu)
     assert match.competitor_product.name == "Blue Dream - 1/8 oz"
 
@@ -171,7 +171,8 @@ def test_our_category_tells_the_form_when_the_name_does_not():
 
 
 def test_match_gap_and_serialisation():
-    [match] = match_products([ours("Blue Dream 3.5g", "Flower", price=40.0)], [theirs("Blue Dream - 1/8 oz", price=34.0)])
+    [match] = match_products([ours("Blue Dream 3.5g", "Flower", price=40.0)],
+                             [theirs("Blue Dream - 1/8 oz", price=34.0)])
     assert match.gap == 15.0
     dumped = match.model_dump()
     assert dumped["gap"] == 15.0 and dumped["competitor_product"]["price"] == 34.0
@@ -236,14 +237,40 @@ def test_day_two_widens_the_gaps():
     assert matched("day2/canal-street.html")["FL-BD-35"] == ("Blue Dream", 12.5)
 
 
-# ---- a property: a different amount never matches, whatever the names -----------------------------------------
+# ---- every strain at every weight: a different amount never matches, the same always does ------------------------
 
 STRAINS = ["Blue Dream", "Sour Diesel", "OG Kush", "Wedding Cake", "Gelato 33", "Jack Herer", "Gorilla Glue #4"]
 WEIGHTS = {"1g": 1, "3.5g": 3.5, "1/8 oz": 3.5, "Eighth": 3.5, "7g": 7, "Quarter": 7, "14g": 14, "Half Oz": 14,
            "28g": 28, "Ounce": 28}
 
 
-@given(st.sampled_from(STRAINS), st.sampled_from(sorted(WEIGHTS)), st.sampled_from(sorted(WEIGHTS)))
-def test_flower_matches_only_at_the_same_weight(strain, ours_size, their_size):
-    matches = match_products([ours(f"{strain} {ours_size}", "Flower")], [theirs(f"{strain} ({their_size})")])
-    assert bool(matches) == (WEIGHTS[ours_size] == WEIGHTS[their_size])
+@pytest.mark.parametrize("strain", STRAINS)
+def test_flower_matches_only_at_the_same_weight(strain):
+    wrong = []
+    for ours_size, their_size in itertools.product(WEIGHTS, WEIGHTS):
+        for their_name in (f"{strain} ({their_size})", f"{strain} {their_size}", f"{strain} - {their_size}"):
+            matches = match_products([ours(f"{strain} {ours_size}", "Flower")], [theirs(their_name)])
+            if bool(matches) != (WEIGHTS[ours_size] == WEIGHTS[their_size]):
+                wrong.append((f"{strain} {ours_size}", their_name))
+    assert wrong == []
+
+
+@pytest.mark.parametrize("product", ["Dark Chocolate Bar", "Watermelon Gummies", "CBD Tincture", "Sparkling Lemonade"])
+def test_edibles_and_tinctures_match_only_at_the_same_mg(product):
+    amounts = [5, 10, 50, 100, 250, 500, 1000]
+    wrong = [(a, b) for a, b in itertools.product(amounts, amounts)
+             if bool(match_products([ours(f"{product} {a}mg")], [theirs(f"{product} - {b} mg")])) != (a == b)]
+    assert wrong == []
+
+
+FORMS_1G = {"flower": "Blue Dream 1g", "pre-roll": "Blue Dream Pre-Roll 1g", "cart": "Blue Dream Cartridge 1g",
+            "vape cart": "Blue Dream Vape Cart 1g", "disposable": "Blue Dream Disposable 1g",
+            "shake": "Blue Dream Shake 1g", "live resin": "Blue Dream Live Resin 1g", "rosin": "Blue Dream Rosin 1g",
+            "infused pre-roll": "Blue Dream Infused Pre-Roll 1g", "live resin cart": "Blue Dream Live Resin Cart 1g"}
+
+
+def test_forms_never_cross():
+    same = {("cart", "vape cart"), ("vape cart", "cart")}
+    wrong = [(a, b) for a, b in itertools.product(FORMS_1G, FORMS_1G)
+             if bool(match_products([ours(FORMS_1G[a])], [theirs(FORMS_1G[b])])) != (a == b or (a, b) in same)]
+    assert wrong == []

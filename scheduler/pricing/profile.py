@@ -125,7 +125,7 @@ def profile(name: str, size: str | None = None, category: str = "") -> Profile:
     ml = next((t.value for t in tokens if t.kind == "ml"), None)
     cannabinoid = next((t.cannabinoid for t in tokens if t.cannabinoid), None)
     all_words = _words(name)
-    rest = [w for w in _words(strip_sizes(_fold(name))) if w not in _NOISE]
+    rest = [w for w in _words(strip_sizes(name)) if w not in _NOISE]
     form = _form(all_words, category, bool(grams), bool(mg))
     kept = [w for w in rest if w not in _FORM_ONLY]
     numbers = frozenset(w for w in kept if any(ch.isdigit() for ch in w))

@@ -1,4 +1,4 @@
-"""Products on pages that declare nothing: repeated sibling blocks (cards, list items, table rows) that each show one."""
+"""Products on pages that declare nothing: repeated sibling blocks (cards, list items, table rows), one each."""
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -45,7 +45,10 @@ def parse_price(value: object) -> tuple[float | None, str | None]:
         return None, None
     if isinstance(value, (int, float)):
         return (float(value), None) if value >= 0 else (None, None)
-    price = Price.fromstring(clean_text(str(value)))
+    text = clean_text(str(value))
+    if text.startswith("-"):
+        return None, None  # price-parser drops the sign; a negative price is no price
+    price = Price.fromstring(text)
     amount = price.amount_float
     if amount is None or amount < 0:
         return None, None
@@ -82,16 +85,18 @@ def make_product(name: str, price: float | None, regular: float | None = None,
                  currency: str | None = None, size: str | None = None) -> ExtractedProduct | None:
     """A product from read values, or None when it lacks a usable name or price.
 
-    A regular price is kept only when it is above the price (otherwise the item is not on sale);
-    the size comes from the size field, else from the name.
+    A zero price ("free", a gift with purchase) is not a price to compare against. A regular price is
+    kept only when it is above the price (otherwise the item is not on sale); the size comes from the
+    size field, else from the name.
     """
     name = clean_text(name)
-    if not name or price is None or len(name) > MAX_NAME or not any(ch.isalpha() for ch in name):
+    if not name or not price or price <= 0 or len(name) > MAX_NAME or not any(ch.isalpha() for ch in name):
         return None
     if regular is not None and regular <= price:
         regular = None
     size = clean_text(size) or find_size(name)
-    return ExtractedProduct(name=name, price=round(price, 2), regular_price=None if regular is None else round(regular, 2),
+    return ExtractedProduct(name=name, price=round(price, 2),
+                            regular_price=None if regular is None else round(regular, 2),
                             currency=currency, size=size or None)
 
 

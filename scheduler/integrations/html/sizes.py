@@ -9,6 +9,7 @@ from typing import Literal
 Kind = Literal["g", "mg", "ml", "count"]
 
 OUNCE_GRAMS = 28.0  # the trade's ounce: an eighth is 3.5 g, a quarter 7 g, a half 14 g
+_MAX_OUNCES = 8  # no menu sells more at once; a larger number before "oz" belongs to the name
 
 _FRACTIONS = {"½": 0.5, "¼": 0.25, "⅛": 0.125, "¾": 0.75}
 _WORD_GRAMS = {"eighth": 3.5, "quarter": 7.0, "half": 14.0, "ounce": 28.0}
@@ -23,13 +24,13 @@ _UNIT_KIND: dict[str, tuple[Kind, float]] = {
 _NUM = r"\d+(?:[.,]\d+)?"
 _PATTERN = re.compile(
     r"(?P<pack_of>\bpack\s+of\s+(?P<pack_of_n>\d+)\b)"
-    r"|(?P<pack>\b(?P<pack_n>\d+)\s*[-\s]?\s*(?:pack|pk|ct|count|pcs|pieces|pc)s?\b)"
+    r"|(?P<pack>(?<!#)(?<!# )\b(?P<pack_n>\d+)\s*[-\s]?\s*(?:pack|pk|ct|count|pcs|pieces|pc)s?\b)"
     r"|(?P<times>\b(?P<times_n>\d+)\s*[x×]\s*(?=\d))"
     r"|(?P<times_after>(?<![^\s(])[x×]\s*(?P<times_after_n>\d+)\b)"
     r"|(?P<frac>(?:\b(?P<frac_num>\d+)\s*/\s*(?P<frac_den>\d+)|(?P<frac_sym>[½¼⅛¾]))\s*(?:th\b)?\s*"
     r"(?P<frac_unit>oz\b|ounces?\b)?)"
     r"|(?P<half_gram>\bhalf[\s-]*(?:gram|g)\b)"
-    rf"|(?P<metric>\b(?P<metric_n>{_NUM})\s*(?P<metric_unit>mg|milligrams?|ml|milliliters?|grams?|gm|gr|g|oz|ounces?)\b"
+    rf"|(?P<metric>(?<!#)(?<!# )\b(?P<metric_n>{_NUM})\s*(?P<metric_unit>mg|milligrams?|ml|milliliters?|grams?|gm|gr|g|oz|ounces?)\b"
     r"(?:\s*(?P<cannabinoid>thc|cbd|cbn|cbg)\b)?)"
     r"|(?P<word>\(half\)|\b(?:eighth|quarter(?:[\s-]*(?:oz|ounce))?|half[\s-]*(?:oz|ounce)|ounce)\b)",
     re.IGNORECASE,
@@ -75,7 +76,11 @@ def _token(match: re.Match[str]) -> SizeToken | None:
     if match.group("half_gram"):
         return SizeToken(text, "g", 0.5)
     if match.group("metric"):
-        kind, factor = _UNIT_KIND[match.group("metric_unit").lower()]
+        unit = match.group("metric_unit")
+        kind, factor = _UNIT_KIND[unit.lower()]
+        if factor == OUNCE_GRAMS and _number(match.group("metric_n")) > _MAX_OUNCES:
+            # "Gelato 33 Ounce": the number is the strain's; the size is the ounce.
+            return SizeToken(unit, "g", OUNCE_GRAMS)
         cannabinoid = (match.group("cannabinoid") or "").lower() or None
         return SizeToken(text, kind, round(_number(match.group("metric_n")) * factor, 3), cannabinoid)
     word = text.lower().strip("()").replace("-", " ").split()[0]
@@ -106,4 +111,11 @@ def find_size(text: str) -> str | None:
 @lru_cache(maxsize=4096)
 def strip_sizes(text: str) -> str:
     """The name with its sizes taken out (what is left names the product)."""
-    return _PATTERN.sub(lambda m: " " if _token(m) is not None else m.group(0), text or "")
+    return _PATTERN.sub(_without_size, text or "")
+
+
+def _without_size(match: re.Match[str]) -> str:
+    token = _token(match)
+    if token is None:
+        return match.group(0)
+    return match.group(0).replace(token.text, " ", 1) if token.text in match.group(0) else " "
