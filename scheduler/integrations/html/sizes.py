@@ -30,7 +30,8 @@ _PATTERN = re.compile(
     r"|(?P<frac>(?:\b(?P<frac_num>\d+)\s*/\s*(?P<frac_den>\d+)|(?P<frac_sym>[½¼⅛¾]))\s*(?:th\b)?\s*"
     r"(?P<frac_unit>oz\b|ounces?\b)?)"
     r"|(?P<half_gram>\bhalf[\s-]*(?:gram|g)\b)"
-    rf"|(?P<metric>(?<!#)(?<!# )\b(?P<metric_n>{_NUM})\s*(?P<metric_unit>mg|milligrams?|ml|milliliters?|grams?|gm|gr|g|oz|ounces?)\b"
+    rf"|(?P<metric>(?<!#)(?<!# )\b(?P<metric_n>{_NUM})\s*"
+    r"(?P<metric_unit>mg|milligrams?|ml|milliliters?|grams?|gm|gr|g|oz|ounces?)\b"
     r"(?:\s*(?P<cannabinoid>thc|cbd|cbn|cbg)\b)?)"
     r"|(?P<word>\(half\)|\b(?:eighth|quarter(?:[\s-]*(?:oz|ounce))?|half[\s-]*(?:oz|ounce)|ounce)\b)",
     re.IGNORECASE,
