@@ -94,6 +94,17 @@ def test_the_same_product_declared_in_jsonld_and_microdata_counts_once():
     assert rows(extract_products(html, BASE)) == [("OG Kush 3.5g", 38.0, None, "USD", "3.5g")]
 
 
+def test_a_page_that_declares_one_featured_product_but_shows_a_menu_is_read_from_the_menu():
+    cards = "".join(f'<li class="item"><a href="/p/{i}">{name}</a><span class="price">${price}</span></li>'
+                    for i, (name, price) in enumerate([("Blue Dream 3.5g", 36), ("OG Kush 3.5g", 34),
+                                                       ("Kief 1g", 12), ("Mango Chews 100mg", 18)]))
+    html = ('<html><head><script type="application/ld+json">{"@context": "https://schema.org", "@type": "Product",'
+            ' "name": "Staff pick: Blue Dream 3.5g", "offers": {"price": "36.00"}}</script></head>'
+            f'<body><ul class="menu">{cards}</ul></body></html>')
+    assert [p.name for p in extract_products(html, BASE)] == ["Blue Dream 3.5g", "OG Kush 3.5g", "Kief 1g",
+                                                              "Mango Chews 100mg"]
+
+
 # ---- repeated blocks ------------------------------------------------------------------------------------------
 
 def test_cards_with_struck_through_sale_prices():

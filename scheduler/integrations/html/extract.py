@@ -17,6 +17,8 @@ def extract_products(html: str, base_url: str, selectors: dict[str, str] | None 
     2. schema.org data the page declares: JSON-LD (Product, ItemList, @graph, Offer, AggregateOffer,
        priceSpecification), microdata and RDFa, merged in that order (a product declared twice is one);
     3. repeated product blocks (cards, list items, table rows) that each show a name and a price.
+    Except: when the page shows at least twice as many products as it declares (and three or more),
+    the declared ones are a featured item or a partial list, and the shown ones are taken.
     Page text is data: names are kept literally and never evaluated or templated.
     """
     if selectors:
@@ -28,7 +30,8 @@ def extract_products(html: str, base_url: str, selectors: dict[str, str] | None 
         found = selector_products(tree, selectors)
         if found:
             return dedupe(found)
-    found = structured_products(html, base_url)
-    if found:
-        return dedupe(found)
-    return dedupe(block_products(tree))
+    declared = dedupe(structured_products(html, base_url))
+    shown = dedupe(block_products(tree))
+    if declared and not (len(shown) >= 3 and len(shown) >= 2 * len(declared)):
+        return declared
+    return shown
