@@ -164,6 +164,15 @@ def test_sale_and_regular_prices_in_a_card(price_html, expected):
     assert [(p.price, p.regular_price) for p in products] == [expected] * 3
 
 
+def test_a_card_whose_own_class_says_regular_or_sale_is_read_normally():
+    cards = "".join(f'<div class="card card--{kind}"><h3>{name}</h3><del>$40</del> <span>$32</span></div>'
+                    for kind, name in (("regular", "Blue Dream 3.5g"), ("sale", "OG Kush 3.5g"),
+                                       ("old-stock", "Kief 1g")))
+    products = extract_products(f"<body>{cards}</body>", BASE)
+    assert [(p.name, p.price, p.regular_price) for p in products] == [
+        ("Blue Dream 3.5g", 32.0, 40.0), ("OG Kush 3.5g", 32.0, 40.0), ("Kief 1g", 32.0, 40.0)]
+
+
 def test_a_card_with_several_size_prices_is_not_read_as_one_price():
     cards = "".join(f'<div class="card"><h3>{n}</h3><ul><li>3.5g $35</li><li>7g $60</li></ul></div>'
                     for n in ("Blue Dream", "Sour Diesel", "OG Kush"))

@@ -48,13 +48,12 @@ def _split_words(raw: str) -> frozenset[str]:
 
 
 def _is_struck(node: LexborNode | None, block: LexborNode) -> bool:
-    while node is not None:
+    # Up to the block, not including it: a card's own class ("card--regular") says nothing of one price.
+    while node is not None and node.mem_id != block.mem_id:
         if node.tag in STRUCK_TAGS or class_words(node) & _STRUCK_WORDS:
             return True
         if "line-through" in (node.attributes.get("style") or ""):
             return True
-        if node is block or node.mem_id == block.mem_id:
-            return False
         node = node.parent
     return False
 
