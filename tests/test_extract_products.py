@@ -306,12 +306,16 @@ def test_read_price_text(text, expected):
     {"price": {"x": 1}}, {"price": "free"}, {"price": "-5"}, {"price": True}, {"price": 0}, {"@id": "#missing"},
     {"priceSpecification": {"price": "12", "priceType": "https://schema.org/ListPrice"}},  # only a list price
     [[[{"price": None}]]],
+    {"@id": "#a", "@type": "AggregateOffer", "offers": {"@id": "#b"}},
+    {"@type": "AggregateOffer", "offers": {"@type": "AggregateOffer", "offers": {"@type": "AggregateOffer",
+                                                                                   "offers": {"price": None}}}},
 ])
 def test_structured_data_without_a_usable_price_gives_no_product(offers):
+    # (a loop of references and a deep nest are here too: they end, with nothing read)
+    graph = [{"@type": "Product", "name": "Blue Dream 3.5g", "offers": offers},
+             {"@id": "#b", "@type": "AggregateOffer", "offers": {"@id": "#a"}}]
     html = ('<script type="application/ld+json">'
-            + json.dumps({"@context": "https://schema.org", "@type": "Product", "name": "Blue Dream 3.5g",
-                          "offers": offers})
-            + "</script>")
+            + json.dumps({"@context": "https://schema.org", "@graph": graph}) + "</script>")
     assert extract_products(html, BASE) == []
 
 

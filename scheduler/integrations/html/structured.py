@@ -116,7 +116,7 @@ def _size_field(node: Node) -> str | None:
     return _text(weight) or None
 
 
-def _read_offer(offer: Any, graph: _Graph) -> tuple[float | None, float | None, str | None, str | None]:
+def _read_offer(offer: Any, graph: _Graph, depth: int = 0) -> tuple[float | None, float | None, str | None, str | None]:
     """(price, regular price, currency, size) of one Offer or AggregateOffer (its lowest price)."""
     if not isinstance(offer, dict):
         amount, currency = parse_price(offer)
@@ -138,9 +138,9 @@ def _read_offer(offer: Any, graph: _Graph) -> tuple[float | None, float | None, 
             regular = amount
         elif price is None or amount < price:
             price = amount
-    if price is None:
+    if price is None and depth < 3:  # references may loop; offers nest one or two levels, never more
         # An AggregateOffer without lowPrice, or an offer list nested inside one: the lowest of them.
-        nested = [_read_offer(o, graph) for o in graph.items(offer.get("offers"))]
+        nested = [_read_offer(o, graph, depth + 1) for o in graph.items(offer.get("offers"))]
         priced = [n for n in nested if n[0] is not None]
         if priced:
             return min(priced, key=lambda n: n[0])
