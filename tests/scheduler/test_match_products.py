@@ -149,7 +149,7 @@ def test_two_different_items_about_as_close_match_neither():
     menu = [theirs("Blue Dreams 3.5g"), theirs("Blue Dreamz 3.5g")]
     assert match_products([ours("Blue Dream 3.5g", "Flower")], menu) == []
     # an exact name beats a near one
-    [match] = match_products([ours("Blue Dream 3.5g", "Flower")], menu + [theirs("BLUE DREAM (Eighth)")])
+    [match] = match_products([ours("Blue Dream 3.5g", "Flower")], [*menu, theirs("BLUE DREAM (Eighth)")])
     assert match.competitor_product.name == "BLUE DREAM (Eighth)"
 
 

@@ -29,7 +29,7 @@ def reads_as_promotion(text: str) -> bool:
     """Whether a short text announces a discount, sale or deal (and says more than one word)."""
     value = clean_text(text)
     words = [w for w in value.split() if any(ch.isalpha() for ch in w)]
-    return 2 <= len(words) and len(value) <= _MAX_LEN and bool(_PROMO.search(value))
+    return len(words) >= 2 and len(value) <= _MAX_LEN and bool(_PROMO.search(value))
 
 
 def _candidate(node: LexborNode) -> bool:

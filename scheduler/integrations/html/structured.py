@@ -200,7 +200,7 @@ def structured_products(html: str, base_url: str) -> list[ExtractedProduct]:
     """Products declared as schema.org JSON-LD, then microdata, then RDFa (all three read; order kept)."""
     try:
         tree = parse_xmldom_html(html, encoding="UTF-8")
-    except Exception:  # lxml refuses some documents outright (empty, binary): they declare nothing
+    except Exception:  # noqa: BLE001 - lxml refuses some documents outright (empty, binary): they declare nothing
         return []
     other = extruct.extract(tree, base_url=base_url, syntaxes=["microdata", "rdfa"], uniform=True, errors="log")
     products: list[ExtractedProduct] = []
