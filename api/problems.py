@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -25,6 +26,22 @@ def problem(status: int, detail: str, headers: dict[str, str] | None = None, **e
     return JSONResponse(body, status_code=status, media_type="application/problem+json", headers=headers)
 
 
+# Errors of the engine, by the status they answer. A refused run (archived, not active, no slot due)
+# conflicts with the playbook's state; another tenant's id looks like no id at all.
+DOMAIN_ERRORS: dict[type[Exception], int] = {
+    PlaybookInvalid: 422, BadCursor: 422, RunRefused: 409, NotFound: 404, UnknownOrganization: 404,
+}
+
+
+def _domain_handler(status: int) -> Callable[[Request, Exception], Awaitable[JSONResponse]]:
+    async def handle(_: Request, exc: Exception) -> JSONResponse:
+        # A spec refused on save lists every problem by its path.
+        extra = {"errors": exc.errors} if isinstance(exc, PlaybookInvalid) else {}
+        return problem(status, str(exc), **extra)
+
+    return handle
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     """Map every error the app can raise to problem+json."""
 
@@ -37,26 +54,8 @@ def install_problem_handlers(app: FastAPI) -> None:
         errors = [f"{'.'.join(str(p) for p in e['loc'] if p != 'body')}: {e['msg']}" for e in exc.errors()]
         return problem(422, "; ".join(errors) or "invalid request", errors=errors)
 
-    @app.exception_handler(PlaybookInvalid)
-    async def _playbook(_: Request, exc: PlaybookInvalid) -> JSONResponse:
-        return problem(422, str(exc), errors=exc.errors)
-
-    @app.exception_handler(BadCursor)
-    async def _cursor(_: Request, exc: BadCursor) -> JSONResponse:
-        return problem(422, str(exc))
-
-    @app.exception_handler(RunRefused)
-    async def _refused(_: Request, exc: RunRefused) -> JSONResponse:
-        # The run policy said no (archived, not active, no slot due): a conflict with the playbook's state.
-        return problem(409, str(exc))
-
-    @app.exception_handler(NotFound)
-    async def _missing(_: Request, exc: NotFound) -> JSONResponse:
-        return problem(404, str(exc))
-
-    @app.exception_handler(UnknownOrganization)
-    async def _org(_: Request, exc: UnknownOrganization) -> JSONResponse:
-        return problem(404, str(exc))
+    for error_type, status in DOMAIN_ERRORS.items():
+        app.add_exception_handler(error_type, _domain_handler(status))
 
     @app.exception_handler(Exception)
     async def _bug(_: Request, exc: Exception) -> JSONResponse:
