@@ -103,10 +103,19 @@ def plan_in_context(history: Sequence[Event], zone: str) -> dict[str, Any]:
         if combined.get("intent") != "clarify":
             return combined
     if (decided.get("target") or "").lower() in PRONOUNS:
-        named = referent or last_shown(earlier)
-        if named:
-            decided = {**decided, "target": named}
+        meant = referent or last_shown(earlier)
+        if meant is None:
+            # A pronoun is no name: looking it up would act on whatever playbook has "it" in its name.
+            return {"intent": "clarify", "target": None, "playbook": None, "message": which_one(earlier)}
+        decided = {**decided, "target": meant.name, "target_id": meant.id}
     return decided
+
+
+def which_one(history: Sequence[Event]) -> str:
+    """The question to ask when "it" points at no playbook the conversation has shown."""
+    names = [p.name for p in shown_playbooks(history)][:3]
+    example = f" (for example “{names[0]}”)" if names else ""
+    return f"Which playbook do you mean? Tell me its name{example}."
 
 
 def asked_about(history: Sequence[Event]) -> str | None:
@@ -130,20 +139,28 @@ def _artifacts(history: Sequence[Event]) -> list[Artifact]:
     return found
 
 
-def last_shown(history: Sequence[Event]) -> str | None:
-    """The name of the playbook the conversation last showed on its own (what "it" means)."""
+@dataclass(frozen=True)
+class Referent:
+    """The playbook a reference resolved to: its id (what tools act on) and its name (what we say)."""
+
+    id: str
+    name: str
+
+
+def last_shown(history: Sequence[Event]) -> Referent | None:
+    """The playbook the conversation last showed on its own (what "it" means)."""
     deleted: set[str] = set()
     for artifact in _artifacts(history):
         if isinstance(artifact, DeletedArtifact):
             deleted.add(artifact.id)
         elif isinstance(artifact, PlaybookArtifact) and artifact.playbook.id not in deleted:
-            return artifact.playbook.name
+            return Referent(artifact.playbook.id, artifact.playbook.name)
         elif isinstance(artifact, RunArtifact) and artifact.playbook_id not in deleted:
-            return artifact.playbook
+            return Referent(artifact.playbook_id, artifact.playbook)
         elif isinstance(artifact, PlaybookListArtifact):
             alive = [p for p in artifact.playbooks if p.id not in deleted]
             # A listing of several is no single "it": stop looking further back.
-            return alive[0].name if len(alive) == 1 else None
+            return Referent(alive[0].id, alive[0].name) if len(alive) == 1 else None
     return None
 
 
@@ -162,8 +179,8 @@ def shown_playbooks(history: Sequence[Event]) -> list[PlaybookSummary]:
     return [p for pid, p in seen.items() if pid not in deleted]
 
 
-def resolve_by_time(text: str, playbooks: Sequence[PlaybookSummary]) -> tuple[str, str | None]:
-    """'pause the 6pm one' -> ('pause it', name) when exactly one shown playbook runs at 6 PM."""
+def resolve_by_time(text: str, playbooks: Sequence[PlaybookSummary]) -> tuple[str, Referent | None]:
+    """'pause the 6pm one' -> ('pause it', that playbook) when exactly one shown playbook runs at 6 PM."""
     found = BY_TIME.search(text)
     if not found:
         return text, None
@@ -171,7 +188,7 @@ def resolve_by_time(text: str, playbooks: Sequence[PlaybookSummary]) -> tuple[st
     matches = [p for p in playbooks if moment is not None and moment in fixed_times(p)]
     if len(matches) != 1:
         return text, None
-    return text[:found.start()] + "it" + text[found.end():], matches[0].name
+    return text[:found.start()] + "it" + text[found.end():], Referent(matches[0].id, matches[0].name)
 
 
 def clock_time(words: str) -> tuple[int, int] | None:
@@ -206,22 +223,24 @@ def fixed_times(playbook: PlaybookSummary) -> set[tuple[int, int]]:
 def tool_call(decided: dict[str, Any], tools: set[str]) -> Call | None:
     """The tool call that carries out a plan, if the plan is an action and the tool is bound."""
     intent, target = decided.get("intent"), decided.get("target") or ""
+    # A resolved reference travels as the playbook's id: names repeat ("Daily Sales Report"), ids do not.
+    which = {"name": target, **({"playbook_id": decided["target_id"]} if decided.get("target_id") else {})}
     if intent == "create_playbook" and decided.get("playbook"):
         call = Call("create_playbook", {"playbook": decided["playbook"]})
     elif intent == "list_playbooks":
         call = Call("list_playbooks", {})
     elif intent == "run_playbook":
-        call = Call("run_playbook", {"name": target})
+        call = Call("run_playbook", which)
     elif intent in STATUS_FOR_INTENT:
-        call = Call("set_playbook_status", {"name": target, "status": STATUS_FOR_INTENT[intent]})
+        call = Call("set_playbook_status", {**which, "status": STATUS_FOR_INTENT[intent]})
     elif intent == "delete_playbook":
-        call = Call("delete_playbook", {"name": target})
+        call = Call("delete_playbook", which)
     elif intent == "update_playbook" and decided.get("changes"):
         changes = dict(decided["changes"])
         if "time" in changes:
             # A new time keeps the playbook's own days; the planner cannot know them.
             changes.pop("triggers", None)
-        call = Call("update_playbook", {"name": target, "changes": changes})
+        call = Call("update_playbook", {**which, "changes": changes})
     else:
         return None
     return call if call.tool in tools else None

@@ -77,6 +77,13 @@ def with_time(triggers: list[Trigger], hhmm: str) -> list[Trigger]:
     return moved
 
 
+def _the_playbook(ctx: ChatContext, name: str, playbook_id: str | None) -> Playbook:
+    """The playbook a tool call means: its id when the conversation knows it (names repeat), else the best name match."""
+    if playbook_id:
+        return ctx.services.playbooks.get(ctx.org_id, playbook_id)
+    return ctx.services.playbooks.find(ctx.org_id, name)
+
+
 @tool(response_format="content_and_artifact")
 def create_playbook(playbook: dict[str, Any], tool_runtime: Ctx) -> tuple[str, Any]:
     """Create and schedule a playbook: name, agent, category, status, triggers, steps (see the planner contract)."""
@@ -95,11 +102,11 @@ def list_playbooks(tool_runtime: Ctx) -> tuple[str, Any]:
 
 
 @tool(response_format="content_and_artifact")
-def run_playbook(name: str, tool_runtime: Ctx) -> tuple[str, Any]:
-    """Run a playbook now, named by the words the user used for it."""
+def run_playbook(name: str, tool_runtime: Ctx, playbook_id: str | None = None) -> tuple[str, Any]:
+    """Run a playbook now: by its id when known, else named by the words the user used for it."""
     ctx = chat_context(tool_runtime)
     with model_fixable():
-        playbook = ctx.services.playbooks.find(ctx.org_id, name)
+        playbook = _the_playbook(ctx, name, playbook_id)
     try:
         opened = ctx.services.runs.start_run(
             playbook, Firing(TriggeredBy.agent if ctx.agent else TriggeredBy.manual, user_id=ctx.user_id))
@@ -112,21 +119,21 @@ def run_playbook(name: str, tool_runtime: Ctx) -> tuple[str, Any]:
 
 
 @tool(response_format="content_and_artifact")
-def set_playbook_status(name: str, status: str, tool_runtime: Ctx) -> tuple[str, Any]:
-    """Pause ("paused"), resume ("active") or archive ("archived") a playbook named by the user's words."""
+def set_playbook_status(name: str, status: str, tool_runtime: Ctx, playbook_id: str | None = None) -> tuple[str, Any]:
+    """Pause ("paused"), resume ("active") or archive ("archived") a playbook, by id or by the user's words."""
     ctx = chat_context(tool_runtime)
     with model_fixable():
-        playbook = ctx.services.playbooks.find(ctx.org_id, name)
+        playbook = _the_playbook(ctx, name, playbook_id)
         changed = ctx.services.playbooks.set_status(ctx.org_id, playbook.id, status)
     return answer(PlaybookArtifact(playbook=describe_playbook(ctx, changed), updated=True))
 
 
 @tool(response_format="content_and_artifact")
-def update_playbook(name: str, changes: dict[str, Any], tool_runtime: Ctx) -> tuple[str, Any]:
-    """Change a playbook named by the user's words: name, triggers, steps, status, or "time" ("08:00": same days, new time)."""
+def update_playbook(name: str, changes: dict[str, Any], tool_runtime: Ctx, playbook_id: str | None = None) -> tuple[str, Any]:
+    """Change a playbook (by id or the user's words): name, triggers, steps, status, or "time" ("08:00": same days)."""
     ctx = chat_context(tool_runtime)
     with model_fixable():
-        playbook = ctx.services.playbooks.find(ctx.org_id, name)
+        playbook = _the_playbook(ctx, name, playbook_id)
         changes = dict(changes)
         if "time" in changes:
             changes["triggers"] = dump_spec(with_time(playbook.trigger_specs, str(changes.pop("time"))))
@@ -135,11 +142,11 @@ def update_playbook(name: str, changes: dict[str, Any], tool_runtime: Ctx) -> tu
 
 
 @tool(response_format="content_and_artifact")
-def delete_playbook(name: str, tool_runtime: Ctx) -> tuple[str, Any]:
-    """Delete a playbook named by the user's words; its past runs stay readable."""
+def delete_playbook(name: str, tool_runtime: Ctx, playbook_id: str | None = None) -> tuple[str, Any]:
+    """Delete a playbook, by id or named by the user's words; its past runs stay readable."""
     ctx = chat_context(tool_runtime)
     with model_fixable():
-        playbook = ctx.services.playbooks.find(ctx.org_id, name)
+        playbook = _the_playbook(ctx, name, playbook_id)
         ctx.services.playbooks.delete(ctx.org_id, playbook.id)
     return answer(DeletedArtifact(id=playbook.id, name=playbook.name))
 

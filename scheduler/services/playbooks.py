@@ -138,7 +138,10 @@ class PlaybookService:
 
     def find(self, org_id: str, words: str) -> Playbook:
         """The playbook whose name best matches the words a user said ("the price alert")."""
-        wanted = _words(words) - {"the", "my", "our", "playbook", "a"}
+        wanted = _words(words) - NOT_A_NAME
+        if not wanted:
+            # "it", "that one": words that name nothing must never match whatever shares them.
+            raise NotFound(f"{words!r} names no playbook; say which one")
         scored = sorted(
             ((len(wanted & _words(p.name)) / (len(wanted) or 1), p) for p in self.list(org_id, limit=500)[0]),
             key=lambda pair: -pair[0],
@@ -183,6 +186,10 @@ class PlaybookService:
 
 def _words(text: str) -> set[str]:
     return {w.rstrip("s") for w in re.findall(r"[a-z0-9]+", text.lower())}
+
+
+# Words that say nothing about which playbook: articles, possessives, pronouns, the noun itself.
+NOT_A_NAME = _words("the my our a an playbook it its that this one them those these")
 
 
 def playbook_json(playbook: Playbook, next_run_at: datetime | None) -> dict[str, Any]:

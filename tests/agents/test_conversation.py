@@ -8,6 +8,7 @@ from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, Tool
 
 from agents.conversation import (
     Call,
+    Referent,
     Say,
     ToolAnswered,
     UserSaid,
@@ -60,35 +61,38 @@ def test_an_answer_after_something_was_done_is_a_request_of_its_own():
 @pytest.mark.parametrize("words", ["pause it", "pause that one", "stop it"])
 def test_it_is_the_playbook_last_shown(words):
     move = next_move([UserSaid("x"), shown(WEEKLY), UserSaid("y"), shown(DAILY), WeSaid("Done."), UserSaid(words)], ZONE, TOOLS)
-    assert move == Call("set_playbook_status", {"name": "Daily Sales Report", "status": "paused"})
+    assert move == Call("set_playbook_status", {"name": "Daily Sales Report", "playbook_id": "pb1", "status": "paused"})
 
 
 def test_it_after_a_run_or_a_single_listing_or_a_data_part():
     run = ToolAnswered("run_playbook", RunArtifact(execution_id="e1", playbook_id="pb2", playbook="Weekly Sales Report", status="queued"))
-    assert last_shown([shown(DAILY), run]) == "Weekly Sales Report"
-    assert last_shown([ToolAnswered("list_playbooks", PlaybookListArtifact(playbooks=[WEEKLY]))]) == "Weekly Sales Report"
-    assert last_shown([WeSaid("Done.", shown=(PlaybookArtifact(playbook=DAILY),))]) == "Daily Sales Report"
+    assert last_shown([shown(DAILY), run]) == Referent("pb2", "Weekly Sales Report")
+    assert last_shown([ToolAnswered("list_playbooks", PlaybookListArtifact(playbooks=[WEEKLY]))]) == Referent("pb2", "Weekly Sales Report")
+    assert last_shown([WeSaid("Done.", shown=(PlaybookArtifact(playbook=DAILY),))]) == Referent("pb1", "Daily Sales Report")
 
 
 def test_it_is_nothing_after_a_listing_of_several_or_with_nothing_shown():
     listing = ToolAnswered("list_playbooks", PlaybookListArtifact(playbooks=[DAILY, WEEKLY]))
     assert last_shown([shown(DAILY), listing]) is None
     assert last_shown([UserSaid("hi"), WeSaid("I set up “Daily Sales Report”.")]) is None
+    # With nothing shown, "it" is asked about: a pronoun never goes to the name lookup.
     move = next_move([UserSaid("x"), WeSaid("I set up “Daily Sales Report”."), UserSaid("pause it")], ZONE, TOOLS)
-    assert move == Call("set_playbook_status", {"name": "it", "status": "paused"})
+    assert move == Say("Which playbook do you mean? Tell me its name.")
+    move = next_move([UserSaid("x"), listing, WeSaid("You have 2."), UserSaid("delete it")], ZONE, TOOLS)
+    assert move == Say("Which playbook do you mean? Tell me its name (for example “Daily Sales Report”).")
 
 
 def test_a_deleted_playbook_is_not_it():
     gone = ToolAnswered("delete_playbook", DeletedArtifact(id="pb1", name="Daily Sales Report"))
-    assert last_shown([shown(WEEKLY), shown(DAILY), gone]) == "Weekly Sales Report"
+    assert last_shown([shown(WEEKLY), shown(DAILY), gone]) == Referent("pb2", "Weekly Sales Report")
 
 
 def test_the_6pm_one_is_matched_by_schedule():
     listing = ToolAnswered("list_playbooks", PlaybookListArtifact(playbooks=[DAILY, WEEKLY]))
     move = next_move([UserSaid("list"), listing, WeSaid("You have 2."), UserSaid("delete the 6pm one")], ZONE, TOOLS)
-    assert move == Call("delete_playbook", {"name": "Weekly Sales Report"})
+    assert move == Call("delete_playbook", {"name": "Weekly Sales Report", "playbook_id": "pb2"})
     move = next_move([UserSaid("list"), listing, UserSaid("change the one at 9am to 8am")], ZONE, TOOLS)
-    assert move == Call("update_playbook", {"name": "Daily Sales Report", "changes": {"time": "08:00"}})
+    assert move == Call("update_playbook", {"name": "Daily Sales Report", "playbook_id": "pb1", "changes": {"time": "08:00"}})
 
 
 def test_a_time_that_matches_none_or_several_is_left_to_the_planner():
@@ -167,7 +171,7 @@ def test_ui_history_keeps_tool_calls_their_artifacts_and_errors():
     assert out[2].artifact == artifact and out[3].status == "error" and out[3].content == "no playbook"
     # The data part repeats what the tool output already says: not shown twice.
     assert SHOWN_KEY not in out[4].additional_kwargs
-    assert last_shown(history(out[:-1])) == "Daily Sales Report"
+    assert last_shown(history(out[:-1])) == Referent("pb1", "Daily Sales Report")
 
 
 def test_ui_history_reads_data_parts_a_client_kept_without_their_tool_parts():
@@ -183,7 +187,7 @@ def test_ui_history_reads_data_parts_a_client_kept_without_their_tool_parts():
     out = to_langchain(messages)
     assert [type(m).__name__ for m in out] == ["HumanMessage", "AIMessage"]
     assert [type(a).__name__ for a in out[1].additional_kwargs[SHOWN_KEY]] == ["PlaybookArtifact", "RunArtifact"]
-    assert last_shown(history(out)) == "Daily Sales Report"
+    assert last_shown(history(out)) == Referent("pb1", "Daily Sales Report")
 
 
 def test_artifacts_read_back_from_their_output_and_nothing_else():

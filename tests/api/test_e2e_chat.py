@@ -187,12 +187,28 @@ def test_it_is_read_from_data_parts_when_a_client_keeps_only_those(server, user_
 
 
 def test_our_words_alone_name_no_playbook(server, user_token):
-    """Without tool or data parts there is nothing structured to point at: 'it' is not guessed from prose."""
+    """Without tool or data parts there is nothing structured to point at: 'it' is asked about, not guessed."""
     _, parts, _ = chat(server, user_token, "Every day at 9am email me a sales report")
     playbook_id = next(p for p in parts if p["type"] == "data-playbook")["data"]["id"]
     reply = _chat_history(server, user_token, _turns("Every day at 9am email me a sales report", text_of(parts), "pause it"))
-    assert any(p["type"] == "tool-output-error" for p in reply)
+    assert not any(p["type"].startswith("tool-") for p in reply)
+    assert text_of(reply) == "Which playbook do you mean? Tell me its name."
     assert _status(server, user_token, playbook_id) == "active"
+
+
+def test_it_with_nothing_shown_never_acts_on_a_playbook_whose_name_holds_it(server, user_token):
+    """'delete it' once the playbook it meant is gone must not reach a playbook called "Restock It"."""
+    httpx.post(f"{server.url}/api/playbooks", headers=auth(user_token), json={
+        "name": "Restock It", "agent": "pops", "triggers": [{"type": "manual"}],
+        "steps": [{"action": "notify", "params": {"message": "restock"}}]}).raise_for_status()
+    _, created, _ = chat(server, user_token, "every monday at 7am email me a sales report")
+    history = [user("every monday at 7am email me a sales report"), assemble(created), user("delete it", "u2")]
+    first = _chat_history(server, user_token, history)
+    assert "Deleted “Weekly Sales Report”" in text_of(first)
+    second = _chat_history(server, user_token, [*history, assemble(first, "a2"), user("delete it", "u3")])
+    assert not any(p["type"].startswith("tool-") for p in second)
+    names = [p["name"] for p in httpx.get(f"{server.url}/api/playbooks", headers=auth(user_token)).json()["items"]]
+    assert names == ["Restock It"]
 
 
 def test_the_6pm_one_is_the_listed_playbook_that_runs_at_6pm(server, user_token):
