@@ -1,4 +1,4 @@
-"""The playbook service: every change of a playbook goes through here, and so does its schedule."""
+"""The playbook service: every change of a playbook goes through here, and its schedule rows change with it."""
 from __future__ import annotations
 
 import re
@@ -16,6 +16,7 @@ from scheduler.steps.registry import StepRegistry
 from scheduler.store.tables import Organization, Playbook, iso_utc
 from scheduler.timing.cron import describe
 from scheduler.timing.slots import upcoming
+from scheduler.triggers.rows import derive
 
 EDITABLE = ("name", "agent", "category", "status", "triggers", "steps")
 
@@ -32,16 +33,17 @@ class AmbiguousName(NotFound):
     """The words match several playbooks equally well: the user has to say which."""
 
 
-class JobSync(Protocol):
-    def sync(self, playbook: Playbook) -> None: ...
+class Doorbell(Protocol):
+    def moved(self, instant: datetime | None) -> None: ...
 
 
 class PlaybookService:
-    """Create, read, change and delete playbooks, keeping the job set in step with the store."""
+    """Create, read, change and delete playbooks; their schedule rows change in the same transaction."""
 
-    def __init__(self, engine: Engine, registry: StepRegistry, jobs: JobSync | None = None, clock: Clock = SYSTEM_CLOCK) -> None:
+    def __init__(self, engine: Engine, registry: StepRegistry, jobs: Doorbell | None = None, clock: Clock = SYSTEM_CLOCK) -> None:
+        # `jobs`: told the earliest instant a change set, to re-arm; without it (the CLI) the server's reconcile sees it.
         self.engine, self.registry, self.jobs, self.clock = engine, registry, jobs, clock
-        # Changes and their job syncs are serialised, so the job set follows the last commit.
+        # One change at a time in this process: create_once's look-then-create must not interleave.
         self._lock = threading.RLock()
 
     def create(self, org_id: str, data: Any, created_by: str | None = None) -> Playbook:
@@ -55,8 +57,9 @@ class PlaybookService:
         )
         with self._lock, Session(self.engine, expire_on_commit=False) as session:
             session.add(playbook)
+            moved = derive(session, playbook, now)
             session.commit()
-            self._sync(playbook)
+        self._moved(moved)
         return playbook
 
     def create_once(self, org_id: str, data: Any, created_by: str | None = None) -> tuple[Playbook, bool]:
@@ -117,8 +120,9 @@ class PlaybookService:
                 playbook.version += 1
             playbook.updated_at = self.clock.now()
             session.add(playbook)
+            moved = derive(session, playbook, playbook.updated_at)
             session.commit()
-            self._sync(playbook)
+        self._moved(moved)
         return playbook
 
     def set_status(self, org_id: str, playbook_id: str, status: str) -> Playbook:
@@ -126,14 +130,14 @@ class PlaybookService:
         return self.update(org_id, playbook_id, {"status": status})
 
     def delete(self, org_id: str, playbook_id: str) -> Playbook:
-        """Delete a playbook (its runs stay readable) and unschedule it."""
+        """Delete a playbook (its runs stay readable) and its schedule rows."""
         self.get(org_id, playbook_id)
         with self._lock, Session(self.engine, expire_on_commit=False) as session:
             playbook = session.get(Playbook, playbook_id, with_for_update=True)
             playbook.deleted_at = self.clock.now()
             session.add(playbook)
+            derive(session, playbook, playbook.deleted_at)
             session.commit()
-            self._sync(playbook)
         return playbook
 
     def find(self, org_id: str, words: str) -> Playbook:
@@ -176,9 +180,9 @@ class PlaybookService:
             raise NotFound(f"no organisation {org_id!r}")
         return org.timezone
 
-    def _sync(self, playbook: Playbook) -> None:
-        if self.jobs is not None:
-            self.jobs.sync(playbook)
+    def _moved(self, instant: datetime | None) -> None:
+        if self.jobs is not None and instant is not None:
+            self.jobs.moved(instant)
 
 
 def _words(text: str) -> set[str]:
