@@ -1,7 +1,7 @@
 """The run ledger: every trigger first inserts an execution row keyed (org, playbook, dedupe_key).
 
 Rows go in by bulk insert (`INSERT ... ON CONFLICT DO NOTHING`, SQLite and PostgreSQL alike), so a
-thousand slots are one statement and a key that is already there is a harmless repeat.
+thousand slots are one executemany and a key that is already there is a harmless repeat.
 """
 from __future__ import annotations
 
@@ -10,16 +10,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import JSON, String, and_, bindparam, literal, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
 
 from scheduler.domain.keys import DedupeKey
 from scheduler.domain.status import ExecutionStatus, TriggeredBy
-from scheduler.store.tables import Execution, Organization, Playbook, User, new_id, utcnow
+from scheduler.store.tables import Execution, Organization, Playbook, User, UTCDateTime, new_id, utcnow
 
 EXECUTIONS = Execution.__table__
+PLAYBOOKS = Playbook.__table__
 # Rows per IN (...) list: well under SQLite's and PostgreSQL's bound-parameter limits.
 CHUNK = 900
 
@@ -37,8 +38,6 @@ class PlaybookRow(Protocol):
     def deleted_at(self) -> datetime | None: ...
     @property
     def version(self) -> int: ...
-    @property
-    def steps(self) -> list[dict[str, Any]]: ...
     @property
     def created_by(self) -> str | None: ...
 
@@ -71,36 +70,63 @@ def open_execution(
         row = execution_row(playbook, triggered_by=triggered_by, dedupe_key=dedupe_key, scheduled_for=scheduled_for,
                             context=context, closed_as=closed_as)
         if insert_executions(conn, [row]):
-            return Opened(Execution(**row), True)
+            return Opened(as_execution(row, playbook), True)
         # Another writer had the key (now or earlier): theirs is the run.
         return Opened(existing_executions(conn, [(playbook.id, dedupe_key)])[(playbook.id, dedupe_key)], False)
 
 
 def execution_row(
     playbook: PlaybookRow, *, triggered_by: TriggeredBy, dedupe_key: DedupeKey, scheduled_for: datetime | None,
-    context: dict[str, Any], closed_as: tuple[ExecutionStatus, str] | None = None,
+    context: dict[str, Any], closed_as: tuple[ExecutionStatus, str] | None = None, now: datetime | None = None,
 ) -> dict[str, Any]:
-    """The values of one new execution, as the bulk insert takes them (every column given)."""
-    now = utcnow()
+    """The values of one new execution that are not its playbook's (insert_executions copies those)."""
+    now = now or utcnow()
     status, error = closed_as if closed_as is not None else (ExecutionStatus.queued, None)
     return {
-        "id": new_id("ex"), "org_id": playbook.org_id, "playbook_id": playbook.id,
-        "playbook_version": playbook.version, "status": status, "triggered_by": triggered_by,
-        "dedupe_key": dedupe_key, "scheduled_for": scheduled_for, "context": context, "steps": list(playbook.steps),
-        "error": error, "lease_owner": None, "lease_expires_at": None, "attempts": 0, "created_at": now,
-        "started_at": None, "completed_at": now if closed_as is not None else None,
+        "id": new_id("ex"), "playbook_id": playbook.id, "status": status, "triggered_by": triggered_by,
+        "dedupe_key": dedupe_key, "scheduled_for": scheduled_for, "context": context, "error": error,
+        "created_at": now, "completed_at": now if closed_as is not None else None,
     }
 
 
+def as_execution(row: dict[str, Any], playbook: Playbook) -> Execution:
+    """The execution an inserted row made, as start_run answers it."""
+    return Execution(**row, org_id=playbook.org_id, playbook_version=playbook.version, steps=list(playbook.steps))
+
+
+def _insert_from_playbooks(dialect_name: str) -> Any:
+    """INSERT ... SELECT: the run's organisation, playbook version and steps come from its playbook's row.
+
+    So a burst of runs never reads, decodes and re-encodes the steps of each playbook in Python.
+    """
+    p = PLAYBOOKS
+    values = select(
+        bindparam("id", type_=String), p.c.org_id, p.c.id, p.c.version, p.c.steps, bindparam("status", type_=String),
+        bindparam("triggered_by", type_=String), bindparam("dedupe_key", type_=String),
+        bindparam("scheduled_for", type_=UTCDateTime()), bindparam("context", type_=JSON),
+        bindparam("error", type_=String), literal(0), bindparam("created_at", type_=UTCDateTime()),
+        bindparam("completed_at", type_=UTCDateTime()),
+    ).where(p.c.id == bindparam("playbook_id", type_=String))
+    columns = ["id", "org_id", "playbook_id", "playbook_version", "steps", "status", "triggered_by", "dedupe_key",
+               "scheduled_for", "context", "error", "attempts", "created_at", "completed_at"]
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
+    return (dialect.insert(EXECUTIONS).from_select(columns, values)
+            .on_conflict_do_nothing(index_elements=["org_id", "playbook_id", "dedupe_key"]))
+
+
 def insert_executions(conn: Connection, rows: list[dict[str, Any]]) -> set[str]:
-    """Insert the rows in one statement; the ids of those inserted (a key already there is skipped)."""
+    """Insert the rows in one executemany statement; the ids of those inserted (a key already there is skipped)."""
     if not rows:
         return set()
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    stmt = (dialect.insert(EXECUTIONS)
-            .on_conflict_do_nothing(index_elements=["org_id", "playbook_id", "dedupe_key"])
-            .returning(EXECUTIONS.c.id))
-    return set(conn.execute(stmt, rows).scalars())
+    inserted = conn.execute(_insert_from_playbooks(conn.dialect.name), rows).rowcount
+    ids = [r["id"] for r in rows]
+    if inserted == len(ids):
+        return set(ids)
+    # Some keys were there already (a repeat): which of our fresh ids made it in.
+    found: set[str] = set()
+    for start in range(0, len(ids), CHUNK):
+        found.update(conn.execute(select(EXECUTIONS.c.id).where(EXECUTIONS.c.id.in_(ids[start:start + CHUNK]))).scalars())
+    return found
 
 
 def existing_executions(conn: Connection, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Execution]:

@@ -24,12 +24,13 @@ from scheduler.runs.ledger import (
     Opened,
     PlaybookRow,
     RunContexts,
+    as_execution,
     execution_row,
     existing_executions,
     insert_executions,
     scheduled_runs_in_progress,
 )
-from scheduler.store.tables import Execution, Playbook
+from scheduler.store.tables import Execution, Playbook, utcnow
 from scheduler.timing.slots import MISFIRE_GRACE, due_slot
 
 
@@ -95,12 +96,12 @@ class Started:
     # The inserted values or the row found: start_run's answer is built from it.
     record: Execution | dict[str, Any] | None = field(default=None, repr=False, compare=False)
 
-    def opened(self) -> Opened:
+    def opened(self, playbook: Playbook) -> Opened:
         """As start_run answers: the execution and whether this firing created it."""
         if self.refused is not None:
             raise self.refused
         record = self.record
-        return Opened(record if isinstance(record, Execution) else Execution(**record), self.created)
+        return Opened(record if isinstance(record, Execution) else as_execution(record, playbook), self.created)
 
 
 class RunStarter:
@@ -114,7 +115,7 @@ class RunStarter:
 
         Raises RunRefused when the policy says no. A skipped slot is a new row that is not dispatched.
         """
-        return self.start_runs([(playbook, firing)])[0].opened()
+        return self.start_runs([(playbook, firing)])[0].opened(playbook)
 
     def start_runs(self, firings: Sequence[tuple[PlaybookRow, Firing]]) -> list[Started]:
         """Start many firings in one transaction and one bulk insert; refusals are answered, not raised."""
@@ -202,6 +203,7 @@ class RunBatch:
         busy = scheduled_runs_in_progress(self.conn, slotted, now, MISFIRE_GRACE) if slotted else {}
         contexts = RunContexts.load(self.conn, [(p, f.user_id) for _, p, f, _ in admitted])
         rows: dict[tuple[str, str], dict[str, Any]] = {}
+        created = utcnow()
         for _, playbook, firing, key in admitted:
             if (playbook.id, key) in rows:
                 continue  # the same key twice in one batch: one row, both answered with it
@@ -214,6 +216,7 @@ class RunBatch:
             row = execution_row(
                 playbook, triggered_by=firing.triggered_by, dedupe_key=key, scheduled_for=slot,
                 context=contexts.of(playbook, firing.triggered_by, slot, firing.user_id, firing.event), closed_as=closed,
+                now=created,
             )
             rows[(playbook.id, key)] = row
             if slot is not None and closed is None:

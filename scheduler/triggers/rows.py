@@ -18,9 +18,9 @@ from scheduler.timing.slots import CatchUp, Overlap
 
 SCHEDULES = Schedule.__table__
 PLAYBOOKS = Playbook.__table__
-# What a fire reads of a playbook: what the run policy and the ledger need, not its triggers or name.
+# What a fire reads of a playbook: what the run policy and run contexts need (the steps are copied in SQL).
 RUN_COLUMNS = (PLAYBOOKS.c.id, PLAYBOOKS.c.org_id, PLAYBOOKS.c.status, PLAYBOOKS.c.deleted_at, PLAYBOOKS.c.version,
-               PLAYBOOKS.c.steps, PLAYBOOKS.c.created_by)
+               PLAYBOOKS.c.created_by)
 CHUNK = 900
 
 
