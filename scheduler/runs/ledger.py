@@ -163,12 +163,6 @@ def scheduled_runs_in_progress(
     return busy
 
 
-def scheduled_run_in_progress(engine: Engine, playbook: Playbook, now: datetime, queued_grace: timedelta) -> str | None:
-    """The id of a scheduled run of this playbook that is still going (live lease, or queued lately)."""
-    with engine.connect() as conn:
-        return scheduled_runs_in_progress(conn, [playbook.id], now, queued_grace).get(playbook.id)
-
-
 class RunContexts:
     """What run contexts need of organisations and users, read once for a whole batch of runs."""
 

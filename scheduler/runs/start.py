@@ -203,7 +203,7 @@ class RunBatch:
         busy = scheduled_runs_in_progress(self.conn, slotted, now, MISFIRE_GRACE) if slotted else {}
         contexts = RunContexts.load(self.conn, [(p, f.user_id) for _, p, f, _ in admitted])
         rows: dict[tuple[str, str], dict[str, Any]] = {}
-        created = utcnow()
+        stamp = utcnow()
         for _, playbook, firing, key in admitted:
             if (playbook.id, key) in rows:
                 continue  # the same key twice in one batch: one row, both answered with it
@@ -216,7 +216,7 @@ class RunBatch:
             row = execution_row(
                 playbook, triggered_by=firing.triggered_by, dedupe_key=key, scheduled_for=slot,
                 context=contexts.of(playbook, firing.triggered_by, slot, firing.user_id, firing.event), closed_as=closed,
-                now=created,
+                now=stamp,
             )
             rows[(playbook.id, key)] = row
             if slot is not None and closed is None:
@@ -224,10 +224,14 @@ class RunBatch:
                 busy[playbook.id] = row["id"]
         inserted = insert_executions(self.conn, list(rows.values()))
         repeats = existing_executions(self.conn, [k for k, r in rows.items() if r["id"] not in inserted])
+        answered: set[str] = set()
         for index, playbook, firing, key in admitted:
             row = rows[(playbook.id, key)]
             if row["id"] in inserted:
-                answers[index] = Started(playbook.id, firing, row["id"], row["status"], True, record=row)
+                # The second firing of a key in one batch is a repeat of the first.
+                created = row["id"] not in answered
+                answered.add(row["id"])
+                answers[index] = Started(playbook.id, firing, row["id"], row["status"], created, record=row)
             else:
                 found = repeats[(playbook.id, key)]
                 answers[index] = Started(playbook.id, firing, found.id, found.status, False, record=found)

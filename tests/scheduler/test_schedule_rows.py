@@ -18,6 +18,7 @@ from scheduler.services.playbooks import PlaybookService
 from scheduler.steps.registry import default_registry
 from scheduler.store.db import MIGRATIONS, make_engine, migrate
 from scheduler.store.tables import Execution, Playbook, Schedule
+from scheduler.timing.slots import plan_due
 from scheduler.triggers.schedule import ScheduleJobs
 from tests.conftest import running, sales_report_spec, until
 
@@ -194,3 +195,29 @@ def test_the_migration_fills_the_table_from_live_playbooks(settings):
         ("pb_live", 0, "0 9 * * *", 3), ("pb_live", 2, "0 18 * * 5", 3)]
     assert all(r.next_fire_at > stamp and r.catch_up == "latest" and r.overlap == "skip" for r in rows)
     engine.dispose()
+
+
+def test_a_due_row_on_time_runs_its_slot_and_moves_to_the_next():
+    due = datetime(2026, 11, 26, 14, 0, tzinfo=UTC)
+    plan = plan_due("0 9 * * *", "America/New_York", due, due + timedelta(milliseconds=3))
+    assert (plan.run, plan.missed, plan.more_missed, plan.next_fire_at) == (due, [], False, due + timedelta(days=1))
+
+
+def test_after_downtime_the_latest_slot_within_grace_runs_and_older_ones_are_missed():
+    due = datetime(2026, 11, 26, 14, 0, tzinfo=UTC)
+    plan = plan_due("*/10 * * * *", "UTC", due, due + timedelta(minutes=42))
+    assert plan.run == due + timedelta(minutes=40)
+    assert plan.missed == [due + timedelta(minutes=m) for m in (0, 10, 20, 30)] and not plan.more_missed
+    assert plan.next_fire_at == due + timedelta(minutes=50)
+    late = plan_due("0 9 * * *", "America/New_York", due, due + timedelta(days=2, minutes=30))
+    assert late.run is None and late.missed == [due + timedelta(days=d) for d in range(3)]
+
+
+def test_a_long_outage_of_a_frequent_cron_lists_a_bounded_number_of_missed_slots():
+    due = datetime(2026, 11, 26, 14, 0, tzinfo=UTC)
+    now = due + timedelta(days=1, seconds=30)
+    plan = plan_due("* * * * *", "UTC", due, now, limit=100)
+    assert plan.run == due + timedelta(days=1)
+    assert plan.missed == [due + timedelta(minutes=m) for m in range(100)] and plan.more_missed
+    assert plan.next_fire_at == due + timedelta(days=1, minutes=1)
+
