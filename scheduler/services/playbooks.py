@@ -19,6 +19,10 @@ from scheduler.timing.slots import upcoming
 from scheduler.triggers.rows import derive
 
 EDITABLE = ("name", "agent", "category", "status", "triggers", "steps")
+# PostgreSQL's FOR NO KEY UPDATE: a change never touches the playbook's key, and a plain FOR UPDATE
+# would block the doorbell's run inserts (their foreign key takes KEY SHARE) while the change waits
+# for the schedule rows the doorbell holds: a deadlock. SQLite ignores it (one writer at a time).
+NO_KEY_UPDATE = {"key_share": True}
 
 
 class BadCursor(ValueError):
@@ -107,7 +111,7 @@ class PlaybookService:
         if unknown:
             raise PlaybookInvalid([f"{k}: cannot be changed" for k in unknown])
         with self._lock, Session(self.engine, expire_on_commit=False) as session:
-            playbook = session.get(Playbook, playbook_id, with_for_update=True)
+            playbook = session.get(Playbook, playbook_id, with_for_update=NO_KEY_UPDATE)
             if playbook is None or playbook.org_id != org_id or playbook.deleted_at is not None:
                 raise NotFound(f"no playbook {playbook_id!r}")
             # Read, merge and write in one locked transaction: concurrent changes never lose each other.
@@ -133,7 +137,7 @@ class PlaybookService:
         """Delete a playbook (its runs stay readable) and its schedule rows."""
         self.get(org_id, playbook_id)
         with self._lock, Session(self.engine, expire_on_commit=False) as session:
-            playbook = session.get(Playbook, playbook_id, with_for_update=True)
+            playbook = session.get(Playbook, playbook_id, with_for_update=NO_KEY_UPDATE)
             playbook.deleted_at = self.clock.now()
             session.add(playbook)
             derive(session, playbook, playbook.deleted_at)

@@ -8,17 +8,18 @@ from zoneinfo import ZoneInfo
 import pytest
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
 from sqlmodel import Session
 
 from scheduler.demo.seed import seed_demo
 from scheduler.domain.clock import Clock
-from scheduler.runs.start import RunStarter
+from scheduler.runs.start import Firing, RunStarter
 from scheduler.services.playbooks import PlaybookService
 from scheduler.steps.registry import default_registry
 from scheduler.store.db import MIGRATIONS, make_engine, migrate
 from scheduler.store.tables import Execution, Playbook, Schedule
 from scheduler.timing.slots import plan_due
+from scheduler.triggers import rows
 from scheduler.triggers.schedule import ScheduleJobs
 from tests.conftest import running, sales_report_spec, until
 
@@ -51,9 +52,10 @@ def _seed(settings, n: int, slot: datetime) -> list[str]:
         base = conn.execute(select(Playbook.__table__).where(Playbook.id == first.id)).one()._asdict()
         row = conn.execute(select(Schedule.__table__).where(Schedule.playbook_id == first.id)).one()._asdict()
         ids = [first.id] + [f"pb_{i:020x}" for i in range(1, n)]
-        conn.execute(insert(Playbook.__table__), [{**base, "id": i} for i in ids[1:]])
-        del row["id"]
-        conn.execute(insert(Schedule.__table__), [{**row, "playbook_id": i} for i in ids[1:]])
+        if n > 1:
+            conn.execute(insert(Playbook.__table__), [{**base, "id": i} for i in ids[1:]])
+            del row["id"]
+            conn.execute(insert(Schedule.__table__), [{**row, "playbook_id": i} for i in ids[1:]])
     engine.dispose()
     return ids
 
@@ -221,3 +223,31 @@ def test_a_long_outage_of_a_frequent_cron_lists_a_bounded_number_of_missed_slots
     assert plan.missed == [due + timedelta(minutes=m) for m in range(100)] and plan.more_missed
     assert plan.next_fire_at == due + timedelta(days=1, minutes=1)
 
+
+
+async def test_a_change_made_while_a_fire_holds_its_rows_waits_for_it_without_deadlock(pg_settings):
+    slot = _next_minute(timedelta(seconds=10))
+    (playbook_id,) = _seed(pg_settings, 1, slot)
+    jobs, dispatched = _doorbell(pg_settings, _clock_at(slot + timedelta(seconds=1)))
+    service = PlaybookService(jobs.engine, default_registry())
+    with jobs.runs.batch() as batch:
+        (row,) = rows.claim_due(batch.conn, slot + timedelta(seconds=1), 10)
+        # Another server changes the playbook now: it locks the playbook, then waits for the claimed row.
+        change = asyncio.get_running_loop().run_in_executor(
+            None, lambda: service.update("demo", playbook_id, {"triggers": [{"type": "schedule", "cron": "0 3 * * *"}]}))
+        with jobs.engine.connect() as watch:
+            await until(lambda: watch.execute(text(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
+            )).scalar())
+        # The fire goes on: its run's foreign key needs the playbook the change holds (KEY SHARE).
+        (started,) = batch.start([(rows.playbooks_of(batch.conn, [playbook_id])[playbook_id], Firing.of_slot(slot))])
+        rows.advance(batch.conn, [(row.id, slot + timedelta(days=1))], [])
+    changed = await change
+    assert started.created and dispatched == [started.execution_id]
+    assert changed.version == 2 and [r.cron for r in _schedules_of(jobs.engine)] == ["0 3 * * *"]
+    jobs.engine.dispose()
+
+
+def _schedules_of(engine) -> list[Schedule]:
+    with Session(engine) as session:
+        return list(session.scalars(select(Schedule)).all())
