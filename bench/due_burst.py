@@ -25,7 +25,7 @@ from bench.common import (
     timed_out_row,
     utc_now,
 )
-from bench.engine import build, seed_org, seed_schedules
+from bench.engine import build, reschedule_all, seed_org, seed_schedules
 from bench.probes import LoopLag
 
 NAME = "due_burst"
@@ -64,10 +64,7 @@ class Poller(threading.Thread):
 
 async def measure(home: str, n: int, lead: float, window: float, until: str = "all_finished") -> dict[str, Any]:
     """Seed n schedules due `lead` s after the engine is built; start it; watch the slot come, until `until`."""
-    from sqlalchemy import update
-
     from scheduler.domain.clock import Clock
-    from scheduler.store.tables import Playbook
 
     home_path = Path(home)
     runtime0 = build(home_path)
@@ -77,10 +74,8 @@ async def measure(home: str, n: int, lead: float, window: float, until: str = "a
     planned = utc_now()
     slot = ceil_minute(planned + timedelta(seconds=lead))
     offset = slot - (planned + timedelta(seconds=lead))
-    trigger = [{"type": "schedule", "cron": f"{slot.minute} {slot.hour} * * *", "timezone": "UTC"}]
-    with runtime0.engine.begin() as conn:
-        # One statement for all rows: they become due at the slot; changed just before "now", so nothing is owed.
-        conn.execute(update(Playbook.__table__).values(triggers=trigger, updated_at=planned + offset - timedelta(seconds=10)))
+    # All rows become due at the slot; changed just before "now", so nothing is owed.
+    reschedule_all(runtime0.engine, f"{slot.minute} {slot.hour} * * *", "UTC", planned + offset - timedelta(seconds=10))
     runtime0.engine.dispose()
     off_s, slot_s = offset.total_seconds(), slot.timestamp()
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -39,13 +39,14 @@ def seed_schedules(engine, crons: list[str], updated_at: datetime, chunk: int = 
 
     Creating 100,000 playbooks through PlaybookService takes far longer than the start-up
     being measured, so rows go straight in with SQLAlchemy bulk inserts, shaped as the
-    service stores them. If schedules get a table of their own, seed it here too.
+    service stores them: each playbook and its row in the schedules table, due at the
+    cron's first slot after `updated_at`.
     """
     from sqlalchemy import insert
 
-    from scheduler.store.tables import Playbook, new_id
+    from scheduler.store.tables import Playbook, Schedule, new_id
 
-    table = Playbook.__table__
+    firsts: dict[str, datetime] = {}
     with engine.begin() as conn:
         for start in range(0, len(crons), chunk):
             rows = [
@@ -56,7 +57,35 @@ def seed_schedules(engine, crons: list[str], updated_at: datetime, chunk: int = 
                  "created_at": updated_at, "updated_at": updated_at, "deleted_at": None}
                 for i, cron in enumerate(crons[start:start + chunk], start)
             ]
-            conn.execute(insert(table), rows)
+            conn.execute(insert(Playbook.__table__), rows)
+            conn.execute(insert(Schedule.__table__), [
+                {"org_id": ORG, "playbook_id": row["id"], "trigger_index": 0, "cron": cron, "timezone": "UTC",
+                 "next_fire_at": _first_slot(firsts, cron, "UTC", updated_at), "catch_up": "latest", "overlap": "skip",
+                 "playbook_version": 1, "last_slot_at": None}
+                for row, cron in zip(rows, crons[start:start + chunk], strict=True)
+            ])
+
+
+def reschedule_all(engine, cron: str, timezone: str, changed_at: datetime) -> None:
+    """Give every playbook this one schedule trigger, as if changed at `changed_at`: one statement per table."""
+    from sqlalchemy import update
+
+    from scheduler.store.tables import Playbook, Schedule
+
+    first = _first_slot({}, cron, timezone, changed_at)
+    with engine.begin() as conn:
+        conn.execute(update(Playbook.__table__).values(
+            triggers=[{"type": "schedule", "cron": cron, "timezone": timezone}], updated_at=changed_at))
+        conn.execute(update(Schedule.__table__).values(cron=cron, timezone=timezone, next_fire_at=first))
+
+
+def _first_slot(memo: dict[str, datetime], cron: str, timezone: str, after: datetime) -> datetime:
+    """The cron's first slot after `after`, in UTC (computed once per cron)."""
+    from scheduler.timing.cron import next_fire_times
+
+    if cron not in memo:
+        memo[cron] = next_fire_times(cron, timezone, after, 1)[0].astimezone(UTC)
+    return memo[cron]
 
 
 def build(home: Path, clock=None, demo: bool = False):

@@ -1,4 +1,4 @@
-"""The engine assembled: store, registry, executor, dispatcher, jobs and services, started and stopped together."""
+"""The engine assembled: store, registry, executor, dispatcher, schedules and services, started and stopped together."""
 from __future__ import annotations
 
 import asyncio
@@ -17,7 +17,7 @@ from scheduler.services.playbooks import PlaybookService
 from scheduler.settings import Settings
 from scheduler.steps.registry import StepRegistry, default_registry
 from scheduler.store.db import make_engine, migrate
-from scheduler.triggers.schedule import PlaybookJobs
+from scheduler.triggers.schedule import ScheduleJobs
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +31,7 @@ class Runtime:
     registry: StepRegistry
     executor: Executor
     dispatcher: InlineDispatcher
-    jobs: PlaybookJobs
+    jobs: ScheduleJobs
     playbooks: PlaybookService
     runs: RunStarter
     clock: Clock = SYSTEM_CLOCK
@@ -50,16 +50,17 @@ class Runtime:
         executor = Executor(engine, settings, registry, clock=clock)
         dispatcher = InlineDispatcher(executor)
         runs = RunStarter(engine, dispatcher.dispatch, clock=clock)
-        jobs = PlaybookJobs(engine, runs, clock=clock)
+        jobs = ScheduleJobs(engine, runs, clock=clock)
         playbooks = PlaybookService(engine, registry, jobs, clock=clock)
         return cls(settings, engine, registry, executor, dispatcher, jobs, playbooks, runs, clock)
 
     async def start(self) -> None:
-        """Start the scheduler (jobs rebuilt from the store) and the recovery sweep."""
+        """Catch up on slots that came due while down, arm the schedule doorbell, start the recovery sweep."""
         self.dispatcher.bind(asyncio.get_running_loop())
-        self.jobs.start()
         self.sweep()
-        self.jobs.catch_up()
+        # Off the loop: after a long outage this files many rows.
+        await asyncio.to_thread(self.jobs.catch_up)
+        self.jobs.start()
         self._sweeper = asyncio.get_running_loop().create_task(self._sweep_forever())
 
     async def stop(self, grace_seconds: float = 10.0) -> None:
@@ -86,8 +87,7 @@ class Runtime:
             await asyncio.sleep(self.settings.recovery_interval_seconds)
             try:
                 await asyncio.to_thread(self.sweep)
-                # Playbooks changed by another process (the CLI, another server) get their jobs here.
-                await asyncio.to_thread(self.jobs.rebuild)
-                await asyncio.to_thread(self.jobs.catch_up)
+                # Schedules changed by another process (the CLI, another server): the rows say when to ring.
+                await asyncio.to_thread(self.jobs.reconcile)
             except Exception:
                 log.exception("recovery sweep failed")

@@ -24,6 +24,6 @@ def readyz(runtime: RuntimeDep):
             conn.execute(text("SELECT 1"))
     except Exception as exc:  # noqa: BLE001 - readiness reports any database failure, whatever its type
         return problem(503, f"database unavailable: {exc.__class__.__name__}")
-    if not runtime.jobs.aps.running:
+    if not runtime.jobs.running:
         return problem(503, "scheduler not running")
-    return {"status": "ready", "database": "ok", "scheduler": {"running": True, "jobs": len(runtime.jobs.job_ids())}}
+    return {"status": "ready", "database": "ok", "scheduler": {"running": True, "jobs": runtime.jobs.count()}}

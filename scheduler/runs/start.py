@@ -2,23 +2,35 @@
 
 The run policy lives here and nowhere else: archived (and deleted) playbooks never run, a schedule
 firing needs an active playbook and a slot, a slot that comes while the previous scheduled run is
-still going is written down as skipped (naming that run), and a repeated key returns the run it made.
+still going is written down as skipped (naming that run), a slot that passed unrun is written down
+as missed, and a repeated key returns the run it made. One firing or a thousand (the doorbell's
+burst), the policy is the same code and the rows go in as one bulk insert.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from scheduler.domain.clock import SYSTEM_CLOCK, Clock
 from scheduler.domain.keys import DedupeKey
 from scheduler.domain.status import ExecutionStatus, PlaybookStatus, TriggeredBy
-from scheduler.runs.ledger import Opened, open_execution, scheduled_run_in_progress
-from scheduler.store.tables import Playbook
+from scheduler.runs.ledger import (
+    Opened,
+    PlaybookRow,
+    RunContexts,
+    as_execution,
+    execution_row,
+    existing_executions,
+    insert_executions,
+    scheduled_runs_in_progress,
+)
+from scheduler.store.tables import Execution, Playbook, utcnow
 from scheduler.timing.slots import MISFIRE_GRACE, due_slot
 
 
@@ -52,6 +64,8 @@ class Firing:
     slot: datetime | None = None
     user_id: str | None = None
     event: dict[str, Any] | None = None
+    # A slot that passed unrun: written down as `missed` with this reason, never run.
+    missed: str | None = None
 
     @classmethod
     def of_slot(cls, slot: datetime) -> Firing:
@@ -59,13 +73,39 @@ class Firing:
         return cls(TriggeredBy.schedule, slot=slot)
 
     @classmethod
+    def of_missed_slot(cls, slot: datetime, reason: str) -> Firing:
+        """A slot the scheduler did not fire in time: its record, with the reason."""
+        return cls(TriggeredBy.schedule, slot=slot, missed=reason)
+
+    @classmethod
     def of_event(cls, event_id: str, payload: dict[str, Any]) -> Firing:
         """An event (keyed by its id, so a redelivery starts nothing new)."""
         return cls(TriggeredBy.event, key=DedupeKey.event(event_id), event=payload)
 
 
+@dataclass(frozen=True)
+class Started:
+    """What a bulk start did with one firing: the run it opened or found, or the policy's refusal."""
+
+    playbook_id: str
+    firing: Firing
+    execution_id: str | None = None
+    status: str | None = None
+    created: bool = False
+    refused: RunRefused | None = None
+    # The inserted values or the row found: start_run's answer is built from it.
+    record: Execution | dict[str, Any] | None = field(default=None, repr=False, compare=False)
+
+    def opened(self, playbook: Playbook) -> Opened:
+        """As start_run answers: the execution and whether this firing created it."""
+        if self.refused is not None:
+            raise self.refused
+        record = self.record
+        return Opened(record if isinstance(record, Execution) else as_execution(record, playbook), self.created)
+
+
 class RunStarter:
-    """Applies the run policy, opens the run in the ledger and dispatches it."""
+    """Applies the run policy, opens the runs in the ledger and dispatches them."""
 
     def __init__(self, engine: Engine, dispatch: Callable[[str], None], clock: Clock = SYSTEM_CLOCK) -> None:
         self.engine, self.dispatch, self.clock = engine, dispatch, clock
@@ -75,6 +115,27 @@ class RunStarter:
 
         Raises RunRefused when the policy says no. A skipped slot is a new row that is not dispatched.
         """
+        return self.start_runs([(playbook, firing)])[0].opened(playbook)
+
+    def start_runs(self, firings: Sequence[tuple[PlaybookRow, Firing]]) -> list[Started]:
+        """Start many firings in one transaction and one bulk insert; refusals are answered, not raised."""
+        with self.batch() as batch:
+            return batch.start(firings)
+
+    @contextmanager
+    def batch(self) -> Iterator[RunBatch]:
+        """A transaction that starts runs with the caller's own writes (the doorbell's claim of due rows).
+
+        The runs it opened are dispatched once it has committed, never before.
+        """
+        with self.engine.begin() as conn:
+            batch = RunBatch(self, conn)
+            yield batch
+        for execution_id in batch.to_dispatch:
+            self.dispatch(execution_id)
+
+    def check(self, playbook: PlaybookRow, firing: Firing) -> DedupeKey:
+        """The policy's yes (the key the run is filed under), or RunRefused."""
         if playbook.status == PlaybookStatus.archived:
             raise RunRefused(Refusal.archived, "playbook is archived; make it active or paused to run it")
         if playbook.deleted_at is not None:
@@ -82,20 +143,7 @@ class RunStarter:
             raise RunRefused(Refusal.deleted, "playbook was deleted; its past runs stay readable")
         if firing.triggered_by == TriggeredBy.schedule and playbook.status != PlaybookStatus.active:
             raise RunRefused(Refusal.not_active, f"playbook is {playbook.status}; it does not run on a schedule")
-        key = self._key_of(firing)
-        slot = firing.slot.astimezone(UTC) if firing.slot is not None else None
-        busy = None
-        if slot is not None:
-            # Overlap policy: skip. The slot still leaves a row saying which run it gave way to.
-            busy = scheduled_run_in_progress(self.engine, playbook, self.clock.now(), MISFIRE_GRACE)
-        opened = open_execution(
-            self.engine, playbook, triggered_by=firing.triggered_by, dedupe_key=key, scheduled_for=slot,
-            user_id=firing.user_id, event=firing.event,
-            closed_as=(ExecutionStatus.skipped, f"the previous run {busy} was still going") if busy else None,
-        )
-        if opened.created and busy is None:
-            self.dispatch(opened.execution.id)
-        return opened
+        return self._key_of(firing)
 
     @staticmethod
     def _key_of(firing: Firing) -> DedupeKey:
@@ -130,3 +178,63 @@ class RunStarter:
         )
         key = DedupeKey.idempotency(idempotency_key) if idempotency_key else None
         return Firing(triggered_by, key=key, slot=slot, user_id=user_id)
+
+
+class RunBatch:
+    """Firings started inside one transaction (RunStarter.batch); runs are dispatched after it commits."""
+
+    def __init__(self, starter: RunStarter, conn: Connection) -> None:
+        self.starter, self.conn = starter, conn
+        self.to_dispatch: list[str] = []
+
+    def start(self, firings: Sequence[tuple[PlaybookRow, Firing]]) -> list[Started]:
+        """Apply the policy to each firing and file them all in one bulk insert; answers in firing order."""
+        now = self.starter.clock.now()
+        answers: list[Started | None] = []
+        admitted: list[tuple[int, PlaybookRow, Firing, DedupeKey]] = []
+        for playbook, firing in firings:
+            try:
+                admitted.append((len(answers), playbook, firing, self.starter.check(playbook, firing)))
+                answers.append(None)
+            except RunRefused as exc:
+                answers.append(Started(playbook.id, firing, refused=exc))
+        slotted = {p.id for _, p, f, _ in admitted if f.slot is not None and f.missed is None}
+        # Overlap policy: skip. One query for the whole batch: which playbooks have a scheduled run going.
+        busy = scheduled_runs_in_progress(self.conn, slotted, now, MISFIRE_GRACE) if slotted else {}
+        contexts = RunContexts.load(self.conn, [(p, f.user_id) for _, p, f, _ in admitted])
+        rows: dict[tuple[str, str], dict[str, Any]] = {}
+        stamp = utcnow()
+        for _, playbook, firing, key in admitted:
+            if (playbook.id, key) in rows:
+                continue  # the same key twice in one batch: one row, both answered with it
+            slot = firing.slot.astimezone(UTC) if firing.slot is not None else None
+            closed = None
+            if firing.missed is not None:
+                closed = (ExecutionStatus.missed, firing.missed)
+            elif slot is not None and (going := busy.get(playbook.id)):
+                closed = (ExecutionStatus.skipped, f"the previous run {going} was still going")
+            row = execution_row(
+                playbook, triggered_by=firing.triggered_by, dedupe_key=key, scheduled_for=slot,
+                context=contexts.of(playbook, firing.triggered_by, slot, firing.user_id, firing.event), closed_as=closed,
+                now=stamp,
+            )
+            rows[(playbook.id, key)] = row
+            if slot is not None and closed is None:
+                # A later slot of this playbook in the same batch gives way to this run.
+                busy[playbook.id] = row["id"]
+        inserted = insert_executions(self.conn, list(rows.values()))
+        repeats = existing_executions(self.conn, [k for k, r in rows.items() if r["id"] not in inserted])
+        answered: set[str] = set()
+        for index, playbook, firing, key in admitted:
+            row = rows[(playbook.id, key)]
+            if row["id"] in inserted:
+                # The second firing of a key in one batch is a repeat of the first.
+                created = row["id"] not in answered
+                answered.add(row["id"])
+                answers[index] = Started(playbook.id, firing, row["id"], row["status"], created, record=row)
+            else:
+                found = repeats[(playbook.id, key)]
+                answers[index] = Started(playbook.id, firing, found.id, found.status, False, record=found)
+        # Each created run once, even when two firings of the batch shared its key.
+        self.to_dispatch += [r["id"] for r in rows.values() if r["id"] in inserted and r["status"] == ExecutionStatus.queued]
+        return [a for a in answers if a is not None]

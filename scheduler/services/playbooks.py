@@ -1,4 +1,4 @@
-"""The playbook service: every change of a playbook goes through here, and so does its schedule."""
+"""The playbook service: every change of a playbook goes through here, and its schedule rows change with it."""
 from __future__ import annotations
 
 import re
@@ -16,8 +16,13 @@ from scheduler.steps.registry import StepRegistry
 from scheduler.store.tables import Organization, Playbook, iso_utc
 from scheduler.timing.cron import describe
 from scheduler.timing.slots import upcoming
+from scheduler.triggers.rows import derive
 
 EDITABLE = ("name", "agent", "category", "status", "triggers", "steps")
+# PostgreSQL's FOR NO KEY UPDATE: a change never touches the playbook's key, and a plain FOR UPDATE
+# would block the doorbell's run inserts (their foreign key takes KEY SHARE) while the change waits
+# for the schedule rows the doorbell holds: a deadlock. SQLite ignores it (one writer at a time).
+NO_KEY_UPDATE = {"key_share": True}
 
 
 class BadCursor(ValueError):
@@ -32,16 +37,17 @@ class AmbiguousName(NotFound):
     """The words match several playbooks equally well: the user has to say which."""
 
 
-class JobSync(Protocol):
-    def sync(self, playbook: Playbook) -> None: ...
+class Doorbell(Protocol):
+    def moved(self, instant: datetime | None) -> None: ...
 
 
 class PlaybookService:
-    """Create, read, change and delete playbooks, keeping the job set in step with the store."""
+    """Create, read, change and delete playbooks; their schedule rows change in the same transaction."""
 
-    def __init__(self, engine: Engine, registry: StepRegistry, jobs: JobSync | None = None, clock: Clock = SYSTEM_CLOCK) -> None:
+    def __init__(self, engine: Engine, registry: StepRegistry, jobs: Doorbell | None = None, clock: Clock = SYSTEM_CLOCK) -> None:
+        # `jobs`: told the earliest instant a change set, to re-arm; without it (the CLI) the server's reconcile sees it.
         self.engine, self.registry, self.jobs, self.clock = engine, registry, jobs, clock
-        # Changes and their job syncs are serialised, so the job set follows the last commit.
+        # One change at a time in this process: create_once's look-then-create must not interleave.
         self._lock = threading.RLock()
 
     def create(self, org_id: str, data: Any, created_by: str | None = None) -> Playbook:
@@ -55,8 +61,9 @@ class PlaybookService:
         )
         with self._lock, Session(self.engine, expire_on_commit=False) as session:
             session.add(playbook)
+            moved = derive(session, playbook, now)
             session.commit()
-            self._sync(playbook)
+        self._moved(moved)
         return playbook
 
     def create_once(self, org_id: str, data: Any, created_by: str | None = None) -> tuple[Playbook, bool]:
@@ -104,7 +111,7 @@ class PlaybookService:
         if unknown:
             raise PlaybookInvalid([f"{k}: cannot be changed" for k in unknown])
         with self._lock, Session(self.engine, expire_on_commit=False) as session:
-            playbook = session.get(Playbook, playbook_id, with_for_update=True)
+            playbook = session.get(Playbook, playbook_id, with_for_update=NO_KEY_UPDATE)
             if playbook is None or playbook.org_id != org_id or playbook.deleted_at is not None:
                 raise NotFound(f"no playbook {playbook_id!r}")
             # Read, merge and write in one locked transaction: concurrent changes never lose each other.
@@ -117,8 +124,9 @@ class PlaybookService:
                 playbook.version += 1
             playbook.updated_at = self.clock.now()
             session.add(playbook)
+            moved = derive(session, playbook, playbook.updated_at)
             session.commit()
-            self._sync(playbook)
+        self._moved(moved)
         return playbook
 
     def set_status(self, org_id: str, playbook_id: str, status: str) -> Playbook:
@@ -126,14 +134,14 @@ class PlaybookService:
         return self.update(org_id, playbook_id, {"status": status})
 
     def delete(self, org_id: str, playbook_id: str) -> Playbook:
-        """Delete a playbook (its runs stay readable) and unschedule it."""
+        """Delete a playbook (its runs stay readable) and its schedule rows."""
         self.get(org_id, playbook_id)
         with self._lock, Session(self.engine, expire_on_commit=False) as session:
-            playbook = session.get(Playbook, playbook_id, with_for_update=True)
+            playbook = session.get(Playbook, playbook_id, with_for_update=NO_KEY_UPDATE)
             playbook.deleted_at = self.clock.now()
             session.add(playbook)
+            derive(session, playbook, playbook.deleted_at)
             session.commit()
-            self._sync(playbook)
         return playbook
 
     def find(self, org_id: str, words: str) -> Playbook:
@@ -179,9 +187,9 @@ class PlaybookService:
             raise NotFound(f"no organisation {org_id!r}")
         return org.timezone
 
-    def _sync(self, playbook: Playbook) -> None:
-        if self.jobs is not None:
-            self.jobs.sync(playbook)
+    def _moved(self, instant: datetime | None) -> None:
+        if self.jobs is not None and instant is not None:
+            self.jobs.moved(instant)
 
 
 def _words(text: str) -> set[str]:

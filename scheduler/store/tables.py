@@ -1,4 +1,4 @@
-"""Tables of the store: tenants, credentials, playbooks, the run ledger, demo commerce data."""
+"""Tables of the store: tenants, credentials, playbooks, their schedules, the run ledger, demo commerce data."""
 from __future__ import annotations
 
 import uuid
@@ -130,6 +130,28 @@ class Playbook(SQLModel, table=True):
     def is_live(self) -> bool:
         """Active and not deleted: the playbooks the scheduler keeps jobs for."""
         return self.status == PlaybookStatus.active and self.deleted_at is None
+
+
+class Schedule(SQLModel, table=True):
+    """One schedule trigger of a live playbook, derived from it in the same transaction; due when next_fire_at passes."""
+
+    __tablename__ = "schedules"
+    __table_args__ = (UniqueConstraint("playbook_id", "trigger_index", name="uq_schedule_trigger"),)
+    id: int | None = Field(default=None, primary_key=True)
+    org_id: str = Field(foreign_key="organizations.id")
+    playbook_id: str = Field(foreign_key="playbooks.id", index=True)
+    trigger_index: int
+    cron: str
+    timezone: str
+    # UTC; the doorbell wakes at the smallest, and a fire claims every row at or before now.
+    next_fire_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
+    # What a fire does with slots that passed unrun ("latest": run the newest within grace) and with a
+    # slot that comes while the last run still goes ("skip": recorded as skipped, naming that run).
+    catch_up: str = "latest"
+    overlap: str = "skip"
+    playbook_version: int = 1
+    # The slot the last fire handled (what a fire claims, so two doorbells never take one row twice).
+    last_slot_at: datetime | None = _ts(nullable=True)
 
 
 class Execution(SQLModel, table=True):

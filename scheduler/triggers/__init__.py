@@ -1,1 +1,1 @@
-"""What starts runs: schedules (APScheduler as the doorbell), events and manual calls."""
+"""What starts runs: schedules (rows fired by one doorbell), events and manual calls."""

@@ -1,143 +1,129 @@
-"""APScheduler wiring: jobs derived from active playbooks' schedule triggers; a fire opens a run."""
+"""Schedule triggers: the schedules table fired by one doorbell; a fire opens every due slot's run in bulk.
+
+A fire claims the due rows in one statement, files their slots through start_runs in one bulk
+insert (the ledger's unique key makes a repeat harmless), moves each row to its next instant and
+commits, all in one transaction; the new runs are dispatched after the commit.
+"""
 from __future__ import annotations
 
-import asyncio
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, func, select
 
 from scheduler.domain.clock import SYSTEM_CLOCK, Clock
-from scheduler.domain.keys import DedupeKey
-from scheduler.domain.spec import ScheduleTrigger
-from scheduler.domain.status import ExecutionStatus, PlaybookStatus, TriggeredBy
-from scheduler.runs.ledger import open_execution
+from scheduler.runs.ledger import PlaybookRow
 from scheduler.runs.start import Firing, RunRefused, RunStarter
-from scheduler.store.tables import Execution, Playbook
-from scheduler.timing.cron import CronsimTrigger, next_fire_times
-from scheduler.timing.slots import MISFIRE_GRACE, slot_at
+from scheduler.store.tables import Playbook
+from scheduler.timing.cron import CronError
+from scheduler.timing.slots import MISFIRE_GRACE, DuePlan, plan_due, slot_at
+from scheduler.triggers import rows
+from scheduler.triggers.doorbell import Doorbell
 
-__all__ = ["MISFIRE_GRACE", "PlaybookJobs", "slot_at"]
+__all__ = ["MISFIRE_GRACE", "ScheduleJobs", "slot_at"]
 log = logging.getLogger(__name__)
-MISSED_PER_PASS = 100
+# Rows claimed per transaction, growing: the first runs of a burst start after a small commit,
+# the rest go in few large ones (each commit is a disk sync).
+CLAIM_BATCHES = (100, 1000, 5000)
+NOT_RUNNING = "the scheduler was not running when this slot came due"
+SUPERSEDED = "a later slot of this schedule was due when the scheduler fired; only the latest runs (catch-up: latest)"
 
 
-class PlaybookJobs:
-    """Keeps one APScheduler job per schedule trigger of each active playbook, and nothing else."""
+class ScheduleJobs:
+    """The schedules table and its doorbell: start, stop, fire what is due, follow changes."""
 
     def __init__(self, engine: Engine, runs: RunStarter, clock: Clock = SYSTEM_CLOCK) -> None:
         self.engine, self.runs, self.clock = engine, runs, clock
-        self.aps = AsyncIOScheduler(timezone=UTC)
+        self.doorbell = Doorbell(self._ring, clock)
+
+    @property
+    def running(self) -> bool:
+        """Whether the doorbell is armed to fire (between start and shutdown)."""
+        return self.doorbell.running
 
     def start(self) -> None:
-        """Start APScheduler and derive the job set from the store."""
-        self.aps.start()
-        self.rebuild()
+        """Arm the doorbell at the earliest next instant: the one thing start-up reads of the schedules."""
+        self.doorbell.start(self.earliest())
 
     def shutdown(self) -> None:
         """Stop firing; runs in flight are left to the executor."""
-        if self.aps.running:
-            self.aps.shutdown(wait=False)
+        self.doorbell.stop()
 
-    def rebuild(self) -> None:
-        """Make the job set exactly that of the active playbooks in the store (start, and periodically)."""
-        with Session(self.engine) as session:
-            active = session.exec(
-                select(Playbook).where(Playbook.status == PlaybookStatus.active, Playbook.deleted_at.is_(None))
-            ).all()
-        wanted = {job_id: (playbook, index) for playbook in active for job_id, index in _job_ids(playbook)}
-        for job in self.aps.get_jobs():
-            if job.id.startswith("pb:") and job.id not in wanted:
-                job.remove()
-        have = set(self.job_ids())
-        for playbook in {p.id: p for p, _ in wanted.values()}.values():
-            if not {job_id for job_id, _ in _job_ids(playbook)} <= have:
-                try:
-                    self.sync(playbook)
-                except Exception:
-                    # One bad row must not keep every other playbook from being scheduled.
-                    log.exception("cannot schedule playbook %s", playbook.id)
+    def earliest(self) -> datetime | None:
+        """The earliest next_fire_at of all schedules."""
+        with self.engine.connect() as conn:
+            return rows.earliest(conn)
+
+    def moved(self, instant: datetime | None) -> None:
+        """A change set a schedule's next instant: re-arm only if it is earlier than the armed one."""
+        self.doorbell.moved(instant)
+
+    def reconcile(self) -> None:
+        """Arm at the earliest instant in the store: rows changed by another process (the CLI) are seen."""
+        self.doorbell.moved(self.earliest())
 
     def catch_up(self) -> list[str]:
-        """Run the slot that came due while no scheduler ran (within grace); record older ones as missed."""
-        now = self.clock.now()
-        with Session(self.engine) as session:
-            active = session.exec(
-                select(Playbook).where(Playbook.status == PlaybookStatus.active, Playbook.deleted_at.is_(None))
-            ).all()
-        opened = []
-        for playbook in active:
-            self._record_missed(playbook, now)
-            for _, trigger in playbook.schedules:
-                slot = slot_at(trigger.cron, trigger.zone, now)
-                # A slot before the playbook was last made active or changed is not owed.
-                if slot is not None and slot >= playbook.updated_at:
-                    opened.append(self.fire_slot(playbook, slot))
-        return [run_id for run_id in opened if run_id is not None]
+        """Fire every row already due (start-up after downtime): latest slot within grace runs, older ones missed."""
+        return self.fire_due()[1]
 
-    def _record_missed(self, playbook: Playbook, now: datetime) -> None:
-        """Every slot leaves a record: a slot past its grace window with no run gets a `missed` row."""
-        with Session(self.engine) as session:
-            latest = session.exec(
-                select(func.max(Execution.scheduled_for)).where(
-                    Execution.playbook_id == playbook.id, Execution.triggered_by == TriggeredBy.schedule)
-            ).one()
-            since = max(filter(None, [playbook.updated_at, latest]))
-            known = set(session.exec(select(Execution.dedupe_key).where(
-                Execution.playbook_id == playbook.id, Execution.scheduled_for >= since - timedelta(days=1))).all())
-        for _, trigger in playbook.schedules:
-            # Bounded per pass: a long outage is written down over a few reconcile passes.
-            for slot in next_fire_times(trigger.cron, trigger.zone, since, MISSED_PER_PASS):
-                if slot > now - MISFIRE_GRACE:
-                    break
-                key = DedupeKey.schedule(slot)
-                if key not in known:
-                    # Not a start (nothing runs): the bare ledger insert, closed at once.
-                    open_execution(
-                        self.engine, playbook, triggered_by=TriggeredBy.schedule, dedupe_key=key,
-                        scheduled_for=slot.astimezone(UTC),
-                        closed_as=(ExecutionStatus.missed, "the scheduler was not running when this slot came due"),
-                    )
+    def fire_due(self) -> tuple[int, list[str]]:
+        """Claim and fire every due row, a batch per transaction; (rows claimed, ids of the runs opened)."""
+        claimed, opened, turn = 0, [], 0
+        while True:
+            limit = CLAIM_BATCHES[min(turn, len(CLAIM_BATCHES) - 1)]
+            n, ids = self._fire_batch(limit)
+            claimed, opened, turn = claimed + n, opened + ids, turn + 1
+            if n < limit:
+                return claimed, opened
 
-    def sync(self, playbook: Playbook) -> None:
-        """Make this playbook's jobs match its status and triggers (called on every change)."""
-        for job in self.aps.get_jobs():
-            if job.id.startswith(f"pb:{playbook.id}:"):
-                job.remove()
-        if not playbook.is_live:
-            return
-        for index, trigger in playbook.schedules:
-            self.aps.add_job(
-                self.fire, CronsimTrigger(trigger.cron, trigger.zone, offset=self.clock.offset),
-                args=[playbook.id, index], id=_job_id(playbook, index),
-                misfire_grace_time=int(MISFIRE_GRACE.total_seconds()), coalesce=True, max_instances=10,
-            )
+    def _ring(self) -> tuple[int, datetime | None]:
+        claimed, _ = self.fire_due()
+        return claimed, self.earliest()
 
-    def job_ids(self) -> list[str]:
-        """Ids of the playbook jobs APScheduler holds now."""
-        return sorted(j.id for j in self.aps.get_jobs() if j.id.startswith("pb:"))
+    def _fire_batch(self, limit: int) -> tuple[int, list[str]]:
+        with self.runs.batch() as batch:
+            now = self.clock.now()
+            # RETURNING comes in no set order: slot order makes the earlier of two due slots the one that runs.
+            due = sorted(rows.claim_due(batch.conn, now, limit), key=lambda r: r.next_fire_at)
+            if not due:
+                return 0, []
+            playbooks = rows.playbooks_of(batch.conn, {r.playbook_id for r in due})
+            plans: dict[tuple[str, str, datetime], DuePlan] = {}
+            firings: list[tuple[PlaybookRow, Firing]] = []
+            moves, drops = [], []
+            for row in due:
+                playbook = playbooks.get(row.playbook_id)
+                try:
+                    # Many schedules share a cron and an instant: plan each once per fire.
+                    key = (row.cron, row.timezone, row.next_fire_at)
+                    plan = plans[key] if key in plans else plans.setdefault(key, plan_due(*key, now))
+                except CronError:
+                    # Refused when saved, so only a row edited behind the service's back gets here.
+                    log.exception("schedule %s of playbook %s cannot be computed; removed", row.id, row.playbook_id)
+                    drops.append(row.id)
+                    continue
+                if playbook is not None:
+                    firings += [(playbook, Firing.of_missed_slot(slot, self._why_missed(slot, plan, now)))
+                                for slot in plan.missed]
+                    if plan.run is not None:
+                        firings.append((playbook, Firing.of_slot(plan.run)))
+                if plan.next_fire_at is None:
+                    drops.append(row.id)
+                else:
+                    moves.append((row.id, plan.next_fire_at))
+            started = batch.start(firings)
+            rows.advance(batch.conn, moves, drops)
+        for s in started:
+            if s.refused is not None:
+                log.info("playbook %s: slot not run: %s", s.playbook_id, s.refused)
+        return len(due), [s.execution_id for s in started if s.created and s.execution_id]
 
-    async def fire(self, playbook_id: str, trigger_index: int) -> str | None:
-        """A job fired: open the run for the slot that is due (once per slot) and dispatch it."""
-        # In a thread: the store may be busy, and the event loop must keep serving.
-        return await asyncio.to_thread(self._fire_due, playbook_id, trigger_index)
-
-    def _fire_due(self, playbook_id: str, trigger_index: int) -> str | None:
-        with Session(self.engine) as session:
-            playbook = session.get(Playbook, playbook_id)
-        if playbook is None or not playbook.is_live:
-            return None
-        trigger = playbook.trigger_specs[trigger_index]
-        if not isinstance(trigger, ScheduleTrigger):
-            log.warning("playbook %s fired for trigger %s, which is no schedule", playbook_id, trigger_index)
-            return None
-        slot = slot_at(trigger.cron, trigger.zone, self.clock.now())
-        if slot is None:
-            log.warning("playbook %s fired with no slot due", playbook_id)
-            return None
-        return self.fire_slot(playbook, slot)
+    @staticmethod
+    def _why_missed(slot: datetime, plan: DuePlan, now: datetime) -> str:
+        reason = NOT_RUNNING if slot <= now - MISFIRE_GRACE else SUPERSEDED
+        if plan.more_missed and plan.missed and slot == plan.missed[-1]:
+            reason += "; later slots were missed too and are not listed one by one"
+        return reason
 
     def fire_slot(self, playbook: Playbook, slot: datetime) -> str | None:
         """Start the run of one slot; a second fire of the same slot finds it and runs nothing.
@@ -150,12 +136,12 @@ class PlaybookJobs:
             log.info("playbook %s: slot %s not run: %s", playbook.id, slot.isoformat(), exc)
             return None
 
+    def job_ids(self) -> list[str]:
+        """One id per schedule row, `pb:<playbook>:<trigger index>:v<version>` (tests, diagnostics)."""
+        with self.engine.connect() as conn:
+            return rows.schedule_ids(conn)
 
-def _job_id(playbook: Playbook, index: int) -> str:
-    """The APScheduler job id of one schedule trigger; the version in it retires old jobs."""
-    return f"pb:{playbook.id}:{index}:v{playbook.version}"
-
-
-def _job_ids(playbook: Playbook) -> list[tuple[str, int]]:
-    """The job id of each schedule trigger, with the trigger's index."""
-    return [(_job_id(playbook, i), i) for i, _ in playbook.schedules]
+    def count(self) -> int:
+        """How many schedules there are."""
+        with self.engine.connect() as conn:
+            return rows.count(conn)

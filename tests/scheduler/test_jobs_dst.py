@@ -1,10 +1,11 @@
-"""Our APScheduler trigger across New York's DST changes: every slot once, always moving forward."""
+"""Schedules across New York's DST changes: every slot once, always moving forward (schedule rows and our APScheduler trigger)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
 from scheduler.domain.clock import SYSTEM_CLOCK, Clock
 from scheduler.timing.cron import CronsimTrigger
+from scheduler.timing.slots import plan_due
 from scheduler.triggers.schedule import slot_at
 
 
@@ -48,3 +49,28 @@ def test_slot_at_finds_the_due_slot_whatever_zone_now_is_in():
     slot = slot_at("0 * * * *", "America/New_York", datetime(2026, 11, 1, 6, 2, tzinfo=UTC))
     assert slot.astimezone(UTC) == datetime(2026, 11, 1, 6, 0, tzinfo=UTC)
     assert slot_at("0 9 * * *", "America/New_York", datetime(2026, 11, 1, 16, 0, tzinfo=UTC)) is None
+
+
+def test_due_rows_follow_dst_rules_when_they_move_on():
+    # 2:30 does not exist on 8 March 2026 in New York: it runs at 3:00 EDT, then 2:30 EDT the next day.
+    skipped_hour = datetime(2026, 3, 8, 7, 0, tzinfo=UTC)
+    plan = plan_due("30 2 * * *", "America/New_York", skipped_hour, skipped_hour)
+    assert plan.run == skipped_hour and plan.next_fire_at == datetime(2026, 3, 9, 6, 30, tzinfo=UTC)
+    # 1:30 happens twice on 1 November 2026: it runs once (EDT), and next on 2 November (EST).
+    repeated = datetime(2026, 11, 1, 5, 30, tzinfo=UTC)
+    plan = plan_due("30 1 * * *", "America/New_York", repeated, repeated + timedelta(hours=1, minutes=1))
+    assert plan.run is None and plan.missed == [repeated]
+    assert plan.next_fire_at == datetime(2026, 11, 2, 6, 30, tzinfo=UTC)
+
+
+def test_a_row_fired_at_each_slot_moves_through_the_fall_back_night_as_the_trigger_does():
+    for cron in ("0 * * * *", "30 1 * * *", "*/20 1-2 * * *"):
+        start, end = datetime(2026, 10, 31, 12, 0, tzinfo=UTC), datetime(2026, 11, 2, 12, 0, tzinfo=UTC)
+        expected = _fires(cron, start, end)
+        row = plan_due(cron, "America/New_York", datetime.fromisoformat(expected[0]), datetime.fromisoformat(expected[0]))
+        walked = [expected[0]]
+        while row.next_fire_at is not None and row.next_fire_at <= end:
+            walked.append(row.next_fire_at.isoformat())
+            row = plan_due(cron, "America/New_York", row.next_fire_at, row.next_fire_at)
+            assert row.run is not None and not row.missed
+        assert walked == expected

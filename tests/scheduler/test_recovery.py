@@ -146,7 +146,7 @@ async def test_graceful_stop_lets_the_send_finish_and_mails_once(tmp_path):
         run_id = await _run_stalled_at_the_send(runtime, smtp, "k")
         stopping = asyncio.create_task(runtime.stop(grace_seconds=10))
         # Once the scheduler is shut, stop() is past its first step and waiting on the runs in flight.
-        await until(lambda: not runtime.jobs.aps.running)
+        await until(lambda: not runtime.jobs.running)
         assert not stopping.done()
         smtp.release()
         await stopping

@@ -1,4 +1,4 @@
-"""The schedule really fires through APScheduler, once per slot."""
+"""The schedule really fires: rows in the schedules table, one doorbell, once per slot."""
 from __future__ import annotations
 
 import asyncio
@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 
 from scheduler.domain.clock import Clock
 from scheduler.runtime import Runtime
-from scheduler.store.tables import Execution
+from scheduler.store.tables import Execution, Schedule
 from scheduler.timing.cron import next_fire_times
 from tests.conftest import running, sales_report_spec, until
 
@@ -23,6 +23,11 @@ def _clock_just_before(cron: str, zone: str, seconds: float) -> tuple[Clock, dat
 def _executions(runtime: Runtime) -> list[Execution]:
     with Session(runtime.engine) as session:
         return list(session.exec(select(Execution)).all())
+
+
+def _schedules(runtime: Runtime) -> list[Schedule]:
+    with Session(runtime.engine) as session:
+        return list(session.exec(select(Schedule).order_by(Schedule.playbook_id, Schedule.trigger_index)).all())
 
 
 async def test_active_playbook_fires_once_for_its_slot(settings):
@@ -40,9 +45,11 @@ async def test_active_playbook_fires_once_for_its_slot(settings):
         await runtime.dispatcher.drain()
         assert len(_executions(runtime)) == 1
         assert len(list((settings.home / "outbox").glob("*.eml"))) == 1
-        # After firing, APScheduler already points at the next day's 9:00.
-        job = runtime.jobs.aps.get_jobs()[0]
-        assert (job.next_run_time + clock.offset).astimezone(slot.tzinfo) == slot.astimezone(slot.tzinfo) + timedelta(days=1)
+        # After firing, the row and the doorbell already point at the next day's 9:00.
+        (row,) = _schedules(runtime)
+        tomorrow = slot.astimezone(slot.tzinfo) + timedelta(days=1)
+        assert row.next_fire_at.astimezone(slot.tzinfo) == tomorrow and row.last_slot_at == slot
+        await until(lambda: runtime.jobs.doorbell.armed_at == tomorrow)
 
 
 async def test_same_slot_fired_concurrently_makes_one_execution(settings):
@@ -90,15 +97,19 @@ async def test_changes_made_by_another_process_are_picked_up(settings):
     from scheduler.services.playbooks import PlaybookService
     from scheduler.steps.registry import default_registry
 
-    async with running(settings) as runtime:
-        elsewhere = PlaybookService(runtime.engine, default_registry())  # e.g. `playbooks chat` in a terminal
+    clock, slot = _clock_just_before("0 9 * * *", "America/New_York", 2)
+    async with running(settings, clock=clock) as runtime:
+        # e.g. `playbooks chat` in a terminal: no doorbell of its own, the rows are written all the same.
+        elsewhere = PlaybookService(runtime.engine, default_registry(), clock=clock)
         playbook = elsewhere.create("demo", sales_report_spec())
-        assert runtime.jobs.job_ids() == []
-        runtime.jobs.rebuild()
+        paused = elsewhere.create("demo", sales_report_spec(name="Paused Elsewhere"))
+        elsewhere.set_status("demo", paused.id, "paused")
         assert runtime.jobs.job_ids() == [f"pb:{playbook.id}:0:v1"]
-        elsewhere.set_status("demo", playbook.id, "paused")
-        runtime.jobs.rebuild()
-        assert runtime.jobs.job_ids() == []
+        assert runtime.jobs.doorbell.armed_at is None
+        runtime.jobs.reconcile()  # what the periodic sweep does
+        await until(lambda: runtime.jobs.doorbell.armed_at == slot)
+        runs = await until(lambda: [e for e in _executions(runtime) if e.status == "completed"])
+        assert [(r.playbook_id, r.scheduled_for) for r in runs] == [(playbook.id, slot.astimezone(UTC))]
 
 
 async def test_names_that_match_several_playbooks_are_not_guessed(settings):
@@ -127,7 +138,10 @@ async def test_a_slot_missed_while_down_is_caught_up_on_start(settings):
         await second.dispatcher.drain()
         runs = _executions(second)
         assert [(r.playbook_id, r.scheduled_for) for r in runs] == [(owed.id, slot.astimezone(UTC))]
-        assert second.jobs.catch_up() == [runs[0].id]  # again: found, not run twice
+        assert second.jobs.catch_up() == []  # again: the row has moved on, nothing is due
+        assert second.jobs.fire_slot(owed, slot) == runs[0].id  # the slot fired again is found, not run twice
+        await second.dispatcher.drain()
+        assert len(_executions(second)) == 1
         assert late.id not in {r.playbook_id for r in _executions(second)}
 
 
