@@ -176,6 +176,8 @@ class StepRun(SQLModel, table=True):
     seen: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     error: str | None = None
     attempts: int = 0
+    # Times a process died while this step was running (its lease ran out): three and the step is given up.
+    crashes: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     started_at: datetime | None = _ts(nullable=True)
     completed_at: datetime | None = _ts(nullable=True)
 
