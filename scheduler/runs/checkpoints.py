@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import exists, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, case, exists, func, insert, or_, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from scheduler.domain.clock import Clock
@@ -17,8 +17,13 @@ from scheduler.store.tables import Execution, StepRun, new_id
 
 E, S = Execution.__table__, StepRun.__table__
 RESUMABLE = (ExecutionStatus.queued, ExecutionStatus.running)
-# A step during which the process died this many times is given up: it is the likely cause.
+# A step during which its process died this many times, running alone, is given up: it is the cause.
 MAX_STEP_CRASHES = 3
+# The per-step statements, built once: building and hashing a statement costs more than running it.
+# Without .values(), each execution sets the columns its parameters name (the bound names are not columns).
+_STEP_UPDATE = update(S).where(S.c.execution_id == bindparam("_run"), S.c.index == bindparam("_index"))
+_STEP_INSERT = insert(S)
+_RUN_UPDATE = update(E).where(E.c.id == bindparam("_run"), E.c.lease_owner == bindparam("_owner"))
 
 
 class LeaseLost(Exception):
@@ -62,6 +67,7 @@ class Next:
     step: Any
     params: Any
     base_attempts: int = 0
+    suspect: bool = False  # found running after its process died: it runs again alone
 
 
 @dataclass
@@ -105,13 +111,14 @@ class Checkpoints:
         now = self.clock.now()
         expired = or_(E.c.lease_expires_at.is_(None), E.c.lease_expires_at < now)
         with self.engine.connect() as conn:
-            # A step left `running` under a lease that ran out: its process died during it. A graceful
-            # stop clears the owner, so it does not count; the claim below rolls this back if it fails.
+            # A step left `running` alone under a lease that ran out: its process died while it alone
+            # ran, so the death is its doing. (Beside other steps, a death proves nothing: it may be the
+            # machine.) A graceful stop clears the owner, so it does not count; a failed claim rolls it back.
+            died = exists().where(E.c.id == execution_id, E.c.status == ExecutionStatus.running,
+                                  E.c.lease_owner.is_not(None), E.c.lease_expires_at < now)
             conn.execute(
-                update(S).where(S.c.execution_id == execution_id, S.c.status == StepStatus.running,
-                                exists().where(E.c.id == execution_id, E.c.status == ExecutionStatus.running,
-                                               E.c.lease_owner.is_not(None), E.c.lease_expires_at < now))
-                .values(crashes=S.c.crashes + 1)
+                update(S).where(S.c.execution_id == execution_id, S.c.status == StepStatus.running)
+                .values(crashes=S.c.crashes + case((and_(S.c.alone, died), 1), else_=0), alone=False)
             )
             taken = conn.execute(
                 update(E).where(E.c.id == execution_id, E.c.status.in_(RESUMABLE), expired)
@@ -132,6 +139,17 @@ class Checkpoints:
             self._write(conn, state, None, planned, now)
             conn.commit()
         return state, planned
+
+    def mark_alone(self, state: RunState, index: int) -> None:
+        """Write down that a suspect step now runs alone (a death from here on counts against it); renews the lease."""
+        now = self.clock.now()
+        with self.engine.connect() as conn:
+            conn.execute(_STEP_UPDATE, {"_run": state.id, "_index": index, "alone": True})
+            if conn.execute(_RUN_UPDATE, {"_run": state.id, "_owner": self.owner,
+                                          "lease_expires_at": now + self.lease}).rowcount != 1:
+                conn.rollback()
+                raise LeaseLost(state.id)
+            conn.commit()
 
     def advance(self, state: RunState, outcome: Outcome, plan: Planner) -> Plan:
         """One commit: the step's outcome and staged effects, the steps skipped after it, the next one marked, the lease renewed."""
@@ -166,7 +184,7 @@ class Checkpoints:
         if plan.final is not None:
             status, error = plan.final
             values = {"status": status, "error": error, "completed_at": now, "lease_owner": None, "lease_expires_at": None}
-        mine = conn.execute(update(E).where(E.c.id == state.id, E.c.lease_owner == self.owner).values(**values))
+        mine = conn.execute(_RUN_UPDATE, {"_run": state.id, "_owner": self.owner, **values})
         if mine.rowcount != 1:
             conn.rollback()  # nothing of this step is written: its new owner redoes it
             raise LeaseLost(state.id)
@@ -175,10 +193,10 @@ class Checkpoints:
     def _put(conn: Connection, state: RunState, index: int, **values: Any) -> None:
         if index in state.done:
             values.pop("action", None)
-            conn.execute(update(S).where(S.c.execution_id == state.id, S.c.index == index).values(**values))
+            conn.execute(_STEP_UPDATE, {"_run": state.id, "_index": index, **values})
         else:
-            conn.execute(insert(S).values(id=new_id("sr"), execution_id=state.id, index=index,
-                                          **{"attempts": 0, "crashes": 0, **values}))
+            conn.execute(_STEP_INSERT, {"id": new_id("sr"), "execution_id": state.id, "index": index,
+                                        "attempts": 0, "crashes": 0, "alone": False, **values})
         state.done[index] = Checkpoint(str(values["status"]), values.get("output"), values.get("attempts", 0))
 
     def renew_all(self, held: set[str]) -> set[str]:

@@ -36,6 +36,52 @@ __all__ = ["MAX_STEP_CRASHES", "Executor", "LeaseLost"]
 log = logging.getLogger(__name__)
 
 
+class Gate:
+    """Steps share the process; a suspect step runs alone, so a death during it is plainly its own.
+
+    Waiting steps of either kind queue behind a suspect that wants the process, so it gets it soon.
+    """
+
+    def __init__(self) -> None:
+        self.sharing, self.alone, self.wanting = 0, False, 0
+        self._waiters: list[asyncio.Future[None]] = []
+
+    async def enter(self, alone: bool) -> None:
+        """Wait for a turn: alongside other steps, or alone."""
+        if alone:
+            self.wanting += 1
+            try:
+                while self.alone or self.sharing:
+                    await self._wait()
+            finally:
+                self.wanting -= 1
+                self._wake()
+            self.alone = True
+        else:
+            while self.alone or self.wanting:
+                await self._wait()
+            self.sharing += 1
+
+    def leave(self, alone: bool) -> None:
+        """End a turn taken with enter(alone)."""
+        if alone:
+            self.alone = False
+        else:
+            self.sharing -= 1
+        self._wake()
+
+    async def _wait(self) -> None:
+        waiter = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        await waiter
+
+    def _wake(self) -> None:
+        waiters, self._waiters = self._waiters, []
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_result(None)
+
+
 class Executor:
     """Executes runs; many executors (processes) may share one store safely through leases.
 
@@ -58,6 +104,7 @@ class Executor:
         self._held: dict[str, asyncio.Task[Any]] = {}  # runs this executor is running, by id
         self._lost: set[str] = set()
         self._heartbeat: asyncio.Task[None] | None = None
+        self.gate = Gate()
 
     async def run(self, execution_id: str) -> str | None:
         """Run (or resume) one execution if its lease can be taken; returns its final status."""
@@ -72,10 +119,17 @@ class Executor:
                 self._heartbeat = asyncio.get_running_loop().create_task(self._beat(), name=f"heartbeat:{self.owner}")
         try:
             while plan.next is not None:
-                outcome = await self._run_step(state, plan.next)
-                if outcome.status == StepStatus.completed and outcome.output is not None:
-                    state.absorb(outcome.index, outcome.output)
-                plan = await asyncio.to_thread(self.checkpoints.advance, state, outcome, self._plan)
+                alone = plan.next.suspect
+                await self.gate.enter(alone)
+                try:
+                    if alone:
+                        await asyncio.to_thread(self.checkpoints.mark_alone, state, plan.next.index)
+                    outcome = await self._run_step(state, plan.next)
+                    if outcome.status == StepStatus.completed and outcome.output is not None:
+                        state.absorb(outcome.index, outcome.output)
+                    plan = await asyncio.to_thread(self.checkpoints.advance, state, outcome, self._plan)
+                finally:
+                    self.gate.leave(alone)
         except LeaseLost:
             log.warning("execution %s: lease lost, leaving it to its new owner", execution_id)
             return None
@@ -117,7 +171,9 @@ class Executor:
                 params = step.Params.model_validate(render_value(spec.params, state.values))
             except (ExpressionError, ValidationError) as exc:
                 return plan.fail(index, spec.action, str(exc), f"steps[{index}] ({spec.action}): {exc}")
-            plan.next = Next(index, spec, step, params, base_attempts=checkpoint.attempts if checkpoint else 0)
+            # A step with a checkpoint here was left running by a process that stopped: suspect until it ends.
+            plan.next = Next(index, spec, step, params, base_attempts=checkpoint.attempts if checkpoint else 0,
+                             suspect=checkpoint is not None)
             return plan
         plan.final = (ExecutionStatus.completed, None)
         return plan

@@ -125,7 +125,8 @@ async def test_an_executor_that_lost_its_lease_stops_without_writing(tmp_path):
             assert [s.status for s in _steps(runtime, run_id)] == ["completed", "running"]
 
 
-def _as_if_died(runtime: Runtime, run_id: str, attempts: int, running_step: tuple[int, int] | None) -> None:
+def _as_if_died(runtime: Runtime, run_id: str, attempts: int, running_step: tuple[int, int] | None,
+                alone: bool = True) -> None:
     """Leave the run as a killed process does: running, its lease expired; optionally a step `running` (index, crashes)."""
     with Session(runtime.engine) as session:
         execution = session.get(Execution, run_id)
@@ -138,7 +139,7 @@ def _as_if_died(runtime: Runtime, run_id: str, attempts: int, running_step: tupl
                 session.add(StepRun(execution_id=run_id, index=i, action="sales_report", status="completed",
                                     output={"summary": "done before"}, attempts=1))
             session.add(StepRun(execution_id=run_id, index=index, action="send_email", status="running",
-                                attempts=crashes, crashes=crashes))
+                                attempts=crashes, crashes=crashes, alone=alone))
         session.commit()
 
 
@@ -167,6 +168,25 @@ async def test_a_crash_counts_against_the_step_that_was_running_and_progress_res
             _as_if_died(runtime, run_id, attempts=2, running_step=(1, 1))
             assert await runtime.executor.run(run_id) == "completed"
             assert [(s.status, s.crashes) for s in _steps(runtime, run_id)] == [("completed", 0), ("completed", 2)]
+            assert len(smtp.messages) == 1
+
+
+async def test_a_death_beside_other_steps_does_not_count_but_the_step_reruns_alone(tmp_path):
+    with SmtpServer() as smtp:
+        settings = Settings(PLAYBOOKS_HOME=tmp_path, PLAYBOOKS_SMTP_URL=smtp.url, PLAYBOOKS_LEASE_SECONDS=2)
+        async with running(settings) as runtime:
+            playbook = runtime.playbooks.create("demo", sales_report_spec())
+            run_id = open_execution(runtime.engine, playbook, triggered_by="manual", dedupe_key="k").execution.id
+            # Two deaths beside other steps (not alone): they prove nothing against this step.
+            _as_if_died(runtime, run_id, attempts=2, running_step=(1, 2), alone=False)
+            smtp.stall()
+            task = asyncio.create_task(runtime.executor.run(run_id))
+            assert await asyncio.to_thread(smtp.wait_until_stalled)
+            suspect = _steps(runtime, run_id)[1]
+            assert (suspect.status, suspect.crashes, suspect.alone) == ("running", 2, True)
+            assert runtime.executor.gate.alone  # nothing else runs meanwhile
+            smtp.release()
+            assert await task == "completed"
             assert len(smtp.messages) == 1
 
 

@@ -1,13 +1,14 @@
 """A step's unit of work: database-local writes staged while it runs, committed with its checkpoint."""
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Table, insert
+from sqlalchemy import Insert, Table, insert
 from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
-from scheduler.store.tables import SideEffect
+from scheduler.store.tables import SideEffect, utcnow
 
 
 class UnitOfWork:
@@ -22,9 +23,9 @@ class UnitOfWork:
         self._rows: list[tuple[Table, dict[str, Any]]] = []
         self._record: tuple[str, dict[str, Any]] | None = None
 
-    def add(self, row: SQLModel) -> None:
-        """Stage one new row (its id and defaults are filled in now, so callers can answer with them)."""
-        self._rows.append((row.__table__, row.model_dump()))  # type: ignore[attr-defined]
+    def add(self, model: type[SQLModel], **values: Any) -> None:
+        """Stage one new row of `model`'s table; `values` name every column (ids and defaults filled in by the caller)."""
+        self._rows.append((model.__table__, values))  # type: ignore[attr-defined]
 
     def keyed(self, kind: str, result: dict[str, Any]) -> None:
         """Stage the side effect's record under the step's key (`execution_id:step_index`)."""
@@ -36,8 +37,14 @@ class UnitOfWork:
     def apply(self, conn: Connection, org_id: str, key: str) -> None:
         """Write the staged rows on `conn`, inside the caller's transaction (the executor's checkpoint)."""
         for table, values in self._rows:
-            conn.execute(insert(table), values)
+            conn.execute(_insert(table), values)
         if self._record is not None:
             kind, result = self._record
-            conn.execute(insert(SideEffect.__table__),
-                         SideEffect(key=key, org_id=org_id, kind=kind, result=result).model_dump())
+            conn.execute(_insert(SideEffect.__table__),
+                         {"key": key, "org_id": org_id, "kind": kind, "result": result, "created_at": utcnow()})
+
+
+@cache
+def _insert(table: Table) -> Insert:
+    # One statement object per table: SQLAlchemy then compiles it once, not on every step.
+    return insert(table)
