@@ -181,6 +181,8 @@ class Checkpoints:
             self._put(conn, state, plan.next.index, action=plan.next.spec.action, status=StepStatus.running,
                       attempts=1, started_at=now)
         values: dict[str, Any] = {"lease_expires_at": now + self.lease}
+        if outcome is None and plan.final is None:
+            return  # the claim itself just took the lease
         if plan.final is not None:
             status, error = plan.final
             values = {"status": status, "error": error, "completed_at": now, "lease_owner": None, "lease_expires_at": None}
