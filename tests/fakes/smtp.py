@@ -31,6 +31,9 @@ class _Recorder:
         # (Message-ID, session number) per accepted message, and the sessions that said QUIT afterwards.
         self.accepted: list[tuple[str, int]] = []
         self.quit_sessions: set[int] = set()
+        self.quit_open = threading.Event()  # cleared: hold every QUIT until set again
+        self.quit_open.set()
+        self.quit_waiting = threading.Event()
         self._numbers = itertools.count(1)
 
     def _session_number(self, session) -> int:
@@ -61,6 +64,10 @@ class _Recorder:
 
     async def handle_QUIT(self, server, session, envelope) -> str:  # noqa: N802 (aiosmtpd's hook name)
         self.quit_sessions.add(self._session_number(session))
+        if not self.quit_open.is_set():
+            self.quit_waiting.set()
+            while not self.quit_open.is_set():
+                await asyncio.sleep(0.02)
         return "221 Bye"
 
 
@@ -97,11 +104,20 @@ class SmtpServer:
         """Numbers of the sessions whose client said QUIT."""
         return set(self.recorder.quit_sessions)
 
+    def hold_quit(self) -> None:
+        """Hold the answer to every QUIT until release(): the message is accepted, the session not over."""
+        self.recorder.quit_open.clear()
+
+    def wait_until_quitting(self, timeout: float = 10) -> bool:
+        """True once a client has sent QUIT while it is held."""
+        return self.recorder.quit_waiting.wait(timeout)
+
     def stall(self) -> None:
         self.recorder.open.clear()
 
     def release(self) -> None:
         self.recorder.open.set()
+        self.recorder.quit_open.set()
 
     def wait_until_stalled(self, timeout: float = 10) -> bool:
         return self.recorder.waiting.wait(timeout)

@@ -10,7 +10,7 @@ from scheduler.domain.clock import Clock
 from scheduler.runs.ledger import open_execution
 from scheduler.runtime import Runtime
 from scheduler.settings import Settings
-from scheduler.store.tables import Execution, StepRun
+from scheduler.store.tables import Execution, SideEffect, StepRun
 from tests.conftest import run_now, running, sales_report_spec, until
 from tests.fakes.smtp import SmtpServer
 
@@ -87,6 +87,24 @@ async def test_a_send_recorded_before_the_crash_is_not_repeated(tmp_path):
             await runtime.dispatcher.drain()
             assert _execution(runtime, run_id).status == "completed"
             assert len(smtp.messages) == 1
+
+
+async def test_a_send_is_recorded_once_the_server_accepts_it_before_quit(tmp_path):
+    with SmtpServer() as smtp:
+        settings = Settings(PLAYBOOKS_HOME=tmp_path, PLAYBOOKS_SMTP_URL=smtp.url, PLAYBOOKS_LEASE_SECONDS=2)
+        async with running(settings) as runtime:
+            playbook = runtime.playbooks.create("demo", sales_report_spec())
+            run_id = open_execution(runtime.engine, playbook, triggered_by="manual", dedupe_key="k").execution.id
+            smtp.hold_quit()
+            runtime.dispatcher.dispatch(run_id)
+            assert await asyncio.to_thread(smtp.wait_until_quitting)
+            # The server said 250 and the client said QUIT: the send is on record already.
+            with Session(runtime.engine) as session:
+                record = session.get(SideEffect, f"{run_id}:1")
+            assert record is not None and record.result["message_id"] == f"<{run_id}-1@playbooks.local>"
+            smtp.release()
+            await runtime.dispatcher.drain()
+            assert _execution(runtime, run_id).status == "completed" and len(smtp.messages) == 1
 
 
 async def test_a_live_lease_is_not_stolen(settings):
