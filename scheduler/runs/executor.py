@@ -141,6 +141,8 @@ class Executor:
         finally:
             self._held.pop(execution_id, None)
             self._lost.discard(execution_id)
+            if not self._held and self._heartbeat is not None:
+                self._heartbeat.cancel()  # nothing left to renew; the next run starts a new one
         status = plan.final[0] if plan.final else ExecutionStatus.completed
         log.info("execution %s %s", execution_id, status)
         return status
