@@ -1,6 +1,7 @@
 """Settings from the environment or a .env file (names as in CONTRACTS.md)."""
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -30,6 +31,11 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(None, validation_alias="PLAYBOOKS_REDIS_URL")
     allow_loopback_fetch: bool = Field(
         False, validation_alias="PLAYBOOKS_ALLOW_LOOPBACK_FETCH"
+    )
+    # Runs one process executes at once; more wait their turn, oldest first. A run mostly waits on
+    # I/O (the store, SMTP, web pages), so a few per core keep the cores busy without thrashing.
+    max_concurrent_runs: int = Field(
+        default_factory=lambda: 4 * (os.cpu_count() or 1), ge=1, validation_alias="PLAYBOOKS_MAX_CONCURRENT_RUNS"
     )
     # Run-engine tuning; not part of the public contract.
     lease_seconds: float = Field(60.0, validation_alias="PLAYBOOKS_LEASE_SECONDS")

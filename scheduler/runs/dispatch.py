@@ -1,20 +1,45 @@
-"""Hands executions to an executor: asyncio tasks in this process (inline)."""
+"""Hands executions to an executor: a bounded, first-in-first-out set of asyncio tasks in this process."""
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections import deque
+from typing import Protocol
 
 from scheduler.runs.executor import Executor
 
 log = logging.getLogger(__name__)
 
 
-class InlineDispatcher:
-    """Runs each dispatched execution as an asyncio task of this process."""
+class Dispatcher(Protocol):
+    """What the engine needs of a dispatcher; a Celery one sends the id to a queue in `dispatch`."""
 
-    def __init__(self, executor: Executor) -> None:
+    def bind(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Run executions on this loop (a queue-backed dispatcher may ignore it)."""
+
+    def dispatch(self, execution_id: str) -> None:
+        """Have the execution run, soon, once; callable from any thread."""
+
+    async def drain(self, timeout: float | None = None) -> None:
+        """Wait for the runs handed over so far to finish, at most `timeout` seconds."""
+
+    async def abandon(self) -> None:
+        """Stop every run of this process in place, as a crash would."""
+
+
+class InlineDispatcher:
+    """Runs dispatched executions as asyncio tasks of this process, at most `limit` at once, oldest first.
+
+    A run holds its slot until it ends, so under load runs finish in the order they came in,
+    steadily, instead of all advancing in lockstep and finishing together at the end.
+    """
+
+    def __init__(self, executor: Executor, limit: int | None = None) -> None:
         self.executor = executor
-        self._tasks: set[asyncio.Task[str | None]] = set()
+        self.limit = max(1, limit or executor.settings.max_concurrent_runs)
+        self._queue: deque[str] = deque()
+        self._queued: set[str] = set()
+        self._tasks: dict[str, asyncio.Task[str | None]] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
 
     def bind(self, loop: asyncio.AbstractEventLoop) -> None:
@@ -22,7 +47,7 @@ class InlineDispatcher:
         self._loop = loop
 
     def dispatch(self, execution_id: str) -> None:
-        """Start running an execution in the background (callable from any thread)."""
+        """Queue an execution to run in the background (callable from any thread)."""
         try:
             running = asyncio.get_running_loop()
         except RuntimeError:
@@ -31,15 +56,36 @@ class InlineDispatcher:
         if loop is None:
             raise RuntimeError("dispatcher has no event loop: start the runtime first")
         if running is loop:
-            self._start(execution_id)
+            self._enqueue(execution_id)
         else:
             # API routes run in worker threads; tasks must be created on the loop's own thread.
-            loop.call_soon_threadsafe(self._start, execution_id)
+            loop.call_soon_threadsafe(self._enqueue, execution_id)
 
-    def _start(self, execution_id: str) -> None:
-        task = asyncio.get_running_loop().create_task(self._run(execution_id), name=f"run:{execution_id}")
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+    @property
+    def pending(self) -> int:
+        """Runs waiting for a slot."""
+        return len(self._queue)
+
+    def _enqueue(self, execution_id: str) -> None:
+        # A run already waiting or running here needs no second slot (the sweep and a trigger may both hand it over).
+        if execution_id in self._queued or execution_id in self._tasks:
+            return
+        self._queue.append(execution_id)
+        self._queued.add(execution_id)
+        self._pump()
+
+    def _pump(self) -> None:
+        loop = asyncio.get_running_loop()
+        while self._queue and len(self._tasks) < self.limit:
+            execution_id = self._queue.popleft()
+            self._queued.discard(execution_id)
+            task = loop.create_task(self._run(execution_id), name=f"run:{execution_id}")
+            self._tasks[execution_id] = task
+            task.add_done_callback(lambda _t, key=execution_id: self._done(key))
+
+    def _done(self, execution_id: str) -> None:
+        self._tasks.pop(execution_id, None)
+        self._pump()
 
     async def _run(self, execution_id: str) -> str | None:
         try:
@@ -52,16 +98,23 @@ class InlineDispatcher:
             return None
 
     async def drain(self, timeout: float | None = None) -> None:
-        """Wait for the runs started so far (tests, graceful stop), at most `timeout` seconds."""
-        deadline = None if timeout is None else asyncio.get_running_loop().time() + timeout
-        while self._tasks:
-            left = None if deadline is None else deadline - asyncio.get_running_loop().time()
+        """Wait for the runs queued or started so far (tests, graceful stop), at most `timeout` seconds."""
+        loop = asyncio.get_running_loop()
+        deadline = None if timeout is None else loop.time() + timeout
+        while self._tasks or self._queue:
+            left = None if deadline is None else deadline - loop.time()
             if left is not None and left <= 0:
                 return
-            await asyncio.wait(list(self._tasks), timeout=left)
+            if not self._tasks:
+                self._pump()
+                continue
+            await asyncio.wait(list(self._tasks.values()), timeout=left, return_when=asyncio.FIRST_COMPLETED)
 
     async def abandon(self) -> None:
         """Stop every run in place, as a crash would: their rows stay for the recovery sweep."""
-        for task in list(self._tasks):
+        self._queue.clear()
+        self._queued.clear()
+        tasks = list(self._tasks.values())
+        for task in tasks:
             task.cancel()
-        await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        await asyncio.gather(*tasks, return_exceptions=True)

@@ -1,4 +1,4 @@
-"""Runs an execution: claims it with a lease, runs steps in order, checkpoints after each."""
+"""Runs an execution: claims it with a lease, runs steps in order, one commit per step (its checkpoint)."""
 from __future__ import annotations
 
 import asyncio
@@ -9,37 +9,87 @@ from datetime import timedelta
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import or_, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from scheduler.domain.clock import SYSTEM_CLOCK, Clock
-from scheduler.domain.spec import StepSpec, step_aliases
 from scheduler.domain.status import ExecutionStatus, StepStatus
 from scheduler.expressions import ExpressionError, evaluate_condition, render_value
+from scheduler.runs.checkpoints import (
+    MAX_STEP_CRASHES,
+    Checkpoints,
+    LeaseLost,
+    Next,
+    Outcome,
+    Plan,
+    RunState,
+)
 from scheduler.settings import Settings
-from scheduler.steps.base import StepContext, StepError
+from scheduler.steps.base import Accepted, Once, StepContext, StepError
 from scheduler.steps.registry import StepRegistry
-from scheduler.store.repositories import Repositories
-from scheduler.store.tables import Execution, SideEffect, StepRun
+from scheduler.store.repositories import Repositories, UnitOfWork
+from scheduler.store.tables import Execution, SideEffect
+
+__all__ = ["MAX_STEP_CRASHES", "Executor", "LeaseLost"]
 
 log = logging.getLogger(__name__)
-RESUMABLE = (ExecutionStatus.queued, ExecutionStatus.running)
-# A run whose process died this many times is given up rather than resumed forever.
-MAX_RUN_ATTEMPTS = 5
 
 
-class StepFailed(Exception):
-    """A step ended in failure; the run stops there."""
+class Gate:
+    """Steps share the process; a suspect step runs alone, so a death during it is plainly its own.
 
+    Waiting steps of either kind queue behind a suspect that wants the process, so it gets it soon.
+    """
 
-class LeaseLost(Exception):
-    """Another executor holds this run now; this one must stop without writing."""
+    def __init__(self) -> None:
+        self.sharing, self.alone, self.wanting = 0, False, 0
+        self._waiters: list[asyncio.Future[None]] = []
+
+    async def enter(self, alone: bool) -> None:
+        """Wait for a turn: alongside other steps, or alone."""
+        if alone:
+            self.wanting += 1
+            try:
+                while self.alone or self.sharing:
+                    await self._wait()
+            finally:
+                self.wanting -= 1
+                self._wake()
+            self.alone = True
+        else:
+            while self.alone or self.wanting:
+                await self._wait()
+            self.sharing += 1
+
+    def leave(self, alone: bool) -> None:
+        """End a turn taken with enter(alone)."""
+        if alone:
+            self.alone = False
+        else:
+            self.sharing -= 1
+        self._wake()
+
+    async def _wait(self) -> None:
+        waiter = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        await waiter
+
+    def _wake(self) -> None:
+        waiters, self._waiters = self._waiters, []
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_result(None)
 
 
 class Executor:
-    """Executes runs; many executors (processes) may share one store safely through leases."""
+    """Executes runs; many executors (processes) may share one store safely through leases.
+
+    A run costs one commit to claim (which also marks its first step running) and one commit per
+    step: the step's output, the database-local effects it staged, the next step marked running
+    (or the run finished) and the lease renewed, together. Each commit is one hop to a worker
+    thread; the event loop itself never talks to the store.
+    """
 
     def __init__(
         self, engine: Engine, settings: Settings, registry: StepRegistry,
@@ -50,141 +100,100 @@ class Executor:
         self.backoff_seconds = backoff_seconds
         self.lease = timedelta(seconds=settings.lease_seconds)
         self.store = Repositories.on(engine)
+        self.checkpoints = Checkpoints(engine, self.owner, self.lease, clock)
+        self._held: dict[str, asyncio.Task[Any]] = {}  # runs this executor is running, by id
+        self._lost: set[str] = set()
+        self._heartbeat: asyncio.Task[None] | None = None
+        self.gate = Gate()
 
     async def run(self, execution_id: str) -> str | None:
         """Run (or resume) one execution if its lease can be taken; returns its final status."""
-        attempts = await asyncio.to_thread(self._claim, execution_id)
-        if attempts is None:
+        claimed = await asyncio.to_thread(self.checkpoints.claim, execution_id, self._plan)
+        if claimed is None:
             return None
-        if attempts > MAX_RUN_ATTEMPTS:
-            return await asyncio.to_thread(
-                self._finish, execution_id, ExecutionStatus.failed, f"gave up after {MAX_RUN_ATTEMPTS} attempts to run it"
-            )
-        lost = asyncio.Event()
-        heartbeat = asyncio.create_task(self._heartbeat(execution_id, asyncio.current_task(), lost))
+        state, plan = claimed
+        task = asyncio.current_task()
+        if task is not None and plan.next is not None:
+            self._held[execution_id] = task
+            if self._heartbeat is None or self._heartbeat.done():
+                self._heartbeat = asyncio.get_running_loop().create_task(self._beat(), name=f"heartbeat:{self.owner}")
         try:
-            return await self._run_steps(execution_id)
+            while plan.next is not None:
+                alone = plan.next.suspect
+                await self.gate.enter(alone)
+                try:
+                    if alone:
+                        await asyncio.to_thread(self.checkpoints.mark_alone, state, plan.next.index)
+                    outcome = await self._run_step(state, plan.next)
+                    if outcome.status == StepStatus.completed and outcome.output is not None:
+                        state.absorb(outcome.index, outcome.output)
+                    plan = await asyncio.to_thread(self.checkpoints.advance, state, outcome, self._plan)
+                finally:
+                    self.gate.leave(alone)
         except LeaseLost:
             log.warning("execution %s: lease lost, leaving it to its new owner", execution_id)
             return None
         except asyncio.CancelledError:
-            if lost.is_set():
+            if execution_id in self._lost:
                 return None
-            # Shutdown or crash: the row stays as it is and the recovery sweep resumes it.
+            # Shutdown or crash: the rows stay as they are and the recovery sweep resumes the run.
             raise
         finally:
-            heartbeat.cancel()
+            self._held.pop(execution_id, None)
+            self._lost.discard(execution_id)
+            if not self._held and self._heartbeat is not None:
+                self._heartbeat.cancel()  # nothing left to renew; the next run starts a new one
+        status = plan.final[0] if plan.final else ExecutionStatus.completed
+        log.info("execution %s %s", execution_id, status)
+        return status
 
-    def _claim(self, execution_id: str) -> int | None:
-        """Take the run's lease if it is free or expired; returns its attempt number, or None."""
-        now = self.clock.now()
-        with Session(self.engine) as session:
-            result = session.execute(
-                update(Execution)
-                .where(
-                    Execution.id == execution_id,
-                    Execution.status.in_(RESUMABLE),
-                    or_(Execution.lease_expires_at.is_(None), Execution.lease_expires_at < now),
-                )
-                .values(
-                    status=ExecutionStatus.running, lease_owner=self.owner,
-                    lease_expires_at=now + self.lease, attempts=Execution.attempts + 1,
-                )
-            )
-            session.commit()
-            if result.rowcount != 1:
-                return None
-            execution = session.get(Execution, execution_id)
-            if execution.started_at is None:
-                execution.started_at = now
-                session.add(execution)
-                session.commit()
-            return execution.attempts
-
-    async def _heartbeat(self, execution_id: str, runner: asyncio.Task[Any] | None, lost: asyncio.Event) -> None:
-        while True:
-            await asyncio.sleep(max(self.lease.total_seconds() / 3, 0.05))
-            if not await asyncio.to_thread(self._renew, execution_id):
-                lost.set()
-                if runner is not None:
-                    runner.cancel()
-                return
-
-    def _renew(self, execution_id: str) -> bool:
-        with Session(self.engine) as session:
-            result = session.execute(
-                update(Execution)
-                .where(Execution.id == execution_id, Execution.lease_owner == self.owner)
-                .values(lease_expires_at=self.clock.now() + self.lease)
-            )
-            session.commit()
-            return result.rowcount == 1
-
-    def _assert_owner(self, session: Session, execution_id: str) -> None:
-        owner = session.exec(select(Execution.lease_owner).where(Execution.id == execution_id)).first()
-        if owner != self.owner:
-            raise LeaseLost(execution_id)
-
-    def _load(self, execution_id: str) -> tuple[Execution, dict[int, StepRun]]:
-        with Session(self.engine) as session:
-            execution = session.get(Execution, execution_id)
-            done = {r.index: r for r in session.exec(select(StepRun).where(StepRun.execution_id == execution_id))}
-        return execution, done
-
-    async def _run_steps(self, execution_id: str) -> str:
-        # Database calls run in threads: a busy SQLite writer must not stall the event loop.
-        execution, done = await asyncio.to_thread(self._load, execution_id)
-        values: dict[str, Any] = dict(execution.context)
-        previous: list[dict[str, Any]] = []
-        for index, spec in enumerate(execution.step_specs):
-            checkpoint = done.get(index)
+    def _plan(self, state: RunState, start: int) -> Plan:
+        """From step `start` on (in a worker thread): pass finished steps, skip false conditions, render the next."""
+        plan = Plan()
+        for index in range(start, len(state.specs)):
+            spec, checkpoint = state.specs[index], state.done.get(index)
             if checkpoint is not None and checkpoint.status == StepStatus.completed:
-                output = checkpoint.output or {}
-            elif checkpoint is not None and checkpoint.status == StepStatus.skipped:
-                output = None  # as on the first pass: a skipped step lends its name to nothing
-            else:
-                try:
-                    output = await self._run_step(execution, index, spec, values, previous)
-                except StepFailed as exc:
-                    return await asyncio.to_thread(self._finish, execution_id, ExecutionStatus.failed, str(exc))
-            if output is not None:
-                previous.append(output)
-                for alias in step_aliases(spec):
-                    values[alias] = output
-            if not await asyncio.to_thread(self._renew, execution_id):
-                raise LeaseLost(execution_id)
-        return await asyncio.to_thread(self._finish, execution_id, ExecutionStatus.completed, None)
-
-    async def _run_step(
-        self, execution: Execution, index: int, spec: StepSpec, values: dict[str, Any], previous: list[dict[str, Any]]
-    ) -> dict[str, Any] | None:
-        step = self.registry.get(spec.action)
-        if step is None:
-            await asyncio.to_thread(
-                self._record, execution.id, index, spec.action, StepStatus.failed, None, None, f"unknown action {spec.action!r}")
-            raise StepFailed(f"steps[{index}]: unknown action {spec.action!r}")
-        try:
-            if spec.condition:
-                outcome = evaluate_condition(spec.condition, values)
-                if not outcome.result:
-                    await asyncio.to_thread(self._record, execution.id, index, spec.action, StepStatus.skipped, None, outcome.seen)
-                    return None
-            # Rendering runs in a thread so a heavy template cannot stall the loop (and the heartbeat).
-            params = step.Params.model_validate(await asyncio.to_thread(render_value, spec.params, values))
-        except (ExpressionError, ValidationError) as exc:
-            await asyncio.to_thread(self._record, execution.id, index, spec.action, StepStatus.failed, None, None, str(exc))
-            raise StepFailed(f"steps[{index}] ({spec.action}): {exc}") from exc
-        ctx = StepContext(
-            org_id=execution.org_id, execution_id=execution.id, step_index=index, values=values,
-            settings=self.settings, store=self.store, clock=self.clock, previous=list(previous),
-            once=self._once_for(execution.org_id, f"{execution.id}:{index}"),
-        )
-        await asyncio.to_thread(self._record, execution.id, index, spec.action, StepStatus.running)
-        error = "no attempt made"
-        for attempt in range(step.max_attempts):
-            await asyncio.to_thread(self._count_attempt, execution.id, index)
+                state.absorb(index, checkpoint.output or {})
+                continue
+            if checkpoint is not None and checkpoint.status == StepStatus.skipped:
+                continue  # as on the first pass: a skipped step lends its name to nothing
+            if checkpoint is not None and checkpoint.crashes >= MAX_STEP_CRASHES:
+                why = f"the process running this step died {checkpoint.crashes} times; given up"
+                return plan.fail(index, spec.action, why, f"steps[{index}] ({spec.action}): {why}")
+            step = self.registry.get(spec.action)
+            if step is None:
+                why = f"unknown action {spec.action!r}"
+                return plan.fail(index, spec.action, why, f"steps[{index}]: {why}")
             try:
-                result = await asyncio.wait_for(step.run(params, ctx), timeout=step.timeout_seconds)
+                if spec.condition:
+                    outcome = evaluate_condition(spec.condition, state.values)
+                    if not outcome.result:
+                        plan.skipped.append((index, spec.action, outcome.seen))
+                        continue
+                params = step.Params.model_validate(render_value(spec.params, state.values))
+            except (ExpressionError, ValidationError) as exc:
+                return plan.fail(index, spec.action, str(exc), f"steps[{index}] ({spec.action}): {exc}")
+            # A step with a checkpoint here was left running by a process that stopped: suspect until it ends.
+            plan.next = Next(index, spec, step, params, base_attempts=checkpoint.attempts if checkpoint else 0,
+                             suspect=checkpoint is not None)
+            return plan
+        plan.final = (ExecutionStatus.completed, None)
+        return plan
+
+    async def _run_step(self, state: RunState, nxt: Next) -> Outcome:
+        step, key = nxt.step, f"{state.id}:{nxt.index}"
+        ctx = StepContext(
+            org_id=state.org_id, execution_id=state.id, step_index=nxt.index, values=state.values,
+            settings=self.settings, store=self.store, clock=self.clock, previous=list(state.previous),
+            once=self._once_for(state.org_id, key),
+        )
+        error, attempts = "no attempt made", 0
+        while attempts < step.max_attempts:
+            attempts += 1
+            ctx.unit = UnitOfWork()  # what a failed attempt staged is dropped with it
+            try:
+                async with asyncio.timeout(step.timeout_seconds):
+                    result = await step.run(nxt.params, ctx)
                 output = step.Output.model_validate(result.model_dump()).model_dump(mode="json")
             except TimeoutError:
                 error, retry = f"timed out after {step.timeout_seconds:g}s", True
@@ -196,19 +205,33 @@ class Executor:
                 raise
             except Exception as exc:
                 # A bug or an unforeseen input: fail this run clearly rather than crash and resume forever.
-                log.exception("step %s of %s raised", index, execution.id)
+                log.exception("step %s of %s raised", nxt.index, state.id)
                 error, retry = f"unexpected error: {exc.__class__.__name__}: {exc}", False
             else:
-                await asyncio.to_thread(self._record, execution.id, index, spec.action, StepStatus.completed, output)
-                return output
-            if not retry or attempt + 1 == step.max_attempts:
+                return Outcome(nxt.index, StepStatus.completed, output, None, nxt.base_attempts + attempts, ctx.unit)
+            if not retry or attempts == step.max_attempts:
                 break
-            await self.clock.sleep(self.backoff_seconds * 2**attempt)
-        await asyncio.to_thread(self._record, execution.id, index, spec.action, StepStatus.failed, None, None, error)
-        raise StepFailed(f"steps[{index}] ({spec.action}): {error}")
+            await self.clock.sleep(self.backoff_seconds * 2 ** (attempts - 1))
+        return Outcome(nxt.index, StepStatus.failed, None, error, nxt.base_attempts + attempts)
 
-    def _once_for(self, org_id: str, key: str) -> Callable[[str, Callable[[], Awaitable[dict[str, Any]]]], Awaitable[dict[str, Any]]]:
-        """A guard that does a side effect only if none is recorded under `key`, then records it."""
+    async def _beat(self) -> None:
+        """Renew the leases of all runs of this executor in one statement per interval, while it holds any."""
+        while self._held:
+            await asyncio.sleep(max(self.lease.total_seconds() / 3, 0.05))
+            try:
+                lost = await asyncio.to_thread(self.checkpoints.renew_all, set(self._held))
+            except Exception:
+                # A busy or unreachable store: try again next beat; the lease is three beats long.
+                log.exception("heartbeat of %s failed", self.owner)
+                continue
+            for execution_id in lost:
+                task = self._held.get(execution_id)
+                if task is not None:
+                    self._lost.add(execution_id)
+                    task.cancel()
+
+    def _once_for(self, org_id: str, key: str) -> Once:
+        """A guard that does an outside side effect only if none is recorded under `key`, and records it."""
 
         def recorded() -> dict[str, Any] | None:
             with Session(self.engine) as session:
@@ -216,7 +239,9 @@ class Executor:
                 if done is not None:
                     return dict(done.result)
                 # Only the lease holder may act: a run taken over elsewhere must not send too.
-                self._assert_owner(session, key.rsplit(":", 1)[0])
+                owner = session.exec(select(Execution.lease_owner).where(Execution.id == key.rsplit(":", 1)[0])).first()
+                if owner != self.owner:
+                    raise LeaseLost(key)
                 return None
 
         def record(kind: str, result: dict[str, Any]) -> None:
@@ -227,65 +252,23 @@ class Executor:
                 except IntegrityError:
                     session.rollback()
 
-        async def once(kind: str, effect: Callable[[], Awaitable[dict[str, Any]]]) -> dict[str, Any]:
+        async def once(kind: str, effect: Callable[[Accepted], Awaitable[dict[str, Any]]]) -> dict[str, Any]:
             done = await asyncio.to_thread(recorded)
             if done is not None:
                 return done
-            result = await effect()
-            await asyncio.to_thread(record, kind, result)
-            return result
+            early: list[dict[str, Any]] = []
+
+            async def accepted(result: dict[str, Any]) -> None:
+                await asyncio.to_thread(record, kind, result)
+                early.append(result)
+
+            result = await effect(accepted)
+            if not early:
+                await asyncio.to_thread(record, kind, result)
+            return early[0] if early else result
 
         return once
 
-    def _record(
-        self, execution_id: str, index: int, action: str, status: StepStatus,
-        output: dict[str, Any] | None = None, seen: dict[str, Any] | None = None, error: str | None = None,
-    ) -> None:
-        now = self.clock.now()
-        with Session(self.engine) as session:
-            self._assert_owner(session, execution_id)
-            row = session.exec(select(StepRun).where(StepRun.execution_id == execution_id, StepRun.index == index)).first()
-            if row is None:
-                row = StepRun(execution_id=execution_id, index=index, action=action, started_at=now)
-            row.status, row.error = status, error
-            if output is not None:
-                row.output = output
-            if seen is not None:
-                row.seen = seen
-            if status is not StepStatus.running:
-                row.completed_at = now
-            session.add(row)
-            session.commit()
-
     def release_leases(self) -> int:
         """Hand this executor's unfinished runs back at once (graceful stop); it does not count as an attempt."""
-        with Session(self.engine) as session:
-            result = session.execute(
-                update(Execution)
-                .where(Execution.lease_owner == self.owner, Execution.status == ExecutionStatus.running)
-                .values(lease_owner=None, lease_expires_at=self.clock.now(), attempts=Execution.attempts - 1)
-            )
-            session.commit()
-            return result.rowcount
-
-    def _count_attempt(self, execution_id: str, index: int) -> None:
-        with Session(self.engine) as session:
-            session.execute(
-                update(StepRun).where(StepRun.execution_id == execution_id, StepRun.index == index)
-                .values(attempts=StepRun.attempts + 1)
-            )
-            session.commit()
-
-    def _finish(self, execution_id: str, status: ExecutionStatus, error: str | None) -> str:
-        with Session(self.engine) as session:
-            result = session.execute(
-                update(Execution)
-                .where(Execution.id == execution_id, Execution.lease_owner == self.owner)
-                .values(status=status, error=error, completed_at=self.clock.now(),
-                        lease_owner=None, lease_expires_at=None)
-            )
-            session.commit()
-            if result.rowcount != 1:
-                raise LeaseLost(execution_id)
-        log.info("execution %s %s", execution_id, status)
-        return status
+        return self.checkpoints.release()

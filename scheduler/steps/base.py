@@ -10,7 +10,13 @@ from pydantic import BaseModel, ConfigDict
 
 from scheduler.domain.clock import Clock
 from scheduler.settings import Settings
-from scheduler.store.repositories import Repositories
+from scheduler.store.repositories import Repositories, UnitOfWork
+
+# `once(kind, effect)`: the effect is awaited as effect(accepted) unless already recorded under the step's key;
+# the effect calls `accepted(result)` the moment the outside world has taken it (an SMTP 250), which records
+# it there and then; if it never calls it, its return value is recorded when it returns.
+Accepted = Callable[[dict[str, Any]], Awaitable[None]]
+Once = Callable[[str, Callable[[Accepted], Awaitable[dict[str, Any]]]], Awaitable[dict[str, Any]]]
 
 
 class StepError(Exception):
@@ -39,7 +45,12 @@ class StepOutput(BaseModel):
 
 @dataclass
 class StepContext:
-    """Everything a running step may use: the store through `store` (never the engine), side effects through `once`."""
+    """Everything a running step may use: the store through `store` (never the engine), side effects through `once`.
+
+    Database-local side effects (a notification...) are staged in `unit`, through a repository's
+    `stage` method: the executor commits them in the same transaction as the step's checkpoint.
+    Effects outside the store (mail, SMS, webhooks) go through `once`, keyed `execution_id:step_index`.
+    """
 
     org_id: str
     execution_id: str
@@ -49,7 +60,8 @@ class StepContext:
     store: Repositories
     clock: Clock
     previous: list[dict[str, Any]] = field(default_factory=list)
-    once: Callable[[str, Callable[[], Awaitable[dict[str, Any]]]], Awaitable[dict[str, Any]]] | None = None
+    once: Once | None = None
+    unit: UnitOfWork = field(default_factory=UnitOfWork)
 
     def digest(self) -> str:
         """The summaries of earlier steps, one a line: the default body of a message."""

@@ -5,7 +5,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, UniqueConstraint, false
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -198,6 +198,10 @@ class StepRun(SQLModel, table=True):
     seen: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     error: str | None = None
     attempts: int = 0
+    # A step found `running` after its process died is suspect and runs again alone (`alone` set while it does);
+    # `crashes` counts the deaths while it ran alone: those are its own doing, and three give it up.
+    crashes: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    alone: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     started_at: datetime | None = _ts(nullable=True)
     completed_at: datetime | None = _ts(nullable=True)
 

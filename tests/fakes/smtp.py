@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
+import random
 import socket
 import threading
 from email import message_from_bytes
@@ -24,6 +26,20 @@ class _Recorder:
         self.open = threading.Event()
         self.open.set()
         self.waiting = threading.Event()
+        self.delay: tuple[float, float] | None = None  # seconds before answering a DATA, drawn uniformly
+        self.random = random.Random(0)
+        # (Message-ID, session number) per accepted message, and the sessions that said QUIT afterwards.
+        self.accepted: list[tuple[str, int]] = []
+        self.quit_sessions: set[int] = set()
+        self.quit_open = threading.Event()  # cleared: hold every QUIT until set again
+        self.quit_open.set()
+        self.quit_waiting = threading.Event()
+        self._numbers = itertools.count(1)
+
+    def _session_number(self, session) -> int:
+        if getattr(session, "playbooks_number", None) is None:
+            session.playbooks_number = next(self._numbers)
+        return session.playbooks_number
 
     async def handle_MAIL(self, server, session, envelope, address, mail_options) -> str:  # noqa: N802 (aiosmtpd's hook)
         # Stalling before DATA: a client killed here has delivered nothing.
@@ -39,8 +55,20 @@ class _Recorder:
         if self.refusals > 0:
             self.refusals -= 1
             return "451 Try again later"
-        self.messages.append(message_from_bytes(envelope.content))
+        if self.delay is not None:
+            await asyncio.sleep(self.random.uniform(*self.delay))
+        message = message_from_bytes(envelope.content)
+        self.messages.append(message)
+        self.accepted.append((message["Message-ID"], self._session_number(session)))
         return "250 Message accepted"
+
+    async def handle_QUIT(self, server, session, envelope) -> str:  # noqa: N802 (aiosmtpd's hook name)
+        self.quit_sessions.add(self._session_number(session))
+        if not self.quit_open.is_set():
+            self.quit_waiting.set()
+            while not self.quit_open.is_set():
+                await asyncio.sleep(0.02)
+        return "221 Bye"
 
 
 class SmtpServer:
@@ -62,11 +90,34 @@ class SmtpServer:
     def refuse_next(self, count: int) -> None:
         self.recorder.refusals = count
 
+    def slow_down(self, low: float, high: float, seed: int) -> None:
+        """Answer each DATA after a random pause in [low, high] seconds (seeded): sends that take a while."""
+        self.recorder.delay, self.recorder.random = (low, high), random.Random(seed)
+
+    @property
+    def accepted(self) -> list[tuple[str, int]]:
+        """(Message-ID, session number) of each accepted message, in order."""
+        return list(self.recorder.accepted)
+
+    @property
+    def quit_sessions(self) -> set[int]:
+        """Numbers of the sessions whose client said QUIT."""
+        return set(self.recorder.quit_sessions)
+
+    def hold_quit(self) -> None:
+        """Hold the answer to every QUIT until release(): the message is accepted, the session not over."""
+        self.recorder.quit_open.clear()
+
+    def wait_until_quitting(self, timeout: float = 10) -> bool:
+        """True once a client has sent QUIT while it is held."""
+        return self.recorder.quit_waiting.wait(timeout)
+
     def stall(self) -> None:
         self.recorder.open.clear()
 
     def release(self) -> None:
         self.recorder.open.set()
+        self.recorder.quit_open.set()
 
     def wait_until_stalled(self, timeout: float = 10) -> bool:
         return self.recorder.waiting.wait(timeout)

@@ -1,9 +1,16 @@
 """The executor: conditions, addressing outputs, retries with backoff, clear failures."""
 from __future__ import annotations
 
+import asyncio
+
+from sqlalchemy import event
+from sqlmodel import Session
+
 from scheduler.runs.history import get_execution
+from scheduler.runs.ledger import open_execution
 from scheduler.settings import Settings
-from tests.conftest import run_now, running
+from scheduler.store.tables import Execution
+from tests.conftest import run_now, running, until
 from tests.fakes.smtp import SmtpServer, free_port
 
 
@@ -69,3 +76,40 @@ async def test_a_template_that_renders_to_a_bad_value_fails_the_step_not_the_eng
     assert run["status"] == "failed"
     assert "not an email address" in run["stepResults"][1]["error"]
     assert list((settings.home / "outbox").glob("*.eml")) == []
+
+
+def _status(runtime, run_id):
+    with Session(runtime.engine) as session:
+        return session.get(Execution, run_id)
+
+
+async def test_at_most_the_limit_of_runs_at_once_oldest_first_and_one_heartbeat_statement_for_all(tmp_path):
+    with SmtpServer() as smtp:
+        settings = Settings(PLAYBOOKS_HOME=tmp_path, PLAYBOOKS_SMTP_URL=smtp.url, PLAYBOOKS_MAX_CONCURRENT_RUNS=2)
+        async with running(settings) as runtime:
+            playbook = runtime.playbooks.create("demo", _playbook([
+                {"action": "send_email", "params": {"to": "{{user.email}}", "subject": "Hi", "body": "Hello"}}]))
+            ids = [open_execution(runtime.engine, playbook, triggered_by="manual", dedupe_key=f"k{i}").execution.id
+                   for i in range(5)]
+            smtp.stall()
+            for run_id in ids:
+                runtime.dispatcher.dispatch(run_id)
+            await until(lambda: [_status(runtime, i).status for i in ids[:2]] == ["running", "running"])
+            # The two oldest hold the slots until they end; the others wait, unclaimed.
+            assert [_status(runtime, i).status for i in ids[2:]] == ["queued"] * 3
+            assert runtime.dispatcher.pending == 3
+
+            statements = []
+            event.listen(runtime.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+            before = [_status(runtime, i).lease_expires_at for i in ids[:2]]
+            lost = await asyncio.to_thread(runtime.executor.checkpoints.renew_all, set(ids[:2]))
+            after = [_status(runtime, i).lease_expires_at for i in ids[:2]]
+            assert lost == set() and all(a > b for a, b in zip(after, before, strict=True))
+            assert len([s for s in statements if s.lstrip().upper().startswith("UPDATE")]) == 1
+
+            smtp.release()
+            await runtime.dispatcher.drain()
+            done = [_status(runtime, i) for i in ids]
+        assert {r.status for r in done} == {"completed"} and len(smtp.messages) == 5
+        # A waiting run starts only when a slot frees.
+        assert min(r.completed_at for r in done[:2]) <= min(r.started_at for r in done[2:])

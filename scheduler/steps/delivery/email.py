@@ -7,6 +7,7 @@ from pydantic import Field, field_validator
 
 from scheduler.integrations.mail import MailError, build_message, deliver
 from scheduler.steps.base import (
+    Accepted,
     RetryableStepError,
     Step,
     StepContext,
@@ -61,9 +62,13 @@ class SendEmail(Step):
     async def run(self, params: SendEmailParams, ctx: StepContext) -> SendEmailOutput:
         msg = build_message(SENDER, list(params.to), params.subject, params.body or ctx.digest(), ctx.idempotency_key)
 
-        async def send() -> dict[str, Any]:
+        async def send(accepted: Accepted) -> dict[str, Any]:
+            async def on_accepted(where: dict[str, str]) -> None:
+                # Recorded as soon as the server said 250 to the DATA, before the goodbye.
+                await accepted({"transport": where["transport"], "message_id": msg["Message-ID"]})
+
             try:
-                where = await deliver(ctx.settings, msg, ctx.idempotency_key)
+                where = await deliver(ctx.settings, msg, ctx.idempotency_key, on_accepted)
             except MailError as exc:
                 raise (RetryableStepError if exc.transient else StepError)(str(exc)) from exc
             return {"transport": where["transport"], "message_id": msg["Message-ID"]}

@@ -26,15 +26,13 @@ class Notify(Step):
     example: ClassVar[dict[str, Any]] = {"title": "Contract test", "message": "Hello"}
 
     async def run(self, params: NotifyParams, ctx: StepContext) -> NotifyOutput:
-        async def store() -> dict[str, Any]:
-            user_id = await _recipient(ctx, params.to)
-            note_id = await ctx.store.notifications.add(
-                ctx.org_id, user_id, params.title, params.message or ctx.digest(), ctx.execution_id,
-            )
-            return {"notification_id": note_id}
-
-        result = await ctx.once("notification", store)
-        return NotifyOutput(summary=f"Notified: {params.title}", **result)
+        user_id = await _recipient(ctx, params.to)
+        # Staged, not written: it commits with this step's checkpoint, so it exists once exactly when the step is done.
+        note_id = ctx.store.notifications.stage(
+            ctx.unit, ctx.org_id, user_id, params.title, params.message or ctx.digest(), ctx.execution_id,
+        )
+        ctx.unit.keyed("notification", {"notification_id": note_id})
+        return NotifyOutput(summary=f"Notified: {params.title}", notification_id=note_id)
 
 
 async def _recipient(ctx: StepContext, email: str | None) -> str | None:

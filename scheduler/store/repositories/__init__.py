@@ -8,8 +8,10 @@ from sqlalchemy.engine import Engine
 from scheduler.store.repositories.notifications import NotificationRepository
 from scheduler.store.repositories.sales import ProductSales, SalesRepository, SalesTotals
 from scheduler.store.repositories.tenants import TenantRepository
+from scheduler.store.repositories.unit import UnitOfWork
 
-__all__ = ["NotificationRepository", "ProductSales", "Repositories", "SalesRepository", "SalesTotals", "TenantRepository"]
+__all__ = ["NotificationRepository", "ProductSales", "Repositories", "SalesRepository", "SalesTotals", "TenantRepository",
+           "UnitOfWork"]
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,50 @@
+"""A step's unit of work: database-local writes staged while it runs, committed with its checkpoint."""
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from sqlalchemy import Insert, Table, insert
+from sqlalchemy.engine import Connection
+from sqlmodel import SQLModel
+
+from scheduler.store.tables import SideEffect, utcnow
+
+
+class UnitOfWork:
+    """Rows a step adds (a notification, later a competitive action or a price change) and its keyed record.
+
+    Nothing touches the store until the executor applies the unit inside the one transaction that
+    also writes the step's checkpoint and renews the run's lease: the effect and the "done" mark
+    commit together or not at all, so a resumed step can neither repeat nor lose it.
+    """
+
+    def __init__(self) -> None:
+        self._rows: list[tuple[Table, dict[str, Any]]] = []
+        self._record: tuple[str, dict[str, Any]] | None = None
+
+    def add(self, model: type[SQLModel], **values: Any) -> None:
+        """Stage one new row of `model`'s table; `values` name every column (ids and defaults filled in by the caller)."""
+        self._rows.append((model.__table__, values))  # type: ignore[attr-defined]
+
+    def keyed(self, kind: str, result: dict[str, Any]) -> None:
+        """Stage the side effect's record under the step's key (`execution_id:step_index`)."""
+        self._record = (kind, result)
+
+    def __bool__(self) -> bool:
+        return bool(self._rows) or self._record is not None
+
+    def apply(self, conn: Connection, org_id: str, key: str) -> None:
+        """Write the staged rows on `conn`, inside the caller's transaction (the executor's checkpoint)."""
+        for table, values in self._rows:
+            conn.execute(_insert(table), values)
+        if self._record is not None:
+            kind, result = self._record
+            conn.execute(_insert(SideEffect.__table__),
+                         {"key": key, "org_id": org_id, "kind": kind, "result": result, "created_at": utcnow()})
+
+
+@cache
+def _insert(table: Table) -> Insert:
+    # One statement object per table: SQLAlchemy then compiles it once, not on every step.
+    return insert(table)
