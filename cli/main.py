@@ -9,12 +9,16 @@ from datetime import UTC, datetime
 import typer
 from pydantic import ValidationError
 
+from cli.shop import competitors_app, org_app, products_app
 from scheduler.settings import Settings
 from scheduler.settings import get_settings as _load_settings
 
 app = typer.Typer(help="Playbooks: chat with agent personas; get automations that run themselves.", no_args_is_help=True)
 schedule_app = typer.Typer(help="Cron and schedule phrases.", no_args_is_help=True)
 app.add_typer(schedule_app, name="schedule")
+app.add_typer(org_app, name="org")
+app.add_typer(products_app, name="products")
+app.add_typer(competitors_app, name="competitors")
 
 
 def fail(message: str) -> None:
