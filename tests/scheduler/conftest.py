@@ -18,3 +18,16 @@ def web():
         # A competitor menu whose product names are hostile text: every step that echoes it must keep it literal.
         site.page("/competitor", (PAGES / "injection.html").read_text(encoding="utf-8"))
         yield site
+
+
+@pytest.fixture
+def site():
+    """A loopback web site that serves nothing until a test adds pages (competitor menus)."""
+    with WebServer() as web:
+        yield web
+
+
+@pytest.fixture
+def loopback(settings):
+    """Settings that let steps fetch the loopback test sites."""
+    return settings.model_copy(update={"allow_loopback_fetch": True})
