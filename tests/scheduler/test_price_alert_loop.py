@@ -101,3 +101,29 @@ async def test_analyze_pricing_threshold_products_and_the_stored_snapshots(loopb
     assert {c["product"] for c in out["comparisons"]} == {"Sour Diesel Pre-Roll 1g", "Blue Dream Pre-Roll 1g",
                                                           "Jack Herer Pre-Roll 5-Pack 0.5g"}
     assert out["summary"].splitlines()[-1] == "Compared 3 of your products with 1 competitor (3 matches)."
+
+
+async def test_the_default_email_body_after_analyze_pricing_names_the_undercuts(loopback, site):
+    site.page("/buds", page("budget-buds.html"))
+    async with running(loopback, demo=False) as runtime:
+        await shop(runtime)
+        await add(runtime, "Budget Buds", f"{site.url}/buds", org="acme")
+        run = await run_steps(runtime, [
+            {"action": "scan_competitors"}, {"action": "analyze_pricing", "params": {"threshold": 15}},
+            {"action": "send_email", "params": {"to": "{{user.email}}", "subject": "Price Alert!"},
+             "condition": "{{analyze_pricing.price_gap}} > 10"}], "default-body", org="acme")
+    assert run["status"] == "completed", run
+    [message] = mails(loopback)
+    lines = body(message).splitlines()
+    assert lines[0].startswith("Scanned 1 competitor: 18 products read")
+    assert lines[1:8] == [
+        "Budget Buds sells Sour Diesel Pre-Roll 1g for 25% less than you ($9.00 vs $12.00)",
+        "Budget Buds sells Watermelon Gummies 100mg (10-pack) for 20% less than you ($16.00 vs $20.00)",
+        "Budget Buds sells Gorilla Glue #4 28g for 18.2% less than you ($180.00 vs $220.00)",
+        "Budget Buds sells Blue Dream Pre-Roll 1g for 16.7% less than you ($10.00 vs $12.00)",
+        "Budget Buds sells Dark Chocolate Bar 10mg for 16.7% less than you ($5.00 vs $6.00)",
+        "Budget Buds sells House Shake 7g for 16.7% less than you ($25.00 vs $30.00)",
+        "Budget Buds sells Sour Diesel Shatter 1g for 16.7% less than you ($25.00 vs $30.00)",
+    ]
+    assert lines[8] == "Budget Buds sells Blue Dream Cartridge 1g for 15.6% less than you ($38.00 vs $45.00)"
+    assert lines[9] == "Compared 17 of your products with 1 competitor (17 matches)."
