@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from agents.graph import ModelFactory, build_graph
 from agents.models import model_factory as default_model_factory
 from api.problems import install_problem_handlers
-from api.routes import chat, competitors, executions, health, playbooks, products
+from api.routes import chat, competitors, demo_sites, executions, health, playbooks, products
 from scheduler.domain.clock import SYSTEM_CLOCK, Clock
 from scheduler.runtime import Runtime
 from scheduler.settings import Settings, get_settings
@@ -37,4 +37,6 @@ def create_app(
     install_problem_handlers(app)
     for module in (health, playbooks, executions, chat, products, competitors):
         app.include_router(module.router)
+    if demo:
+        app.include_router(demo_sites.router)
     return app

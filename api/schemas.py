@@ -160,7 +160,7 @@ PRODUCT_EXAMPLE: dict[str, Any] = {
 }
 COMPETITOR_EXAMPLE: dict[str, Any] = {
     "id": "cmp_5e1d7c3b9a0f4e2d8c6b", "orgId": "demo", "name": "Budget Buds", "url": "https://budgetbuds.example/menu",
-    "selectors": None, "createdAt": "2026-11-26T15:02:11.204518Z",
+    "selectors": None, "bundled": False, "createdAt": "2026-11-26T15:02:11.204518Z",
 }
 
 
@@ -207,6 +207,7 @@ class Competitor(BaseModel):
     url: str
     selectors: dict[str, str] | None = Field(
         description="CSS selectors (item, name, price; optional regular_price, size), only for a site the readers miss")
+    bundled: bool = Field(description="A demo competitor whose page ships with the package and the server serves itself")
     created_at: datetime
 
 

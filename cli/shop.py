@@ -1,4 +1,4 @@
-"""`playbooks org|products|competitors ...`: a shop of one's own, its catalogue and the competitors it watches."""
+"""`playbooks org|products|competitors|demo ...`: a shop of one's own, its catalogue, its competitors; the demo's day."""
 from __future__ import annotations
 
 import asyncio
@@ -93,3 +93,26 @@ def competitors_list(org: str = typer.Option(..., "--org"), as_json: bool = type
         return
     for c in competitors:
         typer.echo(f"{c.id}  {c.name}  {c.url}" + ("  (selectors)" if c.selectors else ""))
+
+
+demo_app = typer.Typer(help="The demo world `serve` seeds.", no_args_is_help=True)
+
+
+@demo_app.command("next-day")
+def demo_next_day() -> None:
+    """Switch the bundled demo competitor pages to their second day (prices drop, a product comes, one goes)."""
+    from cli.main import get_settings
+    from scheduler.demo.sites import set_demo_day
+
+    set_demo_day(get_settings(), 2)
+    typer.echo("The demo competitors now show their second day; the next scan finds the changes.")
+
+
+@demo_app.command("first-day")
+def demo_first_day() -> None:
+    """Switch the bundled demo competitor pages back to their first day."""
+    from cli.main import get_settings
+    from scheduler.demo.sites import set_demo_day
+
+    set_demo_day(get_settings(), 1)
+    typer.echo("The demo competitors show their first day again.")

@@ -245,6 +245,9 @@ class Competitor(SQLModel, table=True):
     name: str
     url: str
     selectors: dict[str, str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    # A demo competitor whose page ships with the package and `serve` itself serves on loopback: the one
+    # kind of competitor fetched from loopback without PLAYBOOKS_ALLOW_LOOPBACK_FETCH. Only the seed sets it.
+    bundled: bool = False
     created_at: datetime = _ts(nullable=False, default=utcnow)
 
 

@@ -60,17 +60,19 @@ def test_org_create_refuses_a_bad_zone_and_a_taken_id(tmp_path):
     assert taken.returncode == 1 and taken.stderr == "error: organisation 'acme' already exists\n"
 
 
-def test_products_import_adds_then_updates_by_sku(home):
-    first = run("products", "import", str(CSV), "--org", "demo", home=home)
+def test_products_import_adds_then_updates_by_sku(tmp_path):
+    home = tmp_path / "home"
+    assert run("org", "create", "acme", "--name", "Acme", "--timezone", "UTC", "--owner-email", "a@acme.example", home=home).returncode == 0
+    first = run("products", "import", str(CSV), "--org", "acme", home=home)
     assert first.returncode == 0, first.stderr
     assert first.stdout.strip() == "41 added, 0 updated"
     changed = home.parent / "changed.csv"
     changed.write_text(HEADER + "PR-SD-1,Sour Diesel Pre-Roll 1g,Pre-Rolls,11.50,4.50,38,15\nNEW-1,Kief 2g,Concentrates,25,9,5,2\n")
-    second = run("products", "import", str(changed), "--org", "demo", home=home)
+    second = run("products", "import", str(changed), "--org", "acme", home=home)
     assert second.stdout.strip() == "1 added, 1 updated", second.stderr
-    products = _products(home, "demo")
+    products = _products(home, "acme")
     assert products["PR-SD-1"].price == 11.5 and products["PR-SD-1"].quantity == 38
-    assert products["NEW-1"].name == "Kief 2g" and len([s for s in products if s]) == 42
+    assert products["NEW-1"].name == "Kief 2g" and len(products) == 42
 
 
 def test_a_bad_row_refuses_the_whole_file_naming_its_line(home):

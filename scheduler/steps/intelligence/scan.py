@@ -119,17 +119,21 @@ class ScanCompetitors(Step):
 
     async def _scan(self, target: Competitor | str, params: ScanParams, ctx: StepContext) -> tuple[CompetitorScan, bool, bool]:
         """(the entry, whether a page arrived, whether its failure may pass on a retry)."""
+        settings = ctx.settings
         if isinstance(target, str):
             competitor_id, name, url, selectors = None, urlsplit(target).netloc or target, target, None
         else:
             competitor_id, name, url, selectors = target.id, target.name, target.url, target.selectors
+            if target.bundled:
+                # A demo page `serve` serves itself on loopback: allowed for it alone, never for a URL a user gave.
+                settings = settings.model_copy(update={"allow_loopback_fetch": True})
 
         def failed(error: str, fetched: bool = False, transient: bool = False) -> tuple[CompetitorScan, bool, bool]:
             entry = CompetitorScan(id=competitor_id, name=name, url=url, products=[], promotions=[], unchanged=False, error=error)
             return entry, fetched, transient
 
         try:
-            page = await fetch(url, ctx.settings, timeout=params.timeout_seconds)
+            page = await fetch(url, settings, timeout=params.timeout_seconds)
         except FetchError as exc:
             return failed(str(exc), transient=exc.retryable)
         if page.status >= 400:
