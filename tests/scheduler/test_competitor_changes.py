@@ -110,3 +110,18 @@ async def test_the_report_reads_prices_gaps_changes_and_promotions(two_days):
         assert needle in text, needle
     assert report["summary"] == text
     assert "<h2>Where they are cheaper than you</h2>" in report["html"] and "$9.00 vs $12.00" in report["html"]
+
+
+async def test_the_shop_and_its_snapshots_work_on_postgresql(pg_settings, site):
+    settings = pg_settings.model_copy(update={"allow_loopback_fetch": True})
+    site.page("/buds", page("budget-buds.html"))
+    async with running(settings) as runtime:
+        imported = await runtime.executor.store.products.import_csv("demo", page("our-products.csv"))
+        assert (imported.added, imported.updated) == (0, 41)  # the demo shop's catalogue is the same file
+        await add(runtime, "Budget Buds", f"{site.url}/buds")
+        await run_steps(runtime, WATCH, "pg-day1")
+        site.page("/buds", page("day2/budget-buds.html"))
+        day2 = outputs(await run_steps(runtime, WATCH + [{"action": "analyze_pricing"}], "pg-day2"))
+    assert day2["detect_price_changes"]["change_count"] == 2
+    assert (day2["track_new_products"]["new_count"], day2["track_new_products"]["removed_count"]) == (1, 1)
+    assert day2["analyze_pricing"]["price_gap"] == 26.7  # their shatter dropped to $22: ours is $30
