@@ -121,7 +121,7 @@ async def test_the_shop_and_its_snapshots_work_on_postgresql(pg_settings, site):
         await add(runtime, "Budget Buds", f"{site.url}/buds")
         await run_steps(runtime, WATCH, "pg-day1")
         site.page("/buds", page("day2/budget-buds.html"))
-        day2 = outputs(await run_steps(runtime, WATCH + [{"action": "analyze_pricing"}], "pg-day2"))
+        day2 = outputs(await run_steps(runtime, [*WATCH, {"action": "analyze_pricing"}], "pg-day2"))
     assert day2["detect_price_changes"]["change_count"] == 2
     assert (day2["track_new_products"]["new_count"], day2["track_new_products"]["removed_count"]) == (1, 1)
     assert day2["analyze_pricing"]["price_gap"] == 26.7  # their shatter dropped to $22: ours is $30
