@@ -80,7 +80,8 @@ class ScanCompetitors(Step):
     Output = ScanOutput
     # tests/fakes/web.py serves this origin on loopback for the step contract test (a page of hostile text).
     example: ClassVar[dict[str, Any]] = {"competitors": ["http://shop.example/competitor"]}
-    timeout_seconds = 90.0  # above the per-site cap times the rounds of AT_ONCE fetches
+    # Above the per-site cap (10 s) times the rounds of AT_ONCE fetches for a long list (100 competitors: 25 rounds).
+    timeout_seconds = 300.0
     max_attempts = 2
 
     async def run(self, params: ScanParams, ctx: StepContext) -> ScanOutput:
