@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from agents.graph import ModelFactory, build_graph
 from agents.models import model_factory as default_model_factory
 from api.problems import install_problem_handlers
-from api.routes import chat, executions, health, playbooks
+from api.routes import chat, competitors, demo_sites, executions, health, playbooks, products
 from scheduler.domain.clock import SYSTEM_CLOCK, Clock
 from scheduler.runtime import Runtime
 from scheduler.settings import Settings, get_settings
@@ -35,6 +35,8 @@ def create_app(
     # The chat graph is built once per process; each turn brings its own context.
     app.state.chat_graph = build_graph(model_factory or default_model_factory(settings))
     install_problem_handlers(app)
-    for module in (health, playbooks, executions, chat):
+    for module in (health, playbooks, executions, chat, products, competitors):
         app.include_router(module.router)
+    if demo:
+        app.include_router(demo_sites.router)
     return app

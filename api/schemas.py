@@ -152,3 +152,78 @@ class ExecutionPage(Page[Execution]):
     """A page of runs, newest first."""
 
     model_config = _config({"items": [EXECUTION_EXAMPLE], "nextCursor": "ex_8d2e5b1f0a3c4e6d9b7a"})
+
+
+PRODUCT_EXAMPLE: dict[str, Any] = {
+    "id": "prd_0b6f2a9c1d3e4f5a6b7c", "sku": "PR-SD-1", "name": "Sour Diesel Pre-Roll 1g", "category": "Pre-Rolls",
+    "price": 12.0, "cost": 4.5, "quantity": 40, "reorderPoint": 15,
+}
+COMPETITOR_EXAMPLE: dict[str, Any] = {
+    "id": "cmp_5e1d7c3b9a0f4e2d8c6b", "orgId": "demo", "name": "Budget Buds", "url": "https://budgetbuds.example/menu",
+    "selectors": None, "bundled": False, "createdAt": "2026-11-26T15:02:11.204518Z",
+}
+
+
+class Product(BaseModel):
+    """One of the organisation's own products (the catalogue analyze_pricing compares)."""
+
+    model_config = _config(PRODUCT_EXAMPLE)
+
+    id: str
+    sku: str | None = Field(description="The owner's own code, unique in the organisation; null for products made without one")
+    name: str
+    category: str
+    price: float
+    cost: float
+    quantity: int
+    reorder_point: int
+
+
+class ProductList(BaseModel):
+    """The organisation's products, by name."""
+
+    model_config = _config({"items": [PRODUCT_EXAMPLE]})
+
+    items: list[Product]
+
+
+class ImportResult(BaseModel):
+    """What a catalogue import did: products added (new skus) and updated (skus already there)."""
+
+    model_config = _config({"added": 40, "updated": 1})
+
+    added: int
+    updated: int
+
+
+class Competitor(BaseModel):
+    """A competitor whose menu page scan_competitors reads."""
+
+    model_config = _config(COMPETITOR_EXAMPLE)
+
+    id: str
+    org_id: str
+    name: str
+    url: str
+    selectors: dict[str, str] | None = Field(
+        description="CSS selectors (item, name, price; optional regular_price, size), only for a site the readers miss")
+    bundled: bool = Field(description="A demo competitor whose page ships with the package and the server serves itself")
+    created_at: datetime
+
+
+class CompetitorList(BaseModel):
+    """The organisation's competitors, in the order they were added."""
+
+    model_config = _config({"items": [COMPETITOR_EXAMPLE]})
+
+    items: list[Competitor]
+
+
+class CompetitorCreate(BaseModel):
+    """A competitor to add: a name, its menu page (http or https) and, rarely, selectors."""
+
+    model_config = _config({"name": "Budget Buds", "url": "https://budgetbuds.example/menu"})
+
+    name: str = Field(min_length=1, max_length=100)
+    url: str = Field(min_length=1, max_length=2000)
+    selectors: dict[str, str] | None = None

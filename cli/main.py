@@ -9,12 +9,17 @@ from datetime import UTC, datetime
 import typer
 from pydantic import ValidationError
 
+from cli.shop import competitors_app, demo_app, org_app, products_app
 from scheduler.settings import Settings
 from scheduler.settings import get_settings as _load_settings
 
 app = typer.Typer(help="Playbooks: chat with agent personas; get automations that run themselves.", no_args_is_help=True)
 schedule_app = typer.Typer(help="Cron and schedule phrases.", no_args_is_help=True)
 app.add_typer(schedule_app, name="schedule")
+app.add_typer(org_app, name="org")
+app.add_typer(products_app, name="products")
+app.add_typer(competitors_app, name="competitors")
+app.add_typer(demo_app, name="demo")
 
 
 def fail(message: str) -> None:
@@ -48,11 +53,14 @@ def serve(host: str = "127.0.0.1", port: int = 8000, no_demo: bool = typer.Optio
     from api.app import create_app
     from scheduler.auth.tokens import issue_session_token
     from scheduler.demo.seed import DEMO_EMAIL, DEMO_ORG, seed_demo
+    from scheduler.demo.sites import PATH, demo_origin, seed_demo_competitors
 
     settings = get_settings()
     engine = _engine()
     if not no_demo:
         seed_demo(engine)
+        # The demo competitors' pages are served by this app: fetched from its own loopback address.
+        sites = seed_demo_competitors(engine, demo_origin(host, port))
         token = issue_session_token(engine, DEMO_ORG, DEMO_EMAIL)
         base = f"http://{host}:{port}"
         typer.echo(
@@ -63,6 +71,8 @@ def serve(host: str = "127.0.0.1", port: int = 8000, no_demo: bool = typer.Optio
             f"          -d '{{\"messages\":[{{\"role\":\"user\",\"parts\":[{{\"type\":\"text\","
             f"\"text\":\"Every day at 9am email me a sales report\"}}]}}]}}'\n"
             f"  Mail goes to {settings.smtp_url or settings.outbox.resolve()}\n"
+            + (f"  Demo competitors: {sites} menus served at {demo_origin(host, port)}{PATH}/ "
+               f"(`playbooks demo next-day` switches them to their second day)\n" if sites else "")
             + ("" if settings.cron_secret or settings.cron_secret_file else
                "  CRON_SECRET is unset, so calls with a cron secret are refused; to allow them:\n"
                "    CRON_SECRET=$(python3 -c 'import secrets; print(secrets.token_hex(16))') make run\n")

@@ -1,28 +1,22 @@
-"""The demo organisation: a shop in New York with products, stock levels and a month of orders."""
+"""The demo organisation: a shop in New York with its catalogue (a bundled CSV), stock levels and a month of orders."""
 from __future__ import annotations
 
 import random
 from datetime import timedelta
+from pathlib import Path
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from scheduler.domain.clock import SYSTEM_CLOCK, Clock
+from scheduler.store.repositories.products import parse_catalogue
 from scheduler.store.tables import Order, OrderItem, Organization, Product, User
 
 DEMO_ORG = "demo"
 DEMO_EMAIL = "owner@example.com"
-PRODUCTS = [
-    # name, category, price, cost, quantity, reorder point
-    ("Blue Dream 3.5g", "flower", 45.0, 22.0, 40, 15),
-    ("OG Kush 3.5g", "flower", 50.0, 24.0, 8, 12),
-    ("Sour Diesel Pre-roll", "pre-rolls", 12.0, 5.0, 120, 30),
-    ("Gummies 10-pack", "edibles", 25.0, 10.0, 60, 20),
-    ("Dark Chocolate Bar", "edibles", 20.0, 9.0, 0, 10),
-    ("Vape Cartridge 1g", "vapes", 55.0, 30.0, 25, 10),
-    ("CBD Tincture 30ml", "wellness", 60.0, 28.0, 18, 8),
-    ("Rolling Papers", "accessories", 3.0, 1.0, 300, 50),
-]
+# The catalogue a demo shop imports, as an owner would (`playbooks products import`); its competitors'
+# pages (scheduler/demo/pages) sell many of the same items, so a price comparison finds real gaps.
+CATALOGUE = Path(__file__).with_name("products.csv")
 
 
 def seed_demo(engine: Engine, clock: Clock = SYSTEM_CLOCK) -> bool:
@@ -33,8 +27,9 @@ def seed_demo(engine: Engine, clock: Clock = SYSTEM_CLOCK) -> bool:
         session.add(Organization(id=DEMO_ORG, name="Demo Dispensary", timezone="America/New_York"))
         session.add(User(org_id=DEMO_ORG, email=DEMO_EMAIL, name="Demo Owner"))
         products = [
-            Product(org_id=DEMO_ORG, name=n, category=c, price=p, cost=k, quantity=q, reorder_point=r)
-            for n, c, p, k, q, r in PRODUCTS
+            Product(org_id=DEMO_ORG, sku=row.sku, name=row.name, category=row.category, price=row.price, cost=row.cost,
+                    quantity=row.quantity, reorder_point=row.reorder_point)
+            for row in parse_catalogue(CATALOGUE.read_text(encoding="utf-8"))
         ]
         session.add_all(products)
         session.flush()

@@ -231,8 +231,11 @@ class Notification(SQLModel, table=True):
 
 class Product(SQLModel, table=True):
     __tablename__ = "products"
+    # A sku is the owner's own code: unique within the organisation (NULLs, as the demo's, never clash).
+    __table_args__ = (UniqueConstraint("org_id", "sku", name="uq_product_sku"),)
     id: str = Field(default_factory=lambda: new_id("prd"), primary_key=True)
     org_id: str = Field(foreign_key="organizations.id", index=True)
+    sku: str | None = None
     name: str
     category: str = ""
     price: float
@@ -256,3 +259,39 @@ class OrderItem(SQLModel, table=True):
     product_id: str = Field(foreign_key="products.id")
     quantity: int
     unit_price: float
+
+
+class Competitor(SQLModel, table=True):
+    """A competitor whose menu page scan_competitors reads; `selectors` only for sites the readers miss."""
+
+    __tablename__ = "competitors"
+    __table_args__ = (UniqueConstraint("org_id", "name", name="uq_competitor_name"),)
+    id: str = Field(default_factory=lambda: new_id("cmp"), primary_key=True)
+    org_id: str = Field(foreign_key="organizations.id", index=True)
+    name: str
+    url: str
+    selectors: dict[str, str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    # A demo competitor whose page ships with the package and `serve` itself serves on loopback: the one
+    # kind of competitor fetched from loopback without PLAYBOOKS_ALLOW_LOOPBACK_FETCH. Only the seed sets it.
+    bundled: bool = False
+    created_at: datetime = _ts(nullable=False, default=utcnow)
+
+
+class CompetitorSnapshot(SQLModel, table=True):
+    """What one scan read from a competitor's page: its content hash, products and promotion banners.
+
+    One row per (competitor, execution): a resumed scan replaces its own row rather than adding a
+    second, so "the latest against the one before" still compares two different scans.
+    """
+
+    __tablename__ = "competitor_snapshots"
+    __table_args__ = (UniqueConstraint("competitor_id", "execution_id", name="uq_snapshot_scan"),)
+    # An increasing integer orders snapshots even when two scans share a timestamp.
+    id: int | None = Field(default=None, primary_key=True)
+    org_id: str = Field(foreign_key="organizations.id", index=True)
+    competitor_id: str = Field(foreign_key="competitors.id", index=True)
+    execution_id: str
+    content_hash: str
+    products: list[dict[str, Any]] = _json(list)
+    promotions: list[str] = _json(list)
+    taken_at: datetime = _ts(nullable=False, default=utcnow, index=True)

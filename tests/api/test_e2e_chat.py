@@ -101,7 +101,7 @@ def test_chat_asks_when_it_does_not_understand(server, user_token):
 
 
 def test_chat_reports_a_step_that_is_not_built_yet_without_storing_anything(server, user_token):
-    _, parts, _ = chat(server, user_token, "Check competitor menus for new products every 6 hours")
+    _, parts, _ = chat(server, user_token, "Every Monday at 10am write 3 social posts for Instagram")
     err = next(p for p in parts if p["type"] == "tool-output-error")
     assert "unknown action" in err["errorText"]
     assert "couldn't" in text_of(parts)

@@ -5,13 +5,16 @@ from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
 
+from scheduler.store.repositories.competitors import CompetitorRepository
 from scheduler.store.repositories.notifications import NotificationRepository
+from scheduler.store.repositories.products import ProductRepository
 from scheduler.store.repositories.sales import ProductSales, SalesRepository, SalesTotals
+from scheduler.store.repositories.snapshots import SnapshotRepository
 from scheduler.store.repositories.tenants import TenantRepository
 from scheduler.store.repositories.unit import UnitOfWork
 
-__all__ = ["NotificationRepository", "ProductSales", "Repositories", "SalesRepository", "SalesTotals", "TenantRepository",
-           "UnitOfWork"]
+__all__ = ["CompetitorRepository", "NotificationRepository", "ProductRepository", "ProductSales", "Repositories",
+           "SalesRepository", "SalesTotals", "SnapshotRepository", "TenantRepository", "UnitOfWork"]
 
 
 @dataclass(frozen=True)
@@ -21,8 +24,12 @@ class Repositories:
     tenants: TenantRepository
     sales: SalesRepository
     notifications: NotificationRepository
+    products: ProductRepository
+    competitors: CompetitorRepository
+    snapshots: SnapshotRepository
 
     @classmethod
     def on(cls, engine: Engine) -> Repositories:
         """The repositories over one engine."""
-        return cls(TenantRepository(engine), SalesRepository(engine), NotificationRepository(engine))
+        return cls(TenantRepository(engine), SalesRepository(engine), NotificationRepository(engine),
+                   ProductRepository(engine), CompetitorRepository(engine), SnapshotRepository(engine))

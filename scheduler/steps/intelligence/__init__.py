@@ -1,0 +1,1 @@
+"""Competitive intelligence steps (Ezal): scanning competitor menus and comparing scans."""

@@ -1,0 +1,1 @@
+"""Pricing steps (Money Mike): our prices against the competitors'."""
