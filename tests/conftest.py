@@ -8,10 +8,12 @@ import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
+from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
+from sqlmodel import Session
 
 from scheduler.auth.tokens import issue_session_token
 from scheduler.domain.clock import SYSTEM_CLOCK, Clock
@@ -161,3 +163,12 @@ async def run_now(runtime: Runtime, playbook: Playbook, key: str = "test-run") -
     runtime.dispatcher.dispatch(run_id)
     await runtime.dispatcher.drain()
     return run_id
+
+
+def backdate(engine: Any, playbook_id: str, minutes: int = 5) -> None:
+    """Make a playbook look active since `minutes` ago, so this minute's slot is owed to it."""
+    with Session(engine) as session:
+        row = session.get(Playbook, playbook_id)
+        row.updated_at -= timedelta(minutes=minutes)
+        session.add(row)
+        session.commit()

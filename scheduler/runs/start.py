@@ -160,8 +160,12 @@ class RunStarter:
         return DedupeKey.manual()
 
     def due_slot(self, playbook: Playbook) -> datetime | None:
-        """The schedule slot of the playbook due now (within the grace window), in UTC, if any."""
-        return due_slot((t for _, t in playbook.schedules), self.clock.now())
+        """The schedule slot of the playbook due now (within the grace window), in UTC, if any.
+
+        A slot from before the playbook was last made active or changed is not owed (as on catch-up).
+        """
+        slot = due_slot((t for _, t in playbook.schedules), self.clock.now())
+        return slot if slot is not None and slot >= playbook.updated_at else None
 
     def firing_for_call(
         self, playbook: Playbook, *, caller: str, said: TriggeredBy | None, idempotency_key: str | None,

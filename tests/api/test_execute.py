@@ -9,7 +9,7 @@ import httpx
 
 from scheduler.auth.tokens import issue_session_token
 from scheduler.domain.clock import Clock
-from tests.conftest import CRON_SECRET, auth, execution, sales_report_spec, wait_for
+from tests.conftest import CRON_SECRET, auth, backdate, execution, sales_report_spec, wait_for
 from tests.fakes.live import LiveServer
 
 
@@ -122,6 +122,8 @@ def test_a_scheduler_call_for_a_due_slot_joins_the_slot_whatever_its_key(setting
     with LiveServer(settings, clock=Clock(offset=slot - real)) as server:
         user_token = issue_session_token(server.runtime.engine, "demo", "owner@example.com")
         playbook = _create(server, user_token, sales_report_spec(cron="* * * * *"))
+        # Active since before this minute's slot (a slot before a playbook existed is not owed).
+        backdate(server.runtime.engine, playbook["id"])
         url = f"{server.url}/api/playbooks/{playbook['id']}/execute"
         ids = {httpx.post(url, json=body, headers={**auth(CRON_SECRET), **extra}).json()["executionId"]
                for body, extra in [({"triggeredBy": "schedule"}, {"Idempotency-Key": "a"}),

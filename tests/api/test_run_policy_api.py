@@ -10,7 +10,7 @@ from scheduler.auth.tokens import issue_session_token
 from scheduler.domain.clock import Clock
 from scheduler.domain.keys import DedupeKey
 from scheduler.store.tables import Execution
-from tests.conftest import CRON_SECRET, auth, execution, sales_report_spec
+from tests.conftest import CRON_SECRET, auth, backdate, execution, sales_report_spec
 from tests.fakes.live import LiveServer
 
 
@@ -38,6 +38,8 @@ def test_a_scheduler_call_while_the_last_scheduled_run_is_going_is_recorded_as_s
     with LiveServer(settings, clock=Clock(offset=target - real)) as server:
         token = issue_session_token(server.runtime.engine, "demo", "owner@example.com")
         playbook = _create(server, token, sales_report_spec(cron="* * * * *"))
+        # A slot before the playbook existed is not owed: this one has been active for a while.
+        backdate(server.runtime.engine, playbook["id"])
         slot = server.runtime.runs.due_slot(server.runtime.playbooks.get("demo", playbook["id"]))
         previous = slot - timedelta(minutes=1)
         # The previous minute's run is still going: a live lease held by some executor.
@@ -53,3 +55,18 @@ def test_a_scheduler_call_while_the_last_scheduled_run_is_going_is_recorded_as_s
         skipped = execution(server, r.json()["executionId"], token)
         assert skipped["error"] == f"the previous run {going.id} was still going" and skipped["stepResults"] == []
         assert skipped["scheduledFor"] == slot.isoformat().replace("+00:00", "Z")
+
+
+def test_a_slot_from_before_the_playbook_existed_is_not_run_by_a_scheduler_call(settings):
+    # Two seconds into a minute: that minute's slot is due, but the playbook is made after it.
+    real = datetime.now(UTC)
+    target = real.replace(second=0, microsecond=0) + timedelta(minutes=1, seconds=2)
+    with LiveServer(settings, clock=Clock(offset=target - real)) as server:
+        token = issue_session_token(server.runtime.engine, "demo", "owner@example.com")
+        playbook = _create(server, token, sales_report_spec(cron="* * * * *"))
+        url = f"{server.url}/api/playbooks/{playbook['id']}/execute"
+        r = httpx.post(url, json={"triggeredBy": "schedule"}, headers=auth(CRON_SECRET))
+        assert r.status_code == 409, r.text
+        r = httpx.post(url, headers=auth(CRON_SECRET))
+        assert r.status_code == 202
+        assert execution(server, r.json()["executionId"], token)["scheduledFor"] is None

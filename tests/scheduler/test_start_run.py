@@ -153,7 +153,11 @@ def test_the_execute_call_of_the_cron_secret_means_the_slot_due_now(parts):
     service, _, _, engine = parts
     # Half a minute past SLOT: an every-minute schedule is due, a yearly one is not.
     starter = RunStarter(engine, lambda _: None, Clock(offset=SLOT + timedelta(seconds=30) - datetime.now(UTC)))
-    playbook = service.create("demo", sales_report_spec(cron="* * * * *"))
+    # Made an hour before SLOT: a slot before a playbook existed is never owed.
+    before = PlaybookService(engine, default_registry(), clock=Clock(offset=SLOT - timedelta(hours=1) - datetime.now(UTC)))
+    playbook = before.create("demo", sales_report_spec(cron="* * * * *"))
+    made_after = service.create("demo", sales_report_spec(cron="* * * * *"))
+    assert starter.due_slot(made_after) is None
     firing = starter.firing_for_call(playbook, caller="cron", said=None, idempotency_key="x", user_id=None)
     assert firing.triggered_by == TriggeredBy.schedule and firing.slot == SLOT
     agent = starter.firing_for_call(playbook, caller="agent", said=None, idempotency_key=None, user_id="u")
