@@ -155,10 +155,12 @@ def schedule_parse(text: str, tz: str = typer.Option("UTC", "--tz"), as_json: bo
 
 @schedule_app.command("preview")
 def schedule_preview(cron: str, tz: str = typer.Option("UTC", "--tz"), start: str | None = typer.Option(None, "--start"),
-                     count: int = typer.Option(5, "--count", min=1, max=1000), as_json: bool = typer.Option(False, "--json")) -> None:
+                     count: int = typer.Option(5, "--count"), as_json: bool = typer.Option(False, "--json")) -> None:
     """The next N fire instants after START, in UTC."""
     from scheduler.timing.cron import CronError, next_fire_times, validate_schedule
 
+    if not 1 <= count <= 1000:
+        fail(f"--count must be between 1 and 1000, got {count}")
     try:
         validate_schedule(cron, tz)
         after = datetime.fromisoformat(start.replace("Z", "+00:00")) if start else datetime.now(UTC)

@@ -74,7 +74,8 @@ class PlaybookSpec(_Spec):
     agent: PersonaId
     category: str = Field("general", json_schema_extra={"examples": list(CATEGORIES)})
     status: Literal["draft", "active", "paused", "archived"] = "active"
-    triggers: list[Trigger] = Field(default_factory=lambda: [ManualTrigger(type="manual")])
+    # At least one: a playbook with no trigger could never run (say `manual` for run-on-demand only).
+    triggers: list[Trigger] = Field(default_factory=lambda: [ManualTrigger(type="manual")], min_length=1)
     steps: list[StepSpec] = Field(min_length=1, max_length=50)
 
 

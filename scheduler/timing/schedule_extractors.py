@@ -96,6 +96,9 @@ def _unsupported(s: str) -> None:
 
 def _num_step(n: int, unit: str) -> tuple[str, int]:
     """('minute'|'hour'|'day', step) for 'every N <unit>', refusing steps cron cannot keep."""
+    if n <= 0:
+        raise ScheduleTextError(f"every {n} {unit.rstrip('s')}s is no interval; say how often, e.g. every 15 minutes",
+                                "unsupported")
     if unit.startswith("m"):
         if n % 60 == 0:
             return _num_step(n // 60, "hour")

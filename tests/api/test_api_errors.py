@@ -28,6 +28,7 @@ BAD_SPECS = [
      "steps[0].params.period"),
     ("unknown event", {**sales_report_spec(), "triggers": [{"type": "event", "event": "inventory.exploded"}]}, "unknown event"),
     ("no steps", {**sales_report_spec(), "steps": []}, "steps"),
+    ("no triggers", {**sales_report_spec(), "triggers": []}, "triggers: List should have at least 1 item"),
 ]
 
 

@@ -46,6 +46,8 @@ def test_schedule_preview_follows_new_york_across_the_spring_gap(tmp_path):
     (["schedule", "preview", "0 9 * * *", "--start", "yesterday-ish"], "ISO-8601"),
     (["schedule", "parse", "whenever the moon is full", "--tz", "UTC"], ""),
     (["schedule", "parse", "every day at 9am", "--tz", "Mars/Olympus"], "Mars/Olympus"),
+    (["schedule", "parse", "every 0 minutes", "--tz", "UTC"], "every 0 minutes is no interval"),
+    (["schedule", "preview", "0 9 * * *", "--count", "0"], "--count must be between 1 and 1000"),
     (["token", "--org", "nowhere", "--email", "a@b.c"], "no organisation 'nowhere'"),
     (["agent-key", "--org", "demo", "--agent", "bob"], "unknown persona"),
     (["chat", "hello", "--agent", "bogus"], "unknown persona 'bogus'"),
