@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from agents.planner import plan
+from agents.planner import lexicon, plan
 from agents.replies import reply_to_tool
 from tools.artifacts import (
     Artifact,
@@ -68,7 +68,8 @@ class Call:
 
 
 STATUS_FOR_INTENT = {"pause_playbook": "paused", "resume_playbook": "active"}
-PRONOUNS = {"it", "that", "this", "one", "that one", "this one", "them"}
+# The planner's pronouns, and a bare "one" left by "the 6pm one" once its time was read.
+PRONOUNS = {*lexicon.PRONOUNS, "one"}
 # "the 6pm one", "the 8:30 am playbook", "the one at noon"
 _TIME = r"(\d{1,2}(?::\d{2})?\s*(?:am|pm)|\d{1,2}:\d{2}|noon|midnight)"
 BY_TIME = re.compile(rf"\bthe\s+{_TIME}\s+(?:one|playbook|report|alert)\b|\bthe\s+one\s+(?:at|for)\s+{_TIME}", re.IGNORECASE)

@@ -24,7 +24,6 @@ from scheduler.timing.schedule_text import (
     parse_schedule,
 )
 
-PRONOUNS = ("it", "them", "that", "this", "that one", "this one")
 _CLAUSES = re.compile(r"\s*[,;.!?]+\s*|\s+(?:so|and|but|then)\s+")
 _NAMED = re.compile(r"\b(?:the|my|our|that|this)\s+((?:[\w'-]+\s+){0,3}?" + V.PLAYBOOK_NOUN + r")\b")
 _RECURS = re.compile(r"\b(?:every|each|daily|weekly|when|whenever)\b")
@@ -119,7 +118,7 @@ def _find_verb(core: str) -> Verb | None:
         clause = V.POLITE.sub("", clause).strip()
         for intent, pattern in V.MANAGE:
             m = re.match(pattern, clause)
-            if not m or target_of(m.group("rest")) not in PRONOUNS:
+            if not m or target_of(m.group("rest")) not in V.PRONOUNS:
                 continue
             named = next((n for c in clauses[:i] if (n := _NAMED.search(c))), None)
             if named:
@@ -133,7 +132,7 @@ def _refers(r: Reading, verb: Verb) -> bool:
     target = verb.named or target_of(rest)
     edit_only = verb.intent == "update_playbook" and re.match(V.EDIT_ONLY, r.text.core)
     return bool(verb.named or (re.match(V.REFERENCE, rest) and (
-        re.search(V.PLAYBOOK_NOUN, target) or target in PRONOUNS
+        re.search(V.PLAYBOOK_NOUN, target) or target in V.PRONOUNS
         or re.search(r"\b(?:playbook|automation|workflow)s?\b", rest) or edit_only
         or (verb.intent == "update_playbook" and re.search(_SETTING, rest)))))
 

@@ -196,3 +196,6 @@ HAND_TO = re.compile(r"\b(?:hand|pass|send|forward|give|escalate|route|kick|refe
 def persona_id(words: str) -> str:
     """The persona a request names ("money  mike", "mike") -> its id."""
     return PERSONA_WORDS[re.sub(r"\s+", " ", words)]
+
+# Words that point at a playbook named before instead of naming one ("pause it", "delete that one").
+PRONOUNS = ("it", "them", "that", "this", "that one", "this one")
