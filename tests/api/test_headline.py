@@ -74,6 +74,7 @@ def test_the_headline_request_on_a_fresh_server_alerts_on_real_undercuts_and_see
     outbox, seen = settings.outbox, set()
     first = _run_with_the_cron_secret(server, playbook["id"])
     assert [c["name"] for c in first["stepResults"][0]["output"]["competitors"]] == TOP_3
+    assert first["cost"] == {"pagesFetched": 3, "cacheHits": 0, "tokens": 0, "estimatedCostUsd": 0.0}
     day1 = _alert_lines(outbox, seen)
     _check_real_undercuts(server, day1)
     assert day1[0] == {"competitor": "Budget Buds", "product": "Sour Diesel Pre-Roll 1g", "gap": "25",
