@@ -34,12 +34,14 @@ STEP_RESULT_EXAMPLE: dict[str, Any] = {
     "error": None, "seen": None, "attempts": 1,
     "startedAt": "2026-11-27T14:00:00.512093Z", "completedAt": "2026-11-27T14:00:00.538771Z",
 }
+COST_EXAMPLE: dict[str, Any] = {"pagesFetched": 3, "cacheHits": 1, "tokens": 0, "estimatedCostUsd": 0.0}
 EXECUTION_EXAMPLE: dict[str, Any] = {
     "id": "ex_8d2e5b1f0a3c4e6d9b7a", "playbookId": PLAYBOOK_EXAMPLE["id"], "orgId": "demo",
     "status": "completed", "triggeredBy": "schedule", "scheduledFor": "2026-11-27T14:00:00Z", "error": None,
     "stepResults": [STEP_RESULT_EXAMPLE],
     "createdAt": "2026-11-27T14:00:00.311420Z", "startedAt": "2026-11-27T14:00:00.498002Z",
     "completedAt": "2026-11-27T14:00:01.020950Z",
+    "cost": COST_EXAMPLE,
 }
 
 
@@ -98,6 +100,17 @@ class StepResult(BaseModel):
     completed_at: datetime | None
 
 
+class RunCost(BaseModel):
+    """What a run cost so far: web pages fetched, pages unchanged since the last scan, model tokens and their price."""
+
+    model_config = _config(COST_EXAMPLE)
+
+    pages_fetched: int = Field(description="Competitor pages and URLs fetched")
+    cache_hits: int = Field(description="Pages whose content had not changed since the last scan (not parsed again)")
+    tokens: int = Field(description="Model tokens used by the steps (0 on the offline model)")
+    estimated_cost_usd: float = Field(description="The model tokens' estimated price in US dollars (0 on the offline model)")
+
+
 class Execution(BaseModel):
     """One run of a playbook, with a result for every step so far."""
 
@@ -114,6 +127,7 @@ class Execution(BaseModel):
     created_at: datetime
     started_at: datetime | None
     completed_at: datetime | None
+    cost: RunCost
 
 
 class ExecuteRequest(BaseModel):

@@ -60,7 +60,8 @@ class Alert:
     then with no number said the condition is "> 0" (any at all), unless `required`. A count ("more
     than 5 new products") sets the number only when it says "more than". `needs`: one of these
     features must be said, and not after `not_after` ("low stock or out of stock": the first said).
-    `words`: how the confirmation says it, with a number and without.
+    `words`: how the confirmation says it, with a number and without. `param`: the step's own parameter
+    the number said also sets, so what the step reports agrees with what the alert waits on.
     """
 
     action: str
@@ -71,11 +72,12 @@ class Alert:
     needs: tuple[str, ...] = ()
     not_after: str | None = None
     words: tuple[str, str] = ("", "")
+    param: str | None = None
 
 
 ALERTS = (
     Alert("analyze_pricing", "price_gap", "%", ">", needs=("compare",),
-          words=("if a competitor undercuts you by more than {n}%", "if a competitor is cheaper than you")),
+          words=("if a competitor undercuts you by more than {n}%", "if a competitor is cheaper than you"), param="threshold"),
     Alert("analyze_margins", {"<": "min_margin_pct", ">": "max_margin_pct"}, "%", required=True,
           words=("if a margin is {below} {n}%", "")),
     Alert("detect_price_changes", "max_change_pct", "%", ">", required=True,
@@ -102,8 +104,8 @@ def _applies(row: Alert, acts: dict, f: dict) -> bool:
     return not (first and any(f[n] and first.start() < f[n].start() for n in row.needs))
 
 
-def alert(acts: dict, f: dict, nums: list) -> tuple[str | None, str | None, str]:
-    """(condition for the steps that react, the action it reads, plain words for it): the first row that applies."""
+def alert(acts: dict, f: dict, nums: list) -> tuple[str | None, str | None, str, dict]:
+    """(condition for the steps that react, the action it reads, plain words for it, params it sets on that action's step)."""
     for row in ALERTS:
         if not _applies(row, acts, f):
             continue
@@ -117,8 +119,10 @@ def alert(acts: dict, f: dict, nums: list) -> tuple[str | None, str | None, str]
         field = row.field[op] if isinstance(row.field, dict) else row.field
         words = row.words[0 if said else 1].format(n=n, below="below" if op == "<" else "above",
                                                    fewer="fewer" if op == "<" else "more")
-        return f"{{{{{row.action}.{field}}}}} {op} {n}", row.action, words
-    return None, None, ""
+        # The parameters these set are percents: a number past 100 stays in the condition alone.
+        params = {row.param: n} if row.param and said and 0 < n <= 100 else {}
+        return f"{{{{{row.action}.{field}}}}} {op} {n}", row.action, words, params
+    return None, None, "", {}
 
 
 # event -> (units its number may be said in, payload field, comparison (None: as said), words)

@@ -101,7 +101,7 @@ def build_steps(text: str, low: str, event: str | None, nums: list) -> tuple[lis
     reminder = _reminder(low)
     scan = low.replace(reminder, " " * len(reminder)) if reminder else low
     acts, f = actions(scan, event)
-    condition, source, cond_words = alert(acts, f, nums)
+    condition, source, cond_words, source_params = alert(acts, f, nums)
     spans = _persona_spans(low)
     steps: list[dict] = []
     delegated: set[int] = set()
@@ -141,6 +141,8 @@ def build_steps(text: str, low: str, event: str | None, nums: list) -> tuple[lis
     steps += [{"action": c, "params": _delivery_params(c, text, low, event, body)} for c in channels]
     if condition:
         at = next(i for i, s in enumerate(steps) if s["action"] == source)
+        # "undercut us by more than 10%": 10 is also analyze_pricing's threshold, so the alert names only those.
+        steps[at]["params"].update(source_params)
         for i, s in enumerate(steps):
             if i > at and (ACTIONS[s["action"]].delivery or s["action"] == "request_approval" or i in delegated):
                 s["condition"] = condition

@@ -1,4 +1,4 @@
-"""Reading the run history: one execution with its step results, or a playbook's runs."""
+"""Reading the run history: one execution with its step results and what it cost, or a playbook's runs."""
 from __future__ import annotations
 
 from typing import Any
@@ -46,6 +46,34 @@ def list_executions(
     return items, (rows[-1].id if more else None)
 
 
+def _count(value: Any) -> int:
+    # Outputs are stored JSON: a count is an int (never a bool); anything else counts nothing.
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
+
+
+def _dollars(value: Any) -> float:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) and value > 0 else 0.0
+
+
+def run_cost(steps: list[StepRun]) -> dict[str, Any]:
+    """What a run cost so far, summed over its steps' outputs (camelCase, as the API shows it).
+
+    Read from what the steps report rather than stored beside them, so a resumed or retried step
+    is counted once, as its checkpoint is: `pages_fetched` and `cache_hits` (scan_competitors), a
+    completed `fetch_url` as one page, and `tokens` and `cost_usd` from any step that called a
+    paid model (none on the offline model, so zero there).
+    """
+    pages = hits = tokens = 0
+    dollars = 0.0
+    for step in steps:
+        output = step.output or {}
+        pages += _count(output.get("pages_fetched")) + (1 if step.action == "fetch_url" and step.output else 0)
+        hits += _count(output.get("cache_hits"))
+        tokens += _count(output.get("tokens"))
+        dollars += _dollars(output.get("cost_usd"))
+    return {"pagesFetched": pages, "cacheHits": hits, "tokens": tokens, "estimatedCostUsd": round(dollars, 6)}
+
+
 def execution_json(execution: Execution, steps: list[StepRun]) -> dict[str, Any]:
     """An execution with a result per step (camelCase)."""
     return {
@@ -58,5 +86,5 @@ def execution_json(execution: Execution, steps: list[StepRun]) -> dict[str, Any]
             for s in steps
         ],
         "createdAt": iso_utc(execution.created_at), "startedAt": iso_utc(execution.started_at),
-        "completedAt": iso_utc(execution.completed_at),
+        "completedAt": iso_utc(execution.completed_at), "cost": run_cost(steps),
     }

@@ -1,4 +1,4 @@
-"""Tables of the store: tenants, credentials, playbooks, their schedules, the run ledger, demo commerce data."""
+"""Tables of the store: tenants, credentials, playbooks, their schedules, the run ledger, the shop (products, customers, orders)."""
 from __future__ import annotations
 
 import uuid
@@ -244,10 +244,29 @@ class Product(SQLModel, table=True):
     reorder_point: int = 0
 
 
+class Customer(SQLModel, table=True):
+    """A shop's customer: contact details, loyalty tier, and when they first and last bought."""
+
+    __tablename__ = "customers"
+    # An email is one person within an organisation (NULLs, customers who gave none, never clash).
+    __table_args__ = (UniqueConstraint("org_id", "email", name="uq_customer_email"),)
+    id: str = Field(default_factory=lambda: new_id("cus"), primary_key=True)
+    org_id: str = Field(foreign_key="organizations.id", index=True)
+    name: str
+    email: str | None = None
+    phone: str | None = None
+    loyalty_tier: str = "bronze"  # bronze, silver, gold, platinum (repositories.customers.LOYALTY_TIERS)
+    first_seen_at: datetime | None = _ts(nullable=True)
+    last_seen_at: datetime | None = _ts(nullable=True)
+    created_at: datetime = _ts(nullable=False, default=utcnow)
+
+
 class Order(SQLModel, table=True):
     __tablename__ = "orders"
     id: str = Field(default_factory=lambda: new_id("ord"), primary_key=True)
     org_id: str = Field(foreign_key="organizations.id", index=True)
+    # None for a walk-in who gave no name.
+    customer_id: str | None = Field(default=None, foreign_key="customers.id", index=True)
     placed_at: datetime = _ts(nullable=False, default=utcnow, index=True)
     total: float
 

@@ -181,6 +181,10 @@ def test_thresholds_become_conditions_and_filters():
     pb = plan("Every morning check competitor prices and email me if anyone undercuts us by over 15%", NY)["playbook"]
     email = next(s for s in pb["steps"] if s["action"] == "send_email")
     assert email["condition"] == "{{analyze_pricing.price_gap}} > 15"
+    # The same number is what counts as an undercut, so the email lists only gaps above it.
+    assert next(s for s in pb["steps"] if s["action"] == "analyze_pricing")["params"]["threshold"] == 15
+    pb = plan("Every morning check competitor prices and tell me if anyone is cheaper than us", NY)["playbook"]
+    assert "threshold" not in next(s for s in pb["steps"] if s["action"] == "analyze_pricing")["params"]
     assert email["params"]["to"] == "{{user.email}}" and email["params"]["subject"]
     pb = plan("Every Friday at 4pm check margins and notify me if any fall below 25%", NY)["playbook"]
     assert any(s.get("condition") == "{{analyze_margins.min_margin_pct}} < 25" for s in pb["steps"])
