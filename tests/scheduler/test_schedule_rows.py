@@ -238,10 +238,14 @@ async def test_a_change_made_while_a_fire_holds_its_rows_waits_for_it_without_de
         # Another server changes the playbook now: it locks the playbook, then waits for the claimed row.
         change = asyncio.get_running_loop().run_in_executor(
             None, lambda: service.update("demo", playbook_id, {"triggers": [{"type": "schedule", "cron": "0 3 * * *"}]}))
-        with jobs.engine.connect() as watch:
-            await until(lambda: watch.execute(text(
-                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
-            )).scalar())
+        def lock_waits() -> int:
+            # A fresh transaction per look: pg_stat_activity is a snapshot held for the whole transaction.
+            with jobs.engine.connect() as watch:
+                return watch.execute(text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
+                )).scalar()
+
+        await until(lock_waits)
         # The fire goes on: its run's foreign key needs the playbook the change holds (KEY SHARE).
         (started,) = batch.start([(rows.playbooks_of(batch.conn, [playbook_id])[playbook_id], Firing.of_slot(slot))])
         rows.advance(batch.conn, [(row.id, slot + timedelta(days=1))], [])
