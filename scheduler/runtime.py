@@ -13,6 +13,8 @@ from scheduler.runs.dispatch import InlineDispatcher
 from scheduler.runs.executor import Executor
 from scheduler.runs.recovery import orphaned_executions
 from scheduler.runs.start import RunStarter
+from scheduler.services.approvals import ApprovalService
+from scheduler.services.heartbeat import HeartbeatService
 from scheduler.services.playbooks import PlaybookService
 from scheduler.settings import Settings
 from scheduler.steps.registry import StepRegistry, default_registry
@@ -36,6 +38,12 @@ class Runtime:
     runs: RunStarter
     clock: Clock = SYSTEM_CLOCK
     _sweeper: asyncio.Task[None] | None = field(default=None, repr=False)
+    approvals: ApprovalService = field(init=False, repr=False)
+    heartbeat: HeartbeatService = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.approvals = ApprovalService(self.engine, self.clock)
+        self.heartbeat = HeartbeatService(self.engine, self.clock, self.settings.heartbeat_interval_seconds)
 
     @classmethod
     def build(
@@ -82,6 +90,14 @@ class Runtime:
             self.dispatcher.dispatch(execution_id)
         return orphans
 
+    def tick(self) -> list[str]:
+        """The periodic checks: overdue approvals take their timeout outcome (their runs resume); due heartbeats beat."""
+        resumed = [d.resumed for d in self.approvals.expire_due() if d.resumed]
+        for execution_id in resumed:
+            self.dispatcher.dispatch(execution_id)
+        self.heartbeat.beat_due()
+        return resumed
+
     async def _sweep_forever(self) -> None:
         while True:
             await asyncio.sleep(self.settings.recovery_interval_seconds)
@@ -89,5 +105,6 @@ class Runtime:
                 await asyncio.to_thread(self.sweep)
                 # Schedules changed by another process (the CLI, another server): the rows say when to ring.
                 await asyncio.to_thread(self.jobs.reconcile)
+                await asyncio.to_thread(self.tick)
             except Exception:
                 log.exception("recovery sweep failed")
