@@ -28,6 +28,15 @@ class ApprovalRepository(Repository):
                  expires_at=expires_at, decided_at=None, decided_by=None, note=None, created_at=utcnow())
         return approval_id
 
+    async def get(self, org_id: str, approval_id: str) -> Approval | None:
+        """One approval of the organisation, or None (another organisation's id is no id)."""
+        return await self._off_loop(self._get, org_id, approval_id)
+
+    def _get(self, org_id: str, approval_id: str) -> Approval | None:
+        with Session(self._engine) as session:
+            approval = session.get(Approval, approval_id)
+        return approval if approval is not None and approval.org_id == org_id else None
+
     async def list(self, org_id: str, status: str | None = None, limit: int = 50,
                    cursor: str | None = None) -> tuple[list[Approval], str | None]:
         """A page of approvals, newest first, and the cursor of the next page."""
