@@ -44,7 +44,7 @@ def competitive_threats(conn: Connection, org_id: str) -> Check:
     if not rows:
         return Check("competitive_threats", "ok", "No critical competitive threats pending.")
     return Check("competitive_threats", "alert",
-                 f"{len(rows)} critical competitive threat{'s' if len(rows) != 1 else ''} require attention: "
+                 f"{len(rows)} critical competitive {'threats require' if len(rows) != 1 else 'threat requires'} attention: "
                  + "; ".join(r.recommendation for r in rows[:SHOWN]), "high", {"action_ids": [r.id for r in rows]})
 
 
