@@ -70,6 +70,14 @@ async def resume(runtime, decided) -> dict:
 
 
 async def test_approve_changes_the_price_once_and_the_run_completes(settings):
+    await approve_flow(settings)
+
+
+async def test_approve_changes_the_price_once_and_the_run_completes_on_postgres(pg_settings):
+    await approve_flow(pg_settings)
+
+
+async def approve_flow(settings):
     async with running(settings) as runtime:
         target, action_id, _, approval = await waiting_suggestion(runtime)
         assert row(runtime.engine, CompetitiveAction, action_id).status == "in_progress"
