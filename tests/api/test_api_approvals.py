@@ -87,3 +87,16 @@ def test_heartbeat_shows_the_latest_checks(server, user_token):
     assert checks["competitive_threats"]["status"] == "alert" and checks["competitive_threats"]["priority"] == "high"
     assert checks["stock_outs"]["status"] == "alert" and name in checks["stock_outs"]["message"]
     assert checks["failing_playbooks"]["status"] == "ok" and beat["alerts"] >= 2
+
+
+def test_anything_i_should_know_answers_from_the_heartbeat(server, user_token):
+    from tests.api.test_e2e_chat import chat, text_of
+
+    add_action(server.runtime.engine, "counter_campaign", "critical", category="Edibles")
+    _, parts, done = chat(server, user_token, "Anything I should know?")
+    assert done and next(p for p in parts if p["type"] == "tool-input-available")["toolName"] == "heartbeat"
+    text = text_of(parts)
+    assert "need your attention" in text and "1 critical competitive threat requires attention" in text
+    # A request that only mentions alerts is still planned as a playbook.
+    _, parts, _ = chat(server, user_token, "Every day at 9am email me any alerts about low stock")
+    assert next(p for p in parts if p["type"] == "tool-input-available")["toolName"] == "create_playbook"
