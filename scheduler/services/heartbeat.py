@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, insert, select
+from sqlalchemy import and_, delete, func, insert, select
 from sqlalchemy.engine import Connection, Engine
 
 from scheduler.domain.clock import SYSTEM_CLOCK, Clock
@@ -19,6 +19,7 @@ ACT, HB = CompetitiveAction.__table__, HeartbeatCheck.__table__  # type: ignore[
 E, PB, PR, ORG = Execution.__table__, Playbook.__table__, Product.__table__, Organization.__table__  # type: ignore[attr-defined]
 FINISHED = (ExecutionStatus.completed, ExecutionStatus.failed)
 SHOWN = 5
+KEEP = timedelta(days=7)  # older heartbeats are pruned: only the latest is ever shown
 
 
 @dataclass(frozen=True)
@@ -111,8 +112,15 @@ class HeartbeatService:
                 .where((last.c.at.is_(None)) | and_(last.c.at <= self.clock.now() - self.interval))
                 .order_by(ORG.c.id)).scalars())
 
+    def prune(self) -> int:
+        """Delete heartbeat checks older than KEEP; answers how many went."""
+        with self.engine.connect() as conn:
+            gone = conn.execute(delete(HB).where(HB.c.checked_at < self.clock.now() - KEEP)).rowcount
+            conn.commit()
+        return gone
+
     def beat_due(self) -> list[str]:
-        """Beat every organisation whose turn it is; one failing does not stop the others."""
+        """Beat every organisation whose turn it is (one failing does not stop the others), then prune old beats."""
         beaten = []
         for org_id in self.due():
             try:
@@ -120,4 +128,6 @@ class HeartbeatService:
                 beaten.append(org_id)
             except Exception:
                 log.exception("heartbeat of %s failed", org_id)
+        if beaten:
+            self.prune()
         return beaten

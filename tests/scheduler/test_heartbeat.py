@@ -70,3 +70,12 @@ async def test_the_runtime_tick_beats_and_applies_timeouts(settings):
         runtime.tick()
         assert runtime.heartbeat.latest("demo") is not None
         assert runtime.heartbeat.due() == []
+
+
+async def test_heartbeats_older_than_a_week_are_pruned(settings):
+    async with running(settings) as runtime:
+        HeartbeatService(runtime.engine, Clock(), 3600).beat("demo")
+        week_later = HeartbeatService(runtime.engine, Clock(timedelta(days=7, minutes=1)), 3600)
+        assert week_later.beat_due() == ["demo"]
+        with Session(runtime.engine) as session:
+            assert len(session.exec(select(HeartbeatCheck)).all()) == 3  # only the new beat's checks
