@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from sqlalchemy.engine import Engine
 
@@ -22,6 +23,7 @@ from scheduler.store.db import make_engine, migrate
 from scheduler.triggers.schedule import ScheduleJobs
 
 log = logging.getLogger(__name__)
+TICK_EVERY = timedelta(minutes=1)  # approval timeouts and heartbeats (Runtime.tick)
 
 
 @dataclass
@@ -99,12 +101,16 @@ class Runtime:
         return resumed
 
     async def _sweep_forever(self) -> None:
+        # Timeouts are in hours and heartbeats hourly: a tick a minute is plenty, and keeps the sweep light.
+        ticked = self.clock.now()
         while True:
             await asyncio.sleep(self.settings.recovery_interval_seconds)
             try:
                 await asyncio.to_thread(self.sweep)
                 # Schedules changed by another process (the CLI, another server): the rows say when to ring.
                 await asyncio.to_thread(self.jobs.reconcile)
-                await asyncio.to_thread(self.tick)
+                if self.clock.now() - ticked >= TICK_EVERY:
+                    ticked = self.clock.now()
+                    await asyncio.to_thread(self.tick)
             except Exception:
                 log.exception("recovery sweep failed")
