@@ -24,6 +24,13 @@ from tools.artifacts import (
     RunArtifact,
 )
 
+# A whole message asking what needs attention now (never a request that merely mentions alerts): the heartbeat.
+WHATS_UP = re.compile(
+    r"^(?:(?:hey|hi|so|ok|okay)\b[\s,]*)?(?:(?:is\s+there\s+)?anything\s+(?:else\s+|new\s+)?(?:i|we)\s+"
+    r"(?:should|need\s+to|ought\s+to)\s+know(?:\s+about)?|what\s+(?:should|do)\s+(?:i|we)\s+(?:need\s+to\s+)?know|"
+    r"any\s+(?:alerts|problems|issues|news)|what\s+needs\s+my\s+attention|how(?:'s|\s+is)\s+(?:the\s+)?"
+    r"(?:shop|store|business)\s+doing)(?:\s+(?:today|right\s+now|now|this\s+morning))?\s*[?.!]*$")
+
 
 @dataclass(frozen=True)
 class UserSaid:
@@ -82,6 +89,8 @@ def next_move(history: Sequence[Event], zone: str, tools: set[str]) -> Say | Cal
         return Say(reply_to_tool(last.artifact, last.error))
     if not isinstance(last, UserSaid):
         return Say("What would you like me to set up?")
+    if "heartbeat" in tools and WHATS_UP.match(last.text.strip().lower()):
+        return Call("heartbeat", {})
     decided = plan_in_context(history, zone)
     call = tool_call(decided, tools)
     if call is None:

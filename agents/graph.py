@@ -19,6 +19,7 @@ from langgraph.runtime import Runtime
 from agents.personas import PERSONAS, persona_prompt
 from agents.router import choose_persona
 from tools.context import ChatContext
+from tools.heartbeat_tools import heartbeat_tools
 from tools.playbook_tools import playbook_tools
 
 # persona, context -> the chat model that answers for that persona in this turn.
@@ -37,7 +38,7 @@ def system_prompt(persona: str, ctx: ChatContext) -> SystemMessage:
 
 def build_graph(make_model: ModelFactory) -> Any:
     """The compiled chat graph; run it with `context=ChatContext(...)`."""
-    tools = playbook_tools()
+    tools = playbook_tools() + heartbeat_tools()
 
     def route(state: ChatState) -> dict[str, Any]:
         persona = state.get("persona")

@@ -4,6 +4,7 @@ from __future__ import annotations
 from tools.artifacts import (
     Artifact,
     DeletedArtifact,
+    HeartbeatArtifact,
     PlaybookArtifact,
     PlaybookListArtifact,
     PlaybookSummary,
@@ -21,6 +22,8 @@ def reply_to_tool(artifact: Artifact | None, error: str | None = None) -> str:
         return _listing(artifact.playbooks)
     if isinstance(artifact, RunArtifact):
         return f"Running “{artifact.playbook}” now (run {artifact.execution_id}). I'll log every step."
+    if isinstance(artifact, HeartbeatArtifact):
+        return _heartbeat(artifact)
     if isinstance(artifact, DeletedArtifact):
         return f"Deleted “{artifact.name}”. Its past runs are still in the history."
     return "Done."
@@ -53,3 +56,11 @@ def _listing(playbooks: list[PlaybookSummary]) -> str:
         nxt = f", next {p.next_runs_text[0]}" if p.next_runs_text else ""
         lines.append(f"- {p.name} ({p.status}): {when}{nxt}")
     return f"You have {len(playbooks)} playbook(s):\n" + "\n".join(lines)
+
+
+def _heartbeat(artifact: HeartbeatArtifact) -> str:
+    alerts = [c for c in artifact.checks if c.get("status") == "alert"]
+    if not alerts:
+        return "All clear: " + " ".join(c["message"] for c in artifact.checks)
+    lines = [f"- {c['message']}" + (f" ({c['priority']} priority)" if c.get("priority") else "") for c in alerts]
+    return f"{len(alerts)} thing{'s' if len(alerts) != 1 else ''} need your attention:\n" + "\n".join(lines)

@@ -9,7 +9,18 @@ from fastapi import FastAPI
 from agents.graph import ModelFactory, build_graph
 from agents.models import model_factory as default_model_factory
 from api.problems import install_problem_handlers
-from api.routes import chat, competitors, demo_sites, executions, health, playbooks, products
+from api.routes import (
+    approvals,
+    chat,
+    competitive_actions,
+    competitors,
+    demo_sites,
+    executions,
+    health,
+    heartbeat,
+    playbooks,
+    products,
+)
 from scheduler.domain.clock import SYSTEM_CLOCK, Clock
 from scheduler.runtime import Runtime
 from scheduler.settings import Settings, get_settings
@@ -35,7 +46,7 @@ def create_app(
     # The chat graph is built once per process; each turn brings its own context.
     app.state.chat_graph = build_graph(model_factory or default_model_factory(settings))
     install_problem_handlers(app)
-    for module in (health, playbooks, executions, chat, products, competitors):
+    for module in (health, playbooks, executions, chat, products, competitors, competitive_actions, approvals, heartbeat):
         app.include_router(module.router)
     if demo:
         app.include_router(demo_sites.router)

@@ -241,3 +241,127 @@ class CompetitorCreate(BaseModel):
     name: str = Field(min_length=1, max_length=100)
     url: str = Field(min_length=1, max_length=2000)
     selectors: dict[str, str] | None = None
+
+
+ActionType = Literal["price_adjustment", "counter_campaign", "inventory_alert", "margin_optimization"]
+Priority = Literal["low", "medium", "high", "critical"]
+ActionStatus = Literal["pending", "in_progress", "done", "dismissed"]
+ApprovalStatus = Literal["pending", "approved", "rejected"]
+ACTION_EXAMPLE: dict[str, Any] = {
+    "id": "act_2c9e4b7a1d0f4e3c8b5a", "type": "price_adjustment", "priority": "high",
+    "recommendation": "Budget Buds sells Blue Dream 3.5g for 20% less than your Blue Dream 3.5g ($28.00 vs $35.00): "
+                      "review its price.",
+    "data": {"product": "Blue Dream 3.5g", "our_price": 35.0, "competitor": "Budget Buds",
+             "competitor_product": "Blue Dream - 1/8 oz", "competitor_price": 28.0, "gap": 20.0},
+    "status": "pending", "sourceExecutionId": EXECUTION_EXAMPLE["id"],
+    "createdAt": "2026-11-27T14:00:01.020950Z", "updatedAt": "2026-11-27T14:00:01.020950Z",
+}
+APPROVAL_EXAMPLE: dict[str, Any] = {
+    "id": "apr_7b3d9e1f5a2c4d6e8f0a", "executionId": EXECUTION_EXAMPLE["id"], "stepIndex": 3, "kind": "price_change",
+    "prompt": "Change the price of Blue Dream 3.5g from $35.00 to $28.00?",
+    "data": {"product_id": "prd_0b6f2a9c1d3e4f5a6b7c", "product": "Blue Dream 3.5g", "old_price": 35.0,
+             "new_price": 28.0, "competitor": "Budget Buds", "action_ids": [ACTION_EXAMPLE["id"]]},
+    "status": "pending", "onTimeout": "reject", "expiresAt": "2026-11-30T14:00:01Z", "decidedAt": None,
+    "decidedBy": None, "note": None, "createdAt": "2026-11-27T14:00:01.020950Z",
+}
+
+
+class CompetitiveAction(BaseModel):
+    """A competitor finding turned into work for a persona: pending, in progress, then done or dismissed."""
+
+    model_config = _config(ACTION_EXAMPLE)
+
+    id: str
+    type: ActionType
+    priority: Priority
+    recommendation: str
+    data: dict[str, Any] = Field(description="The finding behind it (snake_case, as steps read it)")
+    status: ActionStatus
+    source_execution_id: str | None = Field(description="The run whose analyze_competitive_intelligence made it")
+    created_at: datetime
+    updated_at: datetime
+
+
+class CompetitiveActionPage(Page[CompetitiveAction]):
+    """A page of competitive actions, newest first."""
+
+    model_config = _config({"items": [ACTION_EXAMPLE], "nextCursor": None})
+
+
+class Approval(BaseModel):
+    """A question a run waits on: approve or reject; nobody deciding before `expiresAt` means `onTimeout`."""
+
+    model_config = _config(APPROVAL_EXAMPLE)
+
+    id: str
+    execution_id: str
+    step_index: int
+    kind: Literal["approval", "price_change"]
+    prompt: str
+    data: dict[str, Any]
+    status: ApprovalStatus
+    on_timeout: Literal["approve", "reject"]
+    expires_at: datetime
+    decided_at: datetime | None
+    decided_by: str | None = Field(description="Who decided: a user id, an agent, or `timeout`")
+    note: str | None
+    created_at: datetime
+
+
+class ApprovalPage(Page[Approval]):
+    """A page of approvals, newest first."""
+
+    model_config = _config({"items": [APPROVAL_EXAMPLE], "nextCursor": None})
+
+
+class ApprovalDecision(BaseModel):
+    """The owner's answer to an approval."""
+
+    model_config = _config({"decision": "approve", "note": "Match them this week"})
+
+    decision: Literal["approve", "reject"]
+    note: str | None = Field(None, max_length=1000)
+
+
+class ApprovalDecided(BaseModel):
+    """What a decision did: the approval as decided, the price it changed, the run it resumed."""
+
+    model_config = _config({
+        "approval": {**APPROVAL_EXAMPLE, "status": "approved", "decidedAt": "2026-11-27T15:10:00Z",
+                     "decidedBy": "usr_1", "note": "Match them this week"},
+        "priceChange": {"product_id": "prd_0b6f2a9c1d3e4f5a6b7c", "product": "Blue Dream 3.5g",
+                        "old_price": 35.0, "new_price": 28.0},
+        "resumedExecutionId": EXECUTION_EXAMPLE["id"]})
+
+    approval: Approval
+    price_change: dict[str, Any] | None
+    resumed_execution_id: str | None = Field(description="The run this decision queued again (its last pending approval)")
+
+
+class HeartbeatCheck(BaseModel):
+    """One check of a heartbeat: `ok`, or `alert` with a message and a priority."""
+
+    model_config = _config({"name": "stock_outs", "status": "alert", "message": "1 product out of stock: Gelato 3.5g.",
+                            "priority": "high", "data": {"products": ["Gelato 3.5g"]}})
+
+    name: str
+    status: Literal["ok", "alert"]
+    message: str
+    priority: Priority | None
+    data: dict[str, Any]
+
+
+class Heartbeat(BaseModel):
+    """The organisation's latest heartbeat: when its checks ran, and what each found."""
+
+    model_config = _config({"checkedAt": "2026-11-27T14:00:00Z", "alerts": 1, "checks": [
+        {"name": "competitive_threats", "status": "ok", "message": "No critical competitive threats pending.",
+         "priority": None, "data": {}},
+        {"name": "stock_outs", "status": "alert", "message": "1 product out of stock: Gelato 3.5g.",
+         "priority": "high", "data": {"products": ["Gelato 3.5g"]}},
+        {"name": "failing_playbooks", "status": "ok", "message": "Every playbook's last run went through.",
+         "priority": None, "data": {}}]})
+
+    checked_at: datetime
+    alerts: int
+    checks: list[HeartbeatCheck]

@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from sqlalchemy.engine import Engine
 
@@ -13,6 +14,8 @@ from scheduler.runs.dispatch import InlineDispatcher
 from scheduler.runs.executor import Executor
 from scheduler.runs.recovery import orphaned_executions
 from scheduler.runs.start import RunStarter
+from scheduler.services.approvals import ApprovalService
+from scheduler.services.heartbeat import HeartbeatService
 from scheduler.services.playbooks import PlaybookService
 from scheduler.settings import Settings
 from scheduler.steps.registry import StepRegistry, default_registry
@@ -20,6 +23,7 @@ from scheduler.store.db import make_engine, migrate
 from scheduler.triggers.schedule import ScheduleJobs
 
 log = logging.getLogger(__name__)
+TICK_EVERY = timedelta(minutes=1)  # approval timeouts and heartbeats (Runtime.tick)
 
 
 @dataclass
@@ -36,6 +40,12 @@ class Runtime:
     runs: RunStarter
     clock: Clock = SYSTEM_CLOCK
     _sweeper: asyncio.Task[None] | None = field(default=None, repr=False)
+    approvals: ApprovalService = field(init=False, repr=False)
+    heartbeat: HeartbeatService = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.approvals = ApprovalService(self.engine, self.clock)
+        self.heartbeat = HeartbeatService(self.engine, self.clock, self.settings.heartbeat_interval_seconds)
 
     @classmethod
     def build(
@@ -82,12 +92,25 @@ class Runtime:
             self.dispatcher.dispatch(execution_id)
         return orphans
 
+    def tick(self) -> list[str]:
+        """The periodic checks: overdue approvals take their timeout outcome (their runs resume); due heartbeats beat."""
+        resumed = [d.resumed for d in self.approvals.expire_due() if d.resumed]
+        for execution_id in resumed:
+            self.dispatcher.dispatch(execution_id)
+        self.heartbeat.beat_due()
+        return resumed
+
     async def _sweep_forever(self) -> None:
+        # Timeouts are in hours and heartbeats hourly: a tick a minute is plenty, and keeps the sweep light.
+        ticked = self.clock.now()
         while True:
             await asyncio.sleep(self.settings.recovery_interval_seconds)
             try:
                 await asyncio.to_thread(self.sweep)
                 # Schedules changed by another process (the CLI, another server): the rows say when to ring.
                 await asyncio.to_thread(self.jobs.reconcile)
+                if self.clock.now() - ticked >= TICK_EVERY:
+                    ticked = self.clock.now()
+                    await asyncio.to_thread(self.tick)
             except Exception:
                 log.exception("recovery sweep failed")

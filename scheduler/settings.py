@@ -42,6 +42,10 @@ class Settings(BaseSettings):
     recovery_interval_seconds: float = Field(
         30.0, validation_alias="PLAYBOOKS_RECOVERY_INTERVAL"
     )
+    # An approval nobody decides takes its declared timeout outcome (reject by default) after this long.
+    approval_timeout_hours: float = Field(72.0, gt=0, validation_alias="PLAYBOOKS_APPROVAL_TIMEOUT_HOURS")
+    # How often each organisation's heartbeat checks run (critical threats, stock-outs, failing playbooks).
+    heartbeat_interval_seconds: float = Field(3600.0, gt=0, validation_alias="PLAYBOOKS_HEARTBEAT_INTERVAL")
 
     @field_validator("executor")
     @classmethod

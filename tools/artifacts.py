@@ -129,8 +129,17 @@ class DeletedArtifact(Artifact):
     name: str
 
 
+class HeartbeatArtifact(Artifact):
+    """The organisation's latest heartbeat: each check `ok` or an `alert` with a message and a priority."""
+
+    kind: Literal["heartbeat"] = "heartbeat"
+    checked_at: str
+    checks: list[dict[str, Any]]
+
+
 AnyArtifact = Annotated[
-    PlaybookArtifact | PlaybookListArtifact | RunArtifact | DeletedArtifact, Field(discriminator="kind")
+    PlaybookArtifact | PlaybookListArtifact | RunArtifact | DeletedArtifact | HeartbeatArtifact,
+    Field(discriminator="kind"),
 ]
 _READER: TypeAdapter[Artifact] = TypeAdapter(AnyArtifact)
 # The artifacts that become UI data parts, found again from those parts.

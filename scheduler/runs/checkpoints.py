@@ -95,6 +95,7 @@ class Outcome:
     error: str | None
     attempts: int
     unit: UnitOfWork | None = None
+    waiting: bool = False  # the step asked for approval: the run waits (no next step) until it is decided
 
 
 Planner = Callable[[RunState, int], Plan]
@@ -153,7 +154,9 @@ class Checkpoints:
 
     def advance(self, state: RunState, outcome: Outcome, plan: Planner) -> Plan:
         """One commit: the step's outcome and staged effects, the steps skipped after it, the next one marked, the lease renewed."""
-        if outcome.status == StepStatus.completed:
+        if outcome.status == StepStatus.completed and outcome.waiting:
+            planned = Plan(final=(ExecutionStatus.waiting_approval, None))
+        elif outcome.status == StepStatus.completed:
             planned = plan(state, outcome.index + 1)
         else:
             action = state.specs[outcome.index].action
@@ -186,6 +189,8 @@ class Checkpoints:
         if plan.final is not None:
             status, error = plan.final
             values = {"status": status, "error": error, "completed_at": now, "lease_owner": None, "lease_expires_at": None}
+            if status == ExecutionStatus.waiting_approval:
+                del values["completed_at"]  # not over: a decision queues it again (scheduler.services.approvals)
         mine = conn.execute(_RUN_UPDATE, {"_run": state.id, "_owner": self.owner, **values})
         if mine.rowcount != 1:
             conn.rollback()  # nothing of this step is written: its new owner redoes it

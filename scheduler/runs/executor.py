@@ -190,7 +190,7 @@ class Executor:
         error, attempts = "no attempt made", 0
         while attempts < step.max_attempts:
             attempts += 1
-            ctx.unit = UnitOfWork()  # what a failed attempt staged is dropped with it
+            ctx.unit, ctx.waiting = UnitOfWork(), False  # what a failed attempt staged is dropped with it
             try:
                 async with asyncio.timeout(step.timeout_seconds):
                     result = await step.run(nxt.params, ctx)
@@ -208,7 +208,8 @@ class Executor:
                 log.exception("step %s of %s raised", nxt.index, state.id)
                 error, retry = f"unexpected error: {exc.__class__.__name__}: {exc}", False
             else:
-                return Outcome(nxt.index, StepStatus.completed, output, None, nxt.base_attempts + attempts, ctx.unit)
+                return Outcome(nxt.index, StepStatus.completed, output, None, nxt.base_attempts + attempts, ctx.unit,
+                               waiting=ctx.waiting)
             if not retry or attempts == step.max_attempts:
                 break
             await self.clock.sleep(self.backoff_seconds * 2 ** (attempts - 1))

@@ -62,11 +62,17 @@ class StepContext:
     previous: list[dict[str, Any]] = field(default_factory=list)
     once: Once | None = None
     unit: UnitOfWork = field(default_factory=UnitOfWork)
+    # Set by wait_for_approval(): the run stops after this step, in `waiting_approval`, until decided.
+    waiting: bool = False
 
     def digest(self) -> str:
         """The summaries of earlier steps, one a line: the default body of a message."""
         lines = [p["summary"] for p in self.previous if isinstance(p, dict) and p.get("summary")]
         return "\n".join(lines) or "Your playbook ran; there was nothing to report."
+
+    def wait_for_approval(self) -> None:
+        """Stop the run after this step (status `waiting_approval`): the approvals it staged resume it once decided."""
+        self.waiting = True
 
     @property
     def idempotency_key(self) -> str:

@@ -46,18 +46,28 @@ def default_registry() -> StepRegistry:
 
 def builtin_steps() -> list[Step]:
     """Every built-in step type: adding one is its module and one line here."""
+    from scheduler.steps.control.approval import RequestApproval
     from scheduler.steps.delivery.email import SendEmail
     from scheduler.steps.delivery.notify import Notify
+    from scheduler.steps.intelligence.actions import AnalyzeCompetitiveIntelligence
     from scheduler.steps.intelligence.changes import DetectPriceChanges, TrackNewProducts
     from scheduler.steps.intelligence.promotions import FindCompetitorPromotions
     from scheduler.steps.intelligence.report import GenerateCompetitorReport
     from scheduler.steps.intelligence.scan import ScanCompetitors
+    from scheduler.steps.marketing.campaign import CreateCampaignDraft
+    from scheduler.steps.operations.reorder import CreateReorderList
     from scheduler.steps.pricing.analyze import AnalyzePricing
+    from scheduler.steps.pricing.suggest import SuggestPriceAdjustment
     from scheduler.steps.reports.sales import SalesReport
     from scheduler.steps.web.fetch_url import FetchUrl
 
     return [SalesReport(), SendEmail(), Notify(), FetchUrl(), ScanCompetitors(), AnalyzePricing(), DetectPriceChanges(),
-            TrackNewProducts(), FindCompetitorPromotions(), GenerateCompetitorReport()]
+            TrackNewProducts(), FindCompetitorPromotions(), GenerateCompetitorReport(),
+            AnalyzeCompetitiveIntelligence(),
+            SuggestPriceAdjustment(),
+            RequestApproval(),
+            CreateCampaignDraft(),
+            CreateReorderList()]
 
 
 def catalog_entries(registry: StepRegistry) -> list[dict[str, Any]]:

@@ -197,3 +197,16 @@ def test_artifacts_read_back_from_their_output_and_nothing_else():
     assert artifact_from_output({"kind": "weather"}) is None and artifact_from_output("text") is None
     listed = artifact_from_output(PlaybookListArtifact(playbooks=[DAILY]).output())
     assert listed.playbooks[0].triggers == DAILY.triggers and listed.playbooks[0].steps == []
+
+
+@pytest.mark.parametrize("text", ["Anything I should know?", "is there anything I need to know today?", "any alerts?",
+                                  "How's the shop doing?", "what needs my attention"])
+def test_asking_what_needs_attention_calls_the_heartbeat(text):
+    move = next_move([UserSaid(text)], ZONE, TOOLS | {"heartbeat"})
+    assert isinstance(move, Call) and move.tool == "heartbeat"
+
+
+def test_the_heartbeat_is_not_called_when_not_bound_or_for_a_request():
+    assert not isinstance(next_move([UserSaid("anything I should know?")], ZONE, TOOLS), Call)
+    move = next_move([UserSaid("email me any alerts every morning")], ZONE, TOOLS | {"heartbeat"})
+    assert not (isinstance(move, Call) and move.tool == "heartbeat")

@@ -44,6 +44,13 @@ async def test_step_runs_for_real_and_side_effects_happen_once(settings, web, na
         })
         run_id = await run_now(runtime, playbook, "contract")
         run = get_execution(runtime.engine, "demo", run_id)
+        if run["status"] == "waiting_approval":  # request_approval: the owner answers, the run goes on
+            pending, _ = await runtime.executor.store.approvals.list("demo", "pending")
+            for approval in pending:
+                runtime.approvals.decide("demo", approval.id, "approve")
+            runtime.dispatcher.dispatch(run_id)
+            await runtime.dispatcher.drain()
+            run = get_execution(runtime.engine, "demo", run_id)
         assert run["status"] == "completed", run
         output = run["stepResults"][0]["output"]
         step.Output.model_validate(output)

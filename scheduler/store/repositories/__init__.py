@@ -5,7 +5,10 @@ from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
 
+from scheduler.store.repositories.actions import CompetitiveActionRepository, DraftRepository
+from scheduler.store.repositories.approvals import ApprovalRepository
 from scheduler.store.repositories.competitors import CompetitorRepository
+from scheduler.store.repositories.customers import CustomerRepository
 from scheduler.store.repositories.notifications import NotificationRepository
 from scheduler.store.repositories.products import ProductRepository
 from scheduler.store.repositories.sales import ProductSales, SalesRepository, SalesTotals
@@ -13,7 +16,8 @@ from scheduler.store.repositories.snapshots import SnapshotRepository
 from scheduler.store.repositories.tenants import TenantRepository
 from scheduler.store.repositories.unit import UnitOfWork
 
-__all__ = ["CompetitorRepository", "NotificationRepository", "ProductRepository", "ProductSales", "Repositories",
+__all__ = ["ApprovalRepository", "CompetitiveActionRepository", "CompetitorRepository", "CustomerRepository", "DraftRepository",
+           "NotificationRepository", "ProductRepository", "ProductSales", "Repositories",
            "SalesRepository", "SalesTotals", "SnapshotRepository", "TenantRepository", "UnitOfWork"]
 
 
@@ -27,9 +31,15 @@ class Repositories:
     products: ProductRepository
     competitors: CompetitorRepository
     snapshots: SnapshotRepository
+    actions: CompetitiveActionRepository
+    approvals: ApprovalRepository
+    drafts: DraftRepository
+    customers: CustomerRepository
 
     @classmethod
     def on(cls, engine: Engine) -> Repositories:
         """The repositories over one engine."""
         return cls(TenantRepository(engine), SalesRepository(engine), NotificationRepository(engine),
-                   ProductRepository(engine), CompetitorRepository(engine), SnapshotRepository(engine))
+                   ProductRepository(engine), CompetitorRepository(engine), SnapshotRepository(engine),
+                   CompetitiveActionRepository(engine), ApprovalRepository(engine), DraftRepository(engine),
+                   CustomerRepository(engine))

@@ -4,7 +4,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Insert, Table, insert
+from sqlalchemy import Executable, Insert, Table, insert
 from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
@@ -22,22 +22,29 @@ class UnitOfWork:
     def __init__(self) -> None:
         self._rows: list[tuple[Table, dict[str, Any]]] = []
         self._record: tuple[str, dict[str, Any]] | None = None
+        self._statements: list[Executable] = []
 
     def add(self, model: type[SQLModel], **values: Any) -> None:
         """Stage one new row of `model`'s table; `values` name every column (ids and defaults filled in by the caller)."""
         self._rows.append((model.__table__, values))  # type: ignore[attr-defined]
+
+    def execute(self, statement: Executable) -> None:
+        """Stage a statement (an UPDATE of rows the step claimed), run after the staged rows, in the same transaction."""
+        self._statements.append(statement)
 
     def keyed(self, kind: str, result: dict[str, Any]) -> None:
         """Stage the side effect's record under the step's key (`execution_id:step_index`)."""
         self._record = (kind, result)
 
     def __bool__(self) -> bool:
-        return bool(self._rows) or self._record is not None
+        return bool(self._rows) or bool(self._statements) or self._record is not None
 
     def apply(self, conn: Connection, org_id: str, key: str) -> None:
         """Write the staged rows on `conn`, inside the caller's transaction (the executor's checkpoint)."""
         for table, values in self._rows:
             conn.execute(_insert(table), values)
+        for statement in self._statements:
+            conn.execute(statement)
         if self._record is not None:
             kind, result = self._record
             conn.execute(_insert(SideEffect.__table__),

@@ -1,14 +1,14 @@
 """customers: a shop's customers with their loyalty tier and first/last seen; orders name their customer
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 """
 import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
 revision = '0006'
-down_revision = '0004'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 
