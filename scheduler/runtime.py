@@ -49,7 +49,7 @@ class Runtime:
         registry = registry or default_registry()
         executor = Executor(engine, settings, registry, clock=clock)
         dispatcher = InlineDispatcher(executor)
-        runs = RunStarter(engine, dispatcher.dispatch, clock=clock)
+        runs = RunStarter(engine, dispatcher.dispatch, clock=clock, dispatch_many=dispatcher.dispatch_many)
         jobs = ScheduleJobs(engine, runs, clock=clock)
         playbooks = PlaybookService(engine, registry, jobs, clock=clock)
         return cls(settings, engine, registry, executor, dispatcher, jobs, playbooks, runs, clock)
@@ -79,7 +79,7 @@ class Runtime:
         orphans = orphaned_executions(self.engine, self.clock)
         for execution_id in orphans:
             log.info("resuming execution %s", execution_id)
-            self.dispatcher.dispatch(execution_id)
+        self.dispatcher.dispatch_many(orphans)
         return orphans
 
     async def _sweep_forever(self) -> None:
