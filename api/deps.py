@@ -4,14 +4,17 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
+from starlette.concurrency import run_in_threadpool
 
-from scheduler.auth.tokens import Principal, authenticate_token, is_cron_secret
+from scheduler.auth.tokens import Principal, authenticate_token, is_cron_secret, remembered_principal
 from scheduler.runtime import Runtime
 
 BEARER = {"WWW-Authenticate": "Bearer"}
 
 
-def get_runtime(request: Request) -> Runtime:
+# The dependencies are `async def` so they run on the loop: a plain `def` dependency is one more
+# threadpool hop per request. Only a token not verified in the last second is looked up, in the threadpool.
+async def get_runtime(request: Request) -> Runtime:
     """The process's engine, built at start-up."""
     return request.app.state.runtime
 
@@ -28,28 +31,30 @@ def _bearer(request: Request) -> bytes:
     return token.strip()
 
 
-def _user_or_agent(runtime: Runtime, token: bytes) -> Principal | None:
+async def _user_or_agent(runtime: Runtime, token: bytes) -> Principal | None:
     try:
         text = token.decode("ascii")
     except UnicodeDecodeError:
         return None
-    return authenticate_token(runtime.engine, text)
+    return remembered_principal(runtime.engine, text) or await run_in_threadpool(authenticate_token, runtime.engine, text)
 
 
-def current_principal(request: Request, runtime: RuntimeDep) -> Principal:
+async def current_principal(request: Request, runtime: RuntimeDep) -> Principal:
     """A user session or an agent key; 401 otherwise."""
-    principal = _user_or_agent(runtime, _bearer(request))
+    principal = await _user_or_agent(runtime, _bearer(request))
     if principal is None:
         raise HTTPException(401, "invalid or expired token", headers=BEARER)
     return principal
 
 
-def execute_principal(request: Request, runtime: RuntimeDep) -> Principal:
+async def execute_principal(request: Request, runtime: RuntimeDep) -> Principal:
     """Like current_principal, but the cron secret is also accepted (execute only)."""
     token = _bearer(request)
-    if is_cron_secret(runtime.settings, token):
+    # A secrets file is read on every check (rotation without a restart): that read goes to the threadpool.
+    file_read = runtime.settings.cron_secret_file is not None
+    if await run_in_threadpool(is_cron_secret, runtime.settings, token) if file_read else is_cron_secret(runtime.settings, token):
         return Principal(kind="cron")
-    principal = _user_or_agent(runtime, token)
+    principal = await _user_or_agent(runtime, token)
     if principal is None:
         raise HTTPException(401, "invalid token or cron secret", headers=BEARER)
     return principal

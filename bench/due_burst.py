@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import heapq
+import os
 import sqlite3
 import threading
 import time
@@ -170,7 +171,9 @@ def _one(cfg: Config, n: int, lead: float, window: float) -> dict[str, Any]:
 
 def run(cfg: Config) -> list[Row]:
     """Rows for each size: all recorded (vs heapq), first run started (vs call_at), loop lag (vs idle)."""
-    sizes = cfg.pick([1000], [1000, 10_000], tiny=[20])
+    # BENCH_DUE_SIZES=10000 measures one size alone (a quick look at the large burst).
+    chosen = os.environ.get("BENCH_DUE_SIZES")
+    sizes = [int(x) for x in chosen.split(",")] if chosen else cfg.pick([1000], [1000, 10_000], tiny=[20])
     rows: list[Row] = []
     for n in sizes:
         reps = cfg.pick(1, 3 if n <= 1000 else 2, tiny=1)
@@ -183,7 +186,7 @@ def run(cfg: Config) -> list[Row]:
         for _ in range(reps):
             try:
                 # Room for the start-up before the slot: generous in quick mode (a loaded machine), else retried once if short.
-                results.append(_one(cfg, n, lead=cfg.pick(5 + n * 0.015, 5 + n * 0.002), window=window))
+                results.append(_one(cfg, n, lead=cfg.pick(5 + min(n, 1000) * 0.015, 5 + n * 0.002) + n * 0.002 * (n > 1000), window=window))
             except TimedOut as exc:
                 failure = timed_out_row(NAME, label, "all recorded <= 100 ms / 1 s", exc.cap, f"heapq pops all due {ms(heap_s)}", base)
                 break

@@ -59,7 +59,7 @@ class Runtime:
         registry = registry or default_registry()
         executor = Executor(engine, settings, registry, clock=clock)
         dispatcher = InlineDispatcher(executor)
-        runs = RunStarter(engine, dispatcher.dispatch, clock=clock)
+        runs = RunStarter(engine, dispatcher.dispatch, clock=clock, dispatch_many=dispatcher.dispatch_many)
         jobs = ScheduleJobs(engine, runs, clock=clock)
         playbooks = PlaybookService(engine, registry, jobs, clock=clock)
         return cls(settings, engine, registry, executor, dispatcher, jobs, playbooks, runs, clock)
@@ -89,7 +89,7 @@ class Runtime:
         orphans = orphaned_executions(self.engine, self.clock)
         for execution_id in orphans:
             log.info("resuming execution %s", execution_id)
-            self.dispatcher.dispatch(execution_id)
+        self.dispatcher.dispatch_many(orphans)
         return orphans
 
     def tick(self) -> list[str]:

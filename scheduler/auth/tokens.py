@@ -5,8 +5,11 @@ import contextlib
 import hashlib
 import hmac
 import secrets
+import time
+import weakref
 from dataclasses import dataclass
 
+from sqlalchemy import bindparam
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -61,16 +64,47 @@ def issue_agent_key(engine: Engine, org_id: str, agent: str) -> str:
     return key
 
 
+# A verified token is remembered this long, so a burst of calls costs one lookup, not one per call.
+# Revocation is honoured within this bound on every process: only tokens found valid are kept, each for at
+# most TOKEN_CACHE_SECONDS from when the row was read, and an unknown or revoked token is never cached.
+TOKEN_CACHE_SECONDS = 1.0
+_TOKEN_CACHE_MAX = 10_000
+_verified: weakref.WeakKeyDictionary[Engine, dict[str, tuple[float, Principal]]] = weakref.WeakKeyDictionary()
+_TOKENS = ApiToken.__table__
+_BY_HASH = (
+    select(_TOKENS.c.kind, _TOKENS.c.org_id, _TOKENS.c.user_id, _TOKENS.c.agent, _TOKENS.c.revoked_at)
+    .where(_TOKENS.c.token_hash == bindparam("token_hash"))
+)
+
+
+def remembered_principal(engine: Engine, token: str) -> Principal | None:
+    """The principal of a token verified less than TOKEN_CACHE_SECONDS ago, without I/O; None if not remembered."""
+    hit = _verified.get(engine, {}).get(_hash(token))
+    return hit[1] if hit is not None and hit[0] > time.monotonic() else None
+
+
 def authenticate_token(engine: Engine, token: str) -> Principal | None:
     """The principal of a session token or agent key, or None."""
     # Lookup by SHA-256: the stored value is not the secret, so timing reveals nothing useful.
-    with Session(engine) as session:
-        row = session.exec(select(ApiToken).where(ApiToken.token_hash == _hash(token))).first()
+    digest = _hash(token)
+    cache = _verified.setdefault(engine, {})
+    hit = cache.get(digest)
+    now = time.monotonic()
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    with engine.connect() as conn:
+        row = conn.execute(_BY_HASH, {"token_hash": digest}).first()
     if row is None or row.revoked_at is not None:
+        cache.pop(digest, None)
         return None
     if row.kind == "agent":
-        return Principal(kind="agent", org_id=row.org_id, agent=row.agent)
-    return Principal(kind="user", org_id=row.org_id, user_id=row.user_id)
+        principal = Principal(kind="agent", org_id=row.org_id, agent=row.agent)
+    else:
+        principal = Principal(kind="user", org_id=row.org_id, user_id=row.user_id)
+    if len(cache) >= _TOKEN_CACHE_MAX:
+        cache.clear()  # many distinct tokens at once: start over rather than track ages
+    cache[digest] = (now + TOKEN_CACHE_SECONDS, principal)
+    return principal
 
 
 def cron_secrets(settings: Settings) -> list[bytes]:

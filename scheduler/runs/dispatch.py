@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
+from collections.abc import Sequence
 from typing import Protocol
 
 from scheduler.runs.executor import Executor
@@ -19,6 +20,9 @@ class Dispatcher(Protocol):
 
     def dispatch(self, execution_id: str) -> None:
         """Have the execution run, soon, once; callable from any thread."""
+
+    def dispatch_many(self, execution_ids: Sequence[str]) -> None:
+        """Have each execution run, in this order: one hand-over for a whole burst."""
 
     async def drain(self, timeout: float | None = None) -> None:
         """Wait for the runs handed over so far to finish, at most `timeout` seconds."""
@@ -48,6 +52,12 @@ class InlineDispatcher:
 
     def dispatch(self, execution_id: str) -> None:
         """Queue an execution to run in the background (callable from any thread)."""
+        self.dispatch_many((execution_id,))
+
+    def dispatch_many(self, execution_ids: Sequence[str]) -> None:
+        """Queue executions in order with one hand-over to the loop (callable from any thread)."""
+        if not execution_ids:
+            return
         try:
             running = asyncio.get_running_loop()
         except RuntimeError:
@@ -56,22 +66,24 @@ class InlineDispatcher:
         if loop is None:
             raise RuntimeError("dispatcher has no event loop: start the runtime first")
         if running is loop:
-            self._enqueue(execution_id)
+            self._enqueue(execution_ids)
         else:
-            # API routes run in worker threads; tasks must be created on the loop's own thread.
-            loop.call_soon_threadsafe(self._enqueue, execution_id)
+            # API routes run in worker threads; tasks must be created on the loop's own thread. One callback
+            # for the batch: 10,000 callbacks of a burst landing at once kept the loop busy for 0.4 s.
+            loop.call_soon_threadsafe(self._enqueue, tuple(execution_ids))
 
     @property
     def pending(self) -> int:
         """Runs waiting for a slot."""
         return len(self._queue)
 
-    def _enqueue(self, execution_id: str) -> None:
-        # A run already waiting or running here needs no second slot (the sweep and a trigger may both hand it over).
-        if execution_id in self._queued or execution_id in self._tasks:
-            return
-        self._queue.append(execution_id)
-        self._queued.add(execution_id)
+    def _enqueue(self, execution_ids: Sequence[str]) -> None:
+        for execution_id in execution_ids:
+            # A run already waiting or running here needs no second slot (the sweep and a trigger may both hand it over).
+            if execution_id in self._queued or execution_id in self._tasks:
+                continue
+            self._queue.append(execution_id)
+            self._queued.add(execution_id)
         self._pump()
 
     def _pump(self) -> None:

@@ -107,8 +107,13 @@ class Started:
 class RunStarter:
     """Applies the run policy, opens the runs in the ledger and dispatches them."""
 
-    def __init__(self, engine: Engine, dispatch: Callable[[str], None], clock: Clock = SYSTEM_CLOCK) -> None:
+    def __init__(
+        self, engine: Engine, dispatch: Callable[[str], None], clock: Clock = SYSTEM_CLOCK,
+        dispatch_many: Callable[[Sequence[str]], None] | None = None,
+    ) -> None:
         self.engine, self.dispatch, self.clock = engine, dispatch, clock
+        # One hand-over for a batch's runs when the dispatcher offers it (a burst's thousands at once).
+        self._dispatch_many = dispatch_many
 
     def start_run(self, playbook: Playbook, firing: Firing) -> Opened:
         """Start a run of the playbook for this firing, or return the one its key already made.
@@ -131,8 +136,11 @@ class RunStarter:
         with self.engine.begin() as conn:
             batch = RunBatch(self, conn)
             yield batch
-        for execution_id in batch.to_dispatch:
-            self.dispatch(execution_id)
+        if batch.to_dispatch and self._dispatch_many is not None:
+            self._dispatch_many(batch.to_dispatch)
+        else:
+            for execution_id in batch.to_dispatch:
+                self.dispatch(execution_id)
 
     def check(self, playbook: PlaybookRow, firing: Firing) -> DedupeKey:
         """The policy's yes (the key the run is filed under), or RunRefused."""
