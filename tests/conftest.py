@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -172,3 +173,19 @@ def backdate(engine: Any, playbook_id: str, minutes: int = 5) -> None:
         row.updated_at -= timedelta(minutes=minutes)
         session.add(row)
         session.commit()
+
+
+FIXTURE_PAGES = Path(__file__).resolve().parent / "fixtures" / "pages"
+DEMO_PAGES = Path(__file__).resolve().parent.parent / "scheduler" / "demo" / "pages"
+
+
+def fixture_page(name: str) -> str:
+    """A test page's HTML: test-only pages from tests/fixtures/pages, the demo competitors' menus from the package.
+
+    The four demo menus ship in scheduler/demo/pages (day1/, day2/); tests read those, not copies.
+    """
+    own = FIXTURE_PAGES / name
+    if own.exists():
+        return own.read_text(encoding="utf-8")
+    day, _, file = name.rpartition("/")
+    return (DEMO_PAGES / (day or "day1") / file).read_text(encoding="utf-8")

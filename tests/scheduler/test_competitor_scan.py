@@ -7,7 +7,7 @@ from sqlmodel import Session, select
 
 from scheduler.runs.history import get_execution
 from scheduler.store.tables import CompetitorSnapshot
-from tests.conftest import run_now, running
+from tests.conftest import fixture_page, run_now, running
 
 PAGES = Path(__file__).resolve().parent.parent / "fixtures" / "pages"
 LAKESIDE_SELECTORS = {"item": ".tile", "name": ".tile-head", "price": ".amt", "regular_price": ".amt-old"}
@@ -15,7 +15,7 @@ LAKESIDE_SELECTORS = {"item": ".tile", "name": ".tile-head", "price": ".amt", "r
 
 def page(name: str) -> str:
     """A fixture page's HTML."""
-    return (PAGES / name).read_text(encoding="utf-8")
+    return fixture_page(name)
 
 
 async def add(runtime, name: str, url: str, selectors: dict[str, str] | None = None, org: str = "demo") -> str:

@@ -8,13 +8,14 @@ import pytest
 
 from scheduler.integrations.html import ExtractedProduct, extract_products, extract_promotions_text, find_size
 from scheduler.integrations.html.model import read_price_text
+from tests.conftest import fixture_page
 
 PAGES = Path(__file__).parent.parent / "fixtures" / "pages"
 BASE = "http://127.0.0.1:8765/menu"
 
 
 def page(name: str) -> str:
-    return (PAGES / name).read_text(encoding="utf-8")
+    return fixture_page(name)
 
 
 def rows(products: list[ExtractedProduct]) -> list[tuple]:

@@ -9,6 +9,7 @@ import pytest
 
 from scheduler.integrations.html import ExtractedProduct, extract_products
 from scheduler.pricing import OurProduct, compatible, match_products, price_gap_percent, profile
+from tests.conftest import fixture_page
 
 PAGES = Path(__file__).parent.parent / "fixtures" / "pages"
 
@@ -199,7 +200,7 @@ def catalogue() -> list[OurProduct]:
 
 
 def matched(page: str) -> dict[str, tuple[str, float]]:
-    menu = extract_products((PAGES / page).read_text(), "http://127.0.0.1/menu")
+    menu = extract_products(fixture_page(page), "http://127.0.0.1/menu")
     return {m.product.id: (m.competitor_product.name, m.gap) for m in match_products(catalogue(), menu)}
 
 
