@@ -11,7 +11,7 @@ from typing import Any, Generic, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, field_serializer
 from pydantic.alias_generators import to_camel
 
-from scheduler.domain.spec import StepSpec, Trigger
+from scheduler.domain.spec import SchedulePolicy, StepSpec, Trigger
 from scheduler.domain.status import ExecutionStatus, PlaybookStatus, StepStatus, TriggeredBy
 
 T = TypeVar("T")
@@ -24,9 +24,14 @@ PLAYBOOK_EXAMPLE: dict[str, Any] = {
         {"action": "sales_report", "params": {"period": "yesterday"}},
         {"action": "send_email", "params": {"to": "{{user.email}}", "subject": "Your sales report"}},
     ],
-    "version": 1, "nextRunAt": "2026-11-27T14:00:00Z",
+    "version": 1, "policy": {"catchUp": "latest", "graceMinutes": 60, "catchUpLimit": 10, "overlap": "skip"},
+    "nextRunAt": "2026-11-27T14:00:00Z",
+    "upcomingRuns": [{"at": "2026-11-27T14:00:00Z", "local": "2026-11-27T09:00:00-05:00",
+                      "timezone": "America/New_York", "dstChangeDay": False}],
+    "scheduleText": "At 09:00 AM (America/New_York)", "resumeAt": None,
     "createdAt": "2026-11-26T15:02:11.204518Z", "updatedAt": "2026-11-26T15:02:11.204518Z",
 }
+UPCOMING_RUN_EXAMPLE: dict[str, Any] = PLAYBOOK_EXAMPLE["upcomingRuns"][0]
 STEP_RESULT_EXAMPLE: dict[str, Any] = {
     "index": 0, "action": "sales_report", "status": "completed",
     "output": {"summary": "Sales yesterday: 9 orders, $612.00 revenue (average order $68.00).",
@@ -51,8 +56,19 @@ def _config(example: dict[str, Any]) -> ConfigDict:
                       json_schema_extra={"examples": [example]})
 
 
+class UpcomingRun(BaseModel):
+    """One upcoming schedule slot: in UTC, on its zone's clock, and whether that day has a DST change there."""
+
+    model_config = _config(UPCOMING_RUN_EXAMPLE)
+
+    at: datetime
+    local: str = Field(description="The same instant on the trigger zone's clock (ISO-8601 with its offset)")
+    timezone: str
+    dst_change_day: bool = Field(description="The day has a DST change in this zone: the clock moves that day")
+
+
 class Playbook(BaseModel):
-    """A stored playbook: its spec, status, version and when it runs next."""
+    """A stored playbook: its spec, status, version, schedule policy and when it runs next."""
 
     model_config = _config(PLAYBOOK_EXAMPLE)
 
@@ -65,9 +81,17 @@ class Playbook(BaseModel):
     triggers: list[Trigger]
     steps: list[StepSpec]
     version: int
+    policy: SchedulePolicy = Field(description="What slots do after downtime (catch-up) and while the last run goes (overlap)")
     next_run_at: datetime | None = Field(description="The next schedule slot, in UTC; null unless active and scheduled")
+    upcoming_runs: list[UpcomingRun] = Field(description="The next five schedule slots (after resumeAt when paused until then)")
+    schedule_text: str | None = Field(description="The schedule triggers in words with their zones; null without one")
+    resume_at: datetime | None = Field(description="Paused until this instant, then active again by itself")
     created_at: datetime
     updated_at: datetime
+
+    @field_serializer("policy")
+    def _policy_camel(self, value: SchedulePolicy) -> dict[str, Any]:
+        return value.model_dump(mode="json", by_alias=True)
 
     @field_serializer("triggers", "steps", mode="wrap")
     def _as_stored(self, value: Any, handler: SerializerFunctionWrapHandler):  # type: ignore[no-untyped-def]
@@ -79,7 +103,7 @@ class Playbook(BaseModel):
 class DeletedPlaybook(Playbook):
     """A playbook as it was when deleted (its runs stay readable)."""
 
-    model_config = _config({**PLAYBOOK_EXAMPLE, "nextRunAt": None, "deleted": True})
+    model_config = _config({**PLAYBOOK_EXAMPLE, "nextRunAt": None, "upcomingRuns": [], "deleted": True})
 
     deleted: Literal[True] = True
 

@@ -12,6 +12,7 @@ from scheduler.demo.seed import seed_demo
 from scheduler.domain.clock import SYSTEM_CLOCK, Clock
 from scheduler.runs.dispatch import InlineDispatcher
 from scheduler.runs.executor import Executor
+from scheduler.runs.ledger import release_waiting
 from scheduler.runs.recovery import orphaned_executions
 from scheduler.runs.start import RunStarter
 from scheduler.services.approvals import ApprovalService
@@ -46,6 +47,7 @@ class Runtime:
     def __post_init__(self) -> None:
         self.approvals = ApprovalService(self.engine, self.clock)
         self.heartbeat = HeartbeatService(self.engine, self.clock, self.settings.heartbeat_interval_seconds)
+        self.dispatcher.after_run = self._after_run
 
     @classmethod
     def build(
@@ -85,12 +87,27 @@ class Runtime:
         self.engine.dispose()
 
     def sweep(self) -> list[str]:
-        """Dispatch every run whose process died (lease expired) or that was never picked up."""
+        """Dispatch every run whose process died (lease expired) or that was never picked up, or whose turn has come."""
         orphans = orphaned_executions(self.engine, self.clock)
         for execution_id in orphans:
             log.info("resuming execution %s", execution_id)
         self.dispatcher.dispatch_many(orphans)
-        return orphans
+        # Overlap policy queue: followers of runs that ended in another process, or before a restart.
+        released = self.release_waiting()
+        return orphans + released
+
+    def release_waiting(self, ended: list[str] | None = None) -> list[str]:
+        """Dispatch the runs queued behind runs that have ended (of `ended`, or any)."""
+        with self.engine.begin() as conn:
+            released = release_waiting(conn, ended)
+        self.dispatcher.dispatch_many(released)
+        return released
+
+    async def _after_run(self, execution_id: str) -> None:
+        # Only a run that a queued run of this process waits for costs a query.
+        if execution_id in self.runs.waited_on:
+            self.runs.waited_on.discard(execution_id)
+            await asyncio.to_thread(self.release_waiting, [execution_id])
 
     def tick(self) -> list[str]:
         """The periodic checks: overdue approvals take their timeout outcome (their runs resume); due heartbeats beat."""

@@ -10,7 +10,6 @@ from api.deps import CurrentPrincipal, ExecutePrincipal, RuntimeDep
 from scheduler.domain.spec import playbook_spec_schema
 from scheduler.runs.history import list_executions
 from scheduler.runtime import Runtime
-from scheduler.services.playbooks import playbook_json
 from scheduler.steps.registry import default_registry
 from scheduler.store.tables import Playbook
 
@@ -18,8 +17,7 @@ router = APIRouter(prefix="/api/playbooks", tags=["playbooks"])
 
 
 def _shown(runtime: Runtime, playbook: Playbook) -> dict[str, Any]:
-    runs = runtime.playbooks.next_runs(playbook, 1)
-    return playbook_json(playbook, runs[0] if runs else None)
+    return runtime.playbooks.shown(playbook)
 
 
 @router.get("")
@@ -51,7 +49,7 @@ def get_playbook(playbook_id: str, runtime: RuntimeDep, who: CurrentPrincipal) -
 
 @router.patch("/{playbook_id}")
 def patch_playbook(playbook_id: str, runtime: RuntimeDep, who: CurrentPrincipal, changes: dict[str, Any] = Body(...)) -> schemas.Playbook:
-    """Change fields; `{"status": "paused"}` pauses, `"active"` schedules again."""
+    """Change fields; `{"status": "paused"}` pauses (`"resumeAt": ISO` until then), `"active"` schedules again."""
     return schemas.Playbook.model_validate(_shown(runtime, runtime.playbooks.update(who.org_id, playbook_id, changes)))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import AliasChoices, AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
 
 from scheduler.catalog import CATEGORIES, EVENT_NAMES, PersonaId
 
@@ -69,6 +69,27 @@ def parse_steps(raw: Any) -> list[StepSpec]:
     return [StepSpec.model_validate(step) for step in raw]
 
 
+class SchedulePolicy(_Spec):
+    """What a playbook's schedule slots do after downtime (catch-up) and while its last run still goes (overlap)."""
+
+    catch_up: Literal["latest", "skip", "all"] = Field(
+        "latest", alias="catchUp",
+        description="latest: the newest passed slot runs within the grace window, older ones are missed; "
+                    "skip: passed slots are missed; all: passed slots run oldest first, up to catchUpLimit")
+    grace_minutes: int = Field(60, ge=1, le=7 * 24 * 60, alias="graceMinutes",
+                               description="catch-up latest: how late the newest passed slot may still run")
+    catch_up_limit: int = Field(10, ge=1, le=100, alias="catchUpLimit",
+                                description="catch-up all: how many passed slots run at most")
+    overlap: Literal["skip", "queue", "allow"] = Field(
+        "skip", description="a slot while the last scheduled run still goes: skip (recorded skipped), "
+                            "queue (runs after it), allow (runs beside it)")
+
+
+def dump_policy(policy: SchedulePolicy) -> dict[str, Any]:
+    """A policy as stored and shown (camelCase, every field)."""
+    return policy.model_dump(mode="json", by_alias=True)
+
+
 class PlaybookSpec(_Spec):
     name: str = Field(min_length=1, max_length=200)
     agent: PersonaId
@@ -77,6 +98,9 @@ class PlaybookSpec(_Spec):
     # At least one: a playbook with no trigger could never run (say `manual` for run-on-demand only).
     triggers: list[Trigger] = Field(default_factory=lambda: [ManualTrigger(type="manual")], min_length=1)
     steps: list[StepSpec] = Field(min_length=1, max_length=50)
+    policy: SchedulePolicy = Field(default_factory=SchedulePolicy)
+    # Paused until this instant, then active again by itself (status must be paused).
+    resume_at: AwareDatetime | None = Field(None, alias="resumeAt")
 
 
 def step_aliases(step: StepSpec) -> list[str]:

@@ -14,7 +14,7 @@ class PlaybookStatus(StrEnum):
 
 
 class ExecutionStatus(StrEnum):
-    """Where a run is; `skipped` and `missed` runs are slots written down that did not run."""
+    """Where a run is; `skipped`, `missed` and `paused` runs are slots written down that did not run."""
 
     queued = "queued"
     running = "running"
@@ -23,6 +23,7 @@ class ExecutionStatus(StrEnum):
     failed = "failed"
     skipped = "skipped"
     missed = "missed"
+    paused = "paused"  # the slot came while the playbook was paused until a later instant
 
 
 class StepStatus(StrEnum):

@@ -122,7 +122,8 @@ class Checkpoints:
                 .values(crashes=S.c.crashes + case((and_(S.c.alone, died), 1), else_=0), alone=False)
             )
             taken = conn.execute(
-                update(E).where(E.c.id == execution_id, E.c.status.in_(RESUMABLE), expired)
+                # A run queued behind another (overlap: queue) is not claimed until that one has ended.
+                update(E).where(E.c.id == execution_id, E.c.status.in_(RESUMABLE), expired, E.c.waits_for.is_(None))
                 .values(status=ExecutionStatus.running, lease_owner=self.owner, lease_expires_at=now + self.lease,
                         attempts=E.c.attempts + 1, started_at=func.coalesce(E.c.started_at, now))
             )

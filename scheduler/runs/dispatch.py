@@ -4,7 +4,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Protocol
 
 from scheduler.runs.executor import Executor
@@ -40,6 +40,8 @@ class InlineDispatcher:
 
     def __init__(self, executor: Executor, limit: int | None = None) -> None:
         self.executor = executor
+        # Called with each run's id once this process has run it as far as it goes (a queued follower may start).
+        self.after_run: Callable[[str], Awaitable[None]] | None = None
         self.limit = max(1, limit or executor.settings.max_concurrent_runs)
         self._queue: deque[str] = deque()
         self._queued: set[str] = set()
@@ -101,13 +103,19 @@ class InlineDispatcher:
 
     async def _run(self, execution_id: str) -> str | None:
         try:
-            return await self.executor.run(execution_id)
+            status = await self.executor.run(execution_id)
         except asyncio.CancelledError:
             raise
         except Exception:
             # A bug in the engine must not vanish silently; the lease expiry lets recovery retry.
             log.exception("execution %s crashed", execution_id)
             return None
+        if self.after_run is not None:
+            try:
+                await self.after_run(execution_id)
+            except Exception:
+                log.exception("after execution %s", execution_id)  # the sweep releases followers anyway
+        return status
 
     async def drain(self, timeout: float | None = None) -> None:
         """Wait for the runs queued or started so far (tests, graceful stop), at most `timeout` seconds."""

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import JSON, String, and_, bindparam, literal, or_, select
+from sqlalchemy import JSON, String, and_, bindparam, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
@@ -78,14 +78,18 @@ def open_execution(
 def execution_row(
     playbook: PlaybookRow, *, triggered_by: TriggeredBy, dedupe_key: DedupeKey, scheduled_for: datetime | None,
     context: dict[str, Any], closed_as: tuple[ExecutionStatus, str] | None = None, now: datetime | None = None,
+    waits_for: str | None = None,
 ) -> dict[str, Any]:
-    """The values of one new execution that are not its playbook's (insert_executions copies those)."""
+    """The values of one new execution that are not its playbook's (insert_executions copies those).
+
+    `waits_for`: the run it is queued behind (overlap policy queue); it is not claimed until that one ends.
+    """
     now = now or utcnow()
     status, error = closed_as if closed_as is not None else (ExecutionStatus.queued, None)
     return {
         "id": new_id("ex"), "playbook_id": playbook.id, "status": status, "triggered_by": triggered_by,
         "dedupe_key": dedupe_key, "scheduled_for": scheduled_for, "context": context, "error": error,
-        "created_at": now, "completed_at": now if closed_as is not None else None,
+        "created_at": now, "completed_at": now if closed_as is not None else None, "waits_for": waits_for,
     }
 
 
@@ -105,10 +109,10 @@ def _insert_from_playbooks(dialect_name: str) -> Any:
         bindparam("triggered_by", type_=String), bindparam("dedupe_key", type_=String),
         bindparam("scheduled_for", type_=UTCDateTime()), bindparam("context", type_=JSON),
         bindparam("error", type_=String), literal(0), bindparam("created_at", type_=UTCDateTime()),
-        bindparam("completed_at", type_=UTCDateTime()),
+        bindparam("completed_at", type_=UTCDateTime()), bindparam("waits_for", type_=String),
     ).where(p.c.id == bindparam("playbook_id", type_=String))
     columns = ["id", "org_id", "playbook_id", "playbook_version", "steps", "status", "triggered_by", "dedupe_key",
-               "scheduled_for", "context", "error", "attempts", "created_at", "completed_at"]
+               "scheduled_for", "context", "error", "attempts", "created_at", "completed_at", "waits_for"]
     dialect = postgresql if dialect_name == "postgresql" else sqlite
     return (dialect.insert(EXECUTIONS).from_select(columns, values)
             .on_conflict_do_nothing(index_elements=["org_id", "playbook_id", "dedupe_key"]))
@@ -147,7 +151,7 @@ def existing_executions(conn: Connection, keys: Iterable[tuple[str, str]]) -> di
 def scheduled_runs_in_progress(
     conn: Connection, playbook_ids: Iterable[str], now: datetime, queued_grace: timedelta,
 ) -> dict[str, str]:
-    """For each playbook with a scheduled run still going (live lease, or queued lately): that run's id."""
+    """For each playbook with a scheduled run still going (live lease, queued lately, or waiting its turn): the newest one's id."""
     ids = sorted(set(playbook_ids))
     busy: dict[str, str] = {}
     for start in range(0, len(ids), CHUNK):
@@ -155,12 +159,34 @@ def scheduled_runs_in_progress(
             EXECUTIONS.c.playbook_id.in_(ids[start:start + CHUNK]), EXECUTIONS.c.triggered_by == TriggeredBy.schedule,
             or_(
                 and_(EXECUTIONS.c.status == ExecutionStatus.running, EXECUTIONS.c.lease_expires_at > now),
-                and_(EXECUTIONS.c.status == ExecutionStatus.queued, EXECUTIONS.c.created_at > now - queued_grace),
+                and_(EXECUTIONS.c.status == ExecutionStatus.queued,
+                     or_(EXECUTIONS.c.created_at > now - queued_grace, EXECUTIONS.c.waits_for.is_not(None))),
             ),
-        ))
+        ).order_by(EXECUTIONS.c.created_at, EXECUTIONS.c.scheduled_for))
         for playbook_id, execution_id in rows:
-            busy.setdefault(playbook_id, execution_id)
+            # The newest wins: a queued slot waits at the end of the line.
+            busy[playbook_id] = execution_id
     return busy
+
+
+def release_waiting(conn: Connection, ended: Iterable[str] | None = None) -> list[str]:
+    """Runs queued behind a run that is no longer going (of `ended`, or any): released to be claimed; their ids.
+
+    Overlap policy queue: a waiting run names the run before it; once that one has ended (whatever
+    its outcome) the waiting one may run.
+    """
+    before = EXECUTIONS.alias("before")
+    going = select(before.c.id).where(before.c.id == EXECUTIONS.c.waits_for,
+                                      before.c.status.in_((ExecutionStatus.queued, ExecutionStatus.running)))
+    waiting = and_(EXECUTIONS.c.status == ExecutionStatus.queued, EXECUTIONS.c.waits_for.is_not(None), ~going.exists())
+    if ended is not None:
+        ended = sorted(set(ended))
+        if not ended:
+            return []
+        waiting = and_(waiting, EXECUTIONS.c.waits_for.in_(ended))
+    rows = conn.execute(update(EXECUTIONS).where(waiting).values(waits_for=None)
+                        .returning(EXECUTIONS.c.id, EXECUTIONS.c.scheduled_for))
+    return [r.id for r in sorted(rows, key=lambda r: (r.scheduled_for is None, r.scheduled_for))]
 
 
 class RunContexts:

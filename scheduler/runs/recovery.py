@@ -23,6 +23,7 @@ def orphaned_executions(engine: Engine, clock: Clock, queued_grace: timedelta = 
                     and_(
                         Execution.status == ExecutionStatus.queued,
                         Execution.lease_expires_at.is_(None),
+                        Execution.waits_for.is_(None),  # queued behind another run: released when that one ends
                         Execution.created_at < now - queued_grace,
                     ),
                 )

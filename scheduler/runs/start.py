@@ -2,8 +2,9 @@
 
 The run policy lives here and nowhere else: archived (and deleted) playbooks never run, a schedule
 firing needs an active playbook and a slot, a slot that comes while the previous scheduled run is
-still going is written down as skipped (naming that run), a slot that passed unrun is written down
-as missed, and a repeated key returns the run it made. One firing or a thousand (the doorbell's
+still going follows the playbook's overlap policy (skip: written down as skipped, naming that run;
+queue: filed to wait for it; allow: runs beside it), a slot that passed unrun is written down as
+missed (paused, when the playbook was paused until later), and a repeated key returns the run it made. One firing or a thousand (the doorbell's
 burst), the policy is the same code and the rows go in as one bulk insert.
 """
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -31,7 +32,11 @@ from scheduler.runs.ledger import (
     scheduled_runs_in_progress,
 )
 from scheduler.store.tables import Execution, Playbook, utcnow
-from scheduler.timing.slots import MISFIRE_GRACE, due_slot
+from scheduler.timing.slots import Overlap, due_slot
+
+
+# A queued scheduled run counts as going this long after it was filed (later, it was lost with its process).
+QUEUED_GRACE = timedelta(minutes=5)
 
 
 class Refusal(StrEnum):
@@ -66,11 +71,29 @@ class Firing:
     event: dict[str, Any] | None = None
     # A slot that passed unrun: written down as `missed` with this reason, never run.
     missed: str | None = None
+    # A slot that came while the playbook was paused until a later instant: written down as `paused`.
+    paused: str | None = None
+    # What a slot does while the playbook's last scheduled run still goes (the playbook's overlap policy).
+    overlap: str = "skip"
 
     @classmethod
-    def of_slot(cls, slot: datetime) -> Firing:
-        """The scheduler firing one slot."""
-        return cls(TriggeredBy.schedule, slot=slot)
+    def of_slot(cls, slot: datetime, overlap: str = "skip") -> Firing:
+        """The scheduler firing one slot, under the playbook's overlap policy."""
+        return cls(TriggeredBy.schedule, slot=slot, overlap=overlap)
+
+    @classmethod
+    def of_paused_slot(cls, slot: datetime, reason: str) -> Firing:
+        """A slot that came while the playbook was paused until later: its record, never run."""
+        return cls(TriggeredBy.schedule, slot=slot, paused=reason)
+
+    @property
+    def closed_as(self) -> tuple[ExecutionStatus, str] | None:
+        """The record of a slot that will not run (missed or paused), or None for one that may."""
+        if self.missed is not None:
+            return ExecutionStatus.missed, self.missed
+        if self.paused is not None:
+            return ExecutionStatus.paused, self.paused
+        return None
 
     @classmethod
     def of_missed_slot(cls, slot: datetime, reason: str) -> Firing:
@@ -114,6 +137,8 @@ class RunStarter:
         self.engine, self.dispatch, self.clock = engine, dispatch, clock
         # One hand-over for a batch's runs when the dispatcher offers it (a burst's thousands at once).
         self._dispatch_many = dispatch_many
+        # Runs that a run opened here waits for (overlap: queue): when one ends here, its follower is released at once.
+        self.waited_on: set[str] = set()
 
     def start_run(self, playbook: Playbook, firing: Firing) -> Opened:
         """Start a run of the playbook for this firing, or return the one its key already made.
@@ -149,7 +174,8 @@ class RunStarter:
         if playbook.deleted_at is not None:
             # Only a caller holding a row read before a concurrent delete gets here.
             raise RunRefused(Refusal.deleted, "playbook was deleted; its past runs stay readable")
-        if firing.triggered_by == TriggeredBy.schedule and playbook.status != PlaybookStatus.active:
+        # The record of a slot that came during a pause is filed whatever the status is now.
+        if firing.triggered_by == TriggeredBy.schedule and playbook.status != PlaybookStatus.active and firing.paused is None:
             raise RunRefused(Refusal.not_active, f"playbook is {playbook.status}; it does not run on a schedule")
         return self._key_of(firing)
 
@@ -189,7 +215,7 @@ class RunStarter:
             TriggeredBy.schedule if slot else TriggeredBy.agent if caller == "agent" else TriggeredBy.manual
         )
         key = DedupeKey.idempotency(idempotency_key) if idempotency_key else None
-        return Firing(triggered_by, key=key, slot=slot, user_id=user_id)
+        return Firing(triggered_by, key=key, slot=slot, user_id=user_id, overlap=playbook.policy_spec.overlap)
 
 
 class RunBatch:
@@ -210,9 +236,10 @@ class RunBatch:
                 answers.append(None)
             except RunRefused as exc:
                 answers.append(Started(playbook.id, firing, refused=exc))
-        slotted = {p.id for _, p, f, _ in admitted if f.slot is not None and f.missed is None}
-        # Overlap policy: skip. One query for the whole batch: which playbooks have a scheduled run going.
-        busy = scheduled_runs_in_progress(self.conn, slotted, now, MISFIRE_GRACE) if slotted else {}
+        # Overlap policy: one query for the whole batch: which playbooks have a scheduled run going.
+        slotted = {p.id for _, p, f, _ in admitted
+                   if f.slot is not None and f.closed_as is None and f.overlap != Overlap.allow}
+        busy = scheduled_runs_in_progress(self.conn, slotted, now, QUEUED_GRACE) if slotted else {}
         contexts = RunContexts.load(self.conn, [(p, f.user_id) for _, p, f, _ in admitted])
         rows: dict[tuple[str, str], dict[str, Any]] = {}
         stamp = utcnow()
@@ -220,19 +247,20 @@ class RunBatch:
             if (playbook.id, key) in rows:
                 continue  # the same key twice in one batch: one row, both answered with it
             slot = firing.slot.astimezone(UTC) if firing.slot is not None else None
-            closed = None
-            if firing.missed is not None:
-                closed = (ExecutionStatus.missed, firing.missed)
-            elif slot is not None and (going := busy.get(playbook.id)):
+            closed, waits_for = firing.closed_as, None
+            going = busy.get(playbook.id) if slot is not None and closed is None and firing.overlap != Overlap.allow else None
+            if going and firing.overlap == Overlap.queue:
+                waits_for = going
+            elif going:
                 closed = (ExecutionStatus.skipped, f"the previous run {going} was still going")
             row = execution_row(
                 playbook, triggered_by=firing.triggered_by, dedupe_key=key, scheduled_for=slot,
                 context=contexts.of(playbook, firing.triggered_by, slot, firing.user_id, firing.event), closed_as=closed,
-                now=stamp,
+                now=stamp, waits_for=waits_for,
             )
             rows[(playbook.id, key)] = row
-            if slot is not None and closed is None:
-                # A later slot of this playbook in the same batch gives way to this run.
+            if slot is not None and closed is None and firing.overlap != Overlap.allow:
+                # A later slot of this playbook in the same batch gives way to (or queues behind) this run.
                 busy[playbook.id] = row["id"]
         inserted = insert_executions(self.conn, list(rows.values()))
         repeats = existing_executions(self.conn, [k for k, r in rows.items() if r["id"] not in inserted])
@@ -248,5 +276,8 @@ class RunBatch:
                 found = repeats[(playbook.id, key)]
                 answers[index] = Started(playbook.id, firing, found.id, found.status, False, record=found)
         # Each created run once, even when two firings of the batch shared its key.
-        self.to_dispatch += [r["id"] for r in rows.values() if r["id"] in inserted and r["status"] == ExecutionStatus.queued]
+        created = [r for r in rows.values() if r["id"] in inserted and r["status"] == ExecutionStatus.queued]
+        self.to_dispatch += [r["id"] for r in created if r["waits_for"] is None]
+        # A queued run is handed over when the one before it ends (RunStarter.waited_on; the sweep for other processes).
+        self.starter.waited_on.update(r["waits_for"] for r in created if r["waits_for"] is not None)
         return [a for a in answers if a is not None]

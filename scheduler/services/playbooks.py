@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 import threading
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import bindparam
@@ -12,15 +12,16 @@ from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, col, select
 
 from scheduler.domain.clock import SYSTEM_CLOCK, Clock
-from scheduler.domain.spec import dump_spec
+from scheduler.domain.spec import PlaybookSpec, dump_policy, dump_spec
+from scheduler.domain.status import PlaybookStatus
 from scheduler.services.validation import PlaybookInvalid, parse_spec
 from scheduler.steps.registry import StepRegistry
 from scheduler.store.tables import Organization, Playbook, iso_utc
-from scheduler.timing.cron import describe
-from scheduler.timing.slots import upcoming
+from scheduler.timing.cron import describe, schedule_text
+from scheduler.timing.slots import upcoming, upcoming_run
 from scheduler.triggers.rows import derive
 
-EDITABLE = ("name", "agent", "category", "status", "triggers", "steps")
+EDITABLE = ("name", "agent", "category", "status", "triggers", "steps", "policy", "resumeAt")
 # PostgreSQL's FOR NO KEY UPDATE: a change never touches the playbook's key, and a plain FOR UPDATE
 # would block the doorbell's run inserts (their foreign key takes KEY SHARE) while the change waits
 # for the schedule rows the doorbell holds: a deadlock. SQLite ignores it (one writer at a time).
@@ -62,16 +63,17 @@ class PlaybookService:
         """Validate and store a playbook; an active one is scheduled at once."""
         spec = parse_spec(data, self.org_timezone(org_id), self.registry)
         now = self.clock.now()
+        _check_resume(spec, now, said=True)
         playbook = Playbook(
             org_id=org_id, name=spec.name, agent=spec.agent, category=spec.category, status=spec.status,
-            triggers=dump_spec(spec.triggers), steps=dump_spec(spec.steps),
-            created_by=created_by, created_at=now, updated_at=now,
+            triggers=dump_spec(spec.triggers), steps=dump_spec(spec.steps), policy=dump_policy(spec.policy),
+            resume_at=spec.resume_at, created_by=created_by, created_at=now, updated_at=now,
         )
         with self._lock, Session(self.engine, expire_on_commit=False) as session:
             session.add(playbook)
             moved = derive(session, playbook, now)
             session.commit()
-        self._moved(moved)
+        self._moved(moved, playbook.resume_at)
         return playbook
 
     def create_once(self, org_id: str, data: Any, created_by: str | None = None) -> tuple[Playbook, bool]:
@@ -130,30 +132,39 @@ class PlaybookService:
             if playbook is None or playbook.org_id != org_id or playbook.deleted_at is not None:
                 raise NotFound(f"no playbook {playbook_id!r}")
             # Read, merge and write in one locked transaction: concurrent changes never lose each other.
-            spec = parse_spec({**self.spec_of(playbook), **changes}, self.org_timezone(org_id), self.registry)
+            merged = {**self.spec_of(playbook), **changes}
+            if "status" in changes and "resumeAt" not in changes:
+                merged["resumeAt"] = None  # a new status ends a pause-until unless it says a new instant
+            spec = parse_spec(merged, self.org_timezone(org_id), self.registry)
+            now = self.clock.now()
+            _check_resume(spec, now, said="resumeAt" in changes)
             before = (playbook.triggers, playbook.steps)
             playbook.name, playbook.agent, playbook.category = spec.name, spec.agent, spec.category
-            playbook.status = spec.status
+            playbook.status, playbook.resume_at = spec.status, spec.resume_at
+            playbook.policy = dump_policy(spec.policy)
             playbook.triggers, playbook.steps = dump_spec(spec.triggers), dump_spec(spec.steps)
             if (playbook.triggers, playbook.steps) != before:
                 playbook.version += 1
-            playbook.updated_at = self.clock.now()
+            playbook.updated_at = now
             session.add(playbook)
             moved = derive(session, playbook, playbook.updated_at)
             session.commit()
-        self._moved(moved)
+        self._moved(moved, playbook.resume_at)
         return playbook
 
-    def set_status(self, org_id: str, playbook_id: str, status: str) -> Playbook:
-        """Pause, resume (activate) or archive a playbook."""
-        return self.update(org_id, playbook_id, {"status": status})
+    def set_status(self, org_id: str, playbook_id: str, status: str, resume_at: datetime | None = None) -> Playbook:
+        """Pause (until `resume_at`, if given), resume (activate) or archive a playbook."""
+        changes: dict[str, Any] = {"status": status}
+        if resume_at is not None:
+            changes["resumeAt"] = resume_at
+        return self.update(org_id, playbook_id, changes)
 
     def delete(self, org_id: str, playbook_id: str) -> Playbook:
         """Delete a playbook (its runs stay readable) and its schedule rows."""
         self.get(org_id, playbook_id)
         with self._lock, Session(self.engine, expire_on_commit=False) as session:
             playbook = session.get(Playbook, playbook_id, with_for_update=NO_KEY_UPDATE)
-            playbook.deleted_at = self.clock.now()
+            playbook.deleted_at, playbook.resume_at = self.clock.now(), None
             session.add(playbook)
             derive(session, playbook, playbook.deleted_at)
             session.commit()
@@ -178,10 +189,19 @@ class PlaybookService:
         return best[0]
 
     def next_runs(self, playbook: Playbook, count: int = 3) -> list[datetime]:
-        """The next fire instants over all schedule triggers (none unless active)."""
-        if not playbook.is_live:
+        """The next fire instants over all schedule triggers (none unless active, or paused until an instant: from then on)."""
+        if not playbook.keeps_schedules:
             return []
-        return upcoming((t for _, t in playbook.schedules), self.clock.now(), count)
+        start = self.clock.now()
+        if playbook.resume_at is not None:
+            # A slot exactly at the resume instant runs: start just before it.
+            start = max(start, playbook.resume_at - timedelta(microseconds=1))
+        return upcoming((t for _, t in playbook.schedules), start, count)
+
+    def shown(self, playbook: Playbook, count: int = 5) -> dict[str, Any]:
+        """A playbook as the API shows it: with its next run, the next `count` runs (DST days flagged) and its schedule in words."""
+        runs = self.next_runs(playbook, count)
+        return playbook_json(playbook, runs[0] if runs else None, upcoming=runs)
 
     def describe_schedule(self, playbook: Playbook) -> list[str]:
         """Each schedule trigger in plain words with its zone."""
@@ -191,8 +211,8 @@ class PlaybookService:
     def spec_of(playbook: Playbook) -> dict[str, Any]:
         """The editable fields of a stored playbook, as a spec."""
         return {"name": playbook.name, "agent": playbook.agent, "category": playbook.category,
-                "status": playbook.status,
-                "triggers": playbook.triggers, "steps": playbook.steps}
+                "status": playbook.status, "triggers": playbook.triggers, "steps": playbook.steps,
+                "policy": playbook.policy or {}, "resumeAt": playbook.resume_at}
 
     def org_timezone(self, org_id: str) -> str:
         """The organisation's IANA zone (the default for its schedules)."""
@@ -202,9 +222,22 @@ class PlaybookService:
             raise NotFound(f"no organisation {org_id!r}")
         return org.timezone
 
-    def _moved(self, instant: datetime | None) -> None:
-        if self.jobs is not None and instant is not None:
-            self.jobs.moved(instant)
+    def _moved(self, instant: datetime | None, resume_at: datetime | None = None) -> None:
+        # The doorbell also rings to end a pause.
+        soonest = min(filter(None, [instant, resume_at]), default=None)
+        if self.jobs is not None and soonest is not None:
+            self.jobs.moved(soonest)
+
+
+def _check_resume(spec: PlaybookSpec, now: datetime, said: bool) -> None:
+    """resumeAt goes with status paused, and a newly said one lies ahead."""
+    if spec.resume_at is None:
+        return
+    if spec.status != PlaybookStatus.paused:
+        raise PlaybookInvalid([f"resumeAt: only a paused playbook resumes by itself; send status 'paused' with it "
+                               f"(status is {spec.status!r})"])
+    if said and spec.resume_at <= now:
+        raise PlaybookInvalid([f"resumeAt: {iso_utc(spec.resume_at)} is not in the future (now {iso_utc(now)})"])
 
 
 def _words(text: str) -> set[str]:
@@ -215,11 +248,14 @@ def _words(text: str) -> set[str]:
 NOT_A_NAME = _words("the my our a an playbook it its that this one them those these")
 
 
-def playbook_json(playbook: Playbook, next_run_at: datetime | None) -> dict[str, Any]:
-    """A playbook as the API shows it (camelCase)."""
+def playbook_json(playbook: Playbook, next_run_at: datetime | None, upcoming: list[datetime] | None = None) -> dict[str, Any]:
+    """A playbook as the API shows it (camelCase); `upcoming`: its next runs, each in its trigger's zone."""
     return {
         "id": playbook.id, "orgId": playbook.org_id, "name": playbook.name, "agent": playbook.agent,
         "category": playbook.category, "status": playbook.status, "triggers": playbook.triggers,
-        "steps": playbook.steps, "version": playbook.version,
-        "nextRunAt": iso_utc(next_run_at), "createdAt": iso_utc(playbook.created_at), "updatedAt": iso_utc(playbook.updated_at),
+        "steps": playbook.steps, "version": playbook.version, "policy": dump_policy(playbook.policy_spec),
+        "nextRunAt": iso_utc(next_run_at), "upcomingRuns": [upcoming_run(t) for t in upcoming or []],
+        "scheduleText": "; ".join(schedule_text(t.cron, t.zone) for _, t in playbook.schedules) or None,
+        "resumeAt": iso_utc(playbook.resume_at),
+        "createdAt": iso_utc(playbook.created_at), "updatedAt": iso_utc(playbook.updated_at),
     }

@@ -9,7 +9,7 @@ from sqlalchemy import JSON, Column, DateTime, UniqueConstraint, false
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
-from scheduler.domain.spec import EventTrigger, ScheduleTrigger, StepSpec, Trigger, parse_steps, parse_triggers
+from scheduler.domain.spec import EventTrigger, SchedulePolicy, ScheduleTrigger, StepSpec, Trigger, parse_steps, parse_triggers
 from scheduler.domain.status import ExecutionStatus, PlaybookStatus, StepStatus, TriggeredBy
 
 
@@ -105,6 +105,10 @@ class Playbook(SQLModel, table=True):
     updated_at: datetime = _ts(nullable=False, default=utcnow)
     # Deleted playbooks keep their row so their run history stays readable.
     deleted_at: datetime | None = _ts(nullable=True)
+    # Catch-up and overlap policy (SchedulePolicy, camelCase); empty means the defaults.
+    policy: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}"))
+    # Set only while paused until an instant: the engine makes it active again then (indexed: the doorbell's earliest).
+    resume_at: datetime | None = _ts(nullable=True, index=True)
 
     @property
     def trigger_specs(self) -> list[Trigger]:
@@ -131,6 +135,17 @@ class Playbook(SQLModel, table=True):
         """Active and not deleted: the playbooks the scheduler keeps jobs for."""
         return self.status == PlaybookStatus.active and self.deleted_at is None
 
+    @property
+    def keeps_schedules(self) -> bool:
+        """Live, or paused until an instant: its slots keep coming, recorded as paused until it resumes."""
+        paused_until = self.status == PlaybookStatus.paused and self.resume_at is not None
+        return self.deleted_at is None and (self.status == PlaybookStatus.active or paused_until)
+
+    @property
+    def policy_spec(self) -> SchedulePolicy:
+        """The catch-up and overlap policy, typed (defaults for what is not stored)."""
+        return SchedulePolicy.model_validate(self.policy or {})
+
 
 class Schedule(SQLModel, table=True):
     """One schedule trigger of a live playbook, derived from it in the same transaction; due when next_fire_at passes."""
@@ -149,6 +164,9 @@ class Schedule(SQLModel, table=True):
     # slot that comes while the last run still goes ("skip": recorded as skipped, naming that run).
     catch_up: str = "latest"
     overlap: str = "skip"
+    # Catch-up latest: how late the newest passed slot still runs; catch-up all: how many passed slots run.
+    grace_seconds: int = Field(default=3600, sa_column_kwargs={"server_default": "3600"})
+    catch_up_limit: int = Field(default=10, sa_column_kwargs={"server_default": "10"})
     playbook_version: int = 1
     # The slot the last fire handled (what a fire claims, so two doorbells never take one row twice).
     last_slot_at: datetime | None = _ts(nullable=True)
@@ -173,6 +191,8 @@ class Execution(SQLModel, table=True):
     error: str | None = None
     lease_owner: str | None = None
     lease_expires_at: datetime | None = _ts(nullable=True)
+    # Overlap policy queue: the scheduled run this one waits for; nobody claims it until that run ends.
+    waits_for: str | None = None
     attempts: int = 0
     created_at: datetime = _ts(nullable=False, default=utcnow)
     started_at: datetime | None = _ts(nullable=True)

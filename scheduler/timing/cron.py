@@ -17,7 +17,7 @@ from apscheduler.triggers.base import BaseTrigger
 from cron_descriptor import ExpressionDescriptor, Options
 from cronsim import CronSim, CronSimError
 
-__all__ = ["CronError", "CronsimTrigger", "describe", "next_fire_times", "validate_schedule"]
+__all__ = ["CronError", "CronsimTrigger", "describe", "next_fire_times", "schedule_text", "validate_schedule"]
 
 FIELD_NAMES = ("minute", "hour", "day-of-month", "month", "day-of-week")
 HORIZON = timedelta(days=5 * 366)
@@ -289,3 +289,15 @@ def describe(cron: str, timezone: str) -> str:
     else:
         text = _fallback(expr)
     return f"{text}, {timezone}"
+
+
+def schedule_text(cron: str, timezone: str) -> str:
+    """cron-descriptor's words for a schedule plus its zone: 'At 09:00 AM, Monday through Friday (America/New_York)'."""
+    expr, _ = _checked(cron, timezone)
+    opts = Options()
+    opts.use_24hour_time_format = False
+    try:
+        words = ExpressionDescriptor(expr, opts).get_description()
+    except Exception:  # noqa: BLE001 - cron-descriptor raises its own family; the cron itself is still true
+        words = f"cron {expr}"
+    return f"{words} ({timezone})"

@@ -25,7 +25,7 @@ __all__ = ["ScheduleTextError", "Spec", "read_spec"]
 
 
 class ScheduleTextError(ValueError):
-    """No usable schedule in the text. `kind`: missing, impossible, unsupported or one_off."""
+    """No usable schedule in the text. `kind`: missing, impossible, unsupported, one_off or unknown_zone."""
 
     def __init__(self, message: str, kind: str = "missing"):
         super().__init__(message)
@@ -102,6 +102,10 @@ def _num_step(n: int, unit: str) -> tuple[str, int]:
     if unit.startswith("m"):
         if n % 60 == 0:
             return _num_step(n // 60, "hour")
+        if n > 60:
+            raise ScheduleTextError(f"every {n} minutes cannot be kept by cron: its fields start over each "
+                                    f"hour and each day, so no cron fires {n} minutes apart all day; use a number "
+                                    "of hours that divides 24, or name the times", "unsupported")
         if not 1 <= n < 60 or 60 % n:
             raise ScheduleTextError(f"every {n} minutes cannot be kept by cron (it restarts "
                                     "each hour); use 1, 2, 3, 4, 5, 6, 10, 12, 15, 20 or 30",

@@ -23,6 +23,7 @@ from scheduler.timing.schedule_words import (
     PERIOD_DEFAULT,
     find_zone,
     normalise,
+    unknown_zone,
 )
 
 __all__ = ["ParsedSchedule", "ScheduleTextError", "parse_schedule"]
@@ -121,12 +122,32 @@ _RECURRING = (r"\b(?:every|each|daily|nightly|hourly|weekly|monthly|quarterly|ye
               r"mornings|afternoons|evenings|nights|weekends)\b")
 
 
+# The most days each month ever has (February in a leap year).
+_MONTH_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+_MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+                "November", "December")
+
+
+def _no_such_date(spec: Spec) -> None:
+    """Refuse a date no named month has ("February 30th"), naming why, before cron says it never fires."""
+    if not spec.doms or not spec.months:
+        return
+    if all(day > _MONTH_DAYS[month - 1] for day in spec.doms for month in spec.months):
+        month = min(spec.months)
+        raise ScheduleTextError(f"{_MONTH_NAMES[month - 1]} has no day {min(spec.doms)} (at most "
+                                f"{_MONTH_DAYS[month - 1]} days), so that schedule would never run", "impossible")
+
+
 def parse_schedule(text: str, default_timezone: str) -> ParsedSchedule:
     """Find the schedule in `text` and return it as cron; raise ScheduleTextError when there is none or it never fires."""
     if len(text) > MAX_CHARS:
         raise ScheduleTextError(f"text longer than {MAX_CHARS} characters; say the schedule in a "
                                 "sentence", "unsupported")
     zone, masked = find_zone(text, default_timezone)
+    if masked == text and (word := unknown_zone(text)):
+        # Falling back to the organisation's zone would run at the wrong hour without a word.
+        raise ScheduleTextError(f"{word!r} is not a time zone I know, so I cannot tell when {text!r} is; name a "
+                                "zone such as Eastern, Pacific, 'London time' or Europe/Berlin", "unknown_zone")
     plain = normalise(masked)
     spec = read_spec(plain)
     if spec.empty():
@@ -135,6 +156,7 @@ def parse_schedule(text: str, default_timezone: str) -> ParsedSchedule:
     if re.search(_ONE_OFF, plain) and not re.search(_RECURRING, plain):
         raise ScheduleTextError(f"{text!r} sounds like a one-time job; playbooks repeat, "
                                 "so say how often (e.g. 'every day at 9am')", "one_off")
+    _no_such_date(spec)
     minute, hour = _clock_fields(spec)
     dom, month, dow = _day_fields(spec)
     cron = f"{minute} {hour} {dom} {month} {dow}"

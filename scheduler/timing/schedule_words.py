@@ -12,7 +12,7 @@ from zoneinfo import available_timezones
 
 __all__ = [
     "DAYS", "DAY_ABBR_NEEDS_CONTEXT", "DAY_RE", "MONTHS", "MONTH_NEEDS_CONTEXT", "MONTH_RE",
-    "ORD", "PERIODS", "PERIOD_DEFAULT", "TIME", "find_zone", "normalise",
+    "ORD", "PERIODS", "PERIOD_DEFAULT", "TIME", "find_zone", "normalise", "unknown_zone",
 ]
 
 ORD = r"(?:st|nd|rd|th)"
@@ -101,6 +101,25 @@ class _Span:
 
     def end(self) -> int:
         return self._end
+
+
+# Words before "time" that mean the organisation's own clock, or no zone at all ("at 9am every time").
+_OWN_CLOCK = frozenset("local our my your shop store business office home same usual normal regular standard "
+                       "every each this that the any".split())
+_SAID_ZONE = re.compile(r"(?i)(?:\d\s*[ap]\.?m\.?|\d:\d\d|\d|noon|midnight|o'?clock)\s+(?:in\s+)?"
+                        r"([a-z][a-z'-]*(?:\s+(?:standard|daylight))?)\s+time\b")
+
+
+def unknown_zone(text: str) -> str | None:
+    """The word said as a zone right after a time that names none we know ("9am Mars time" -> "Mars"), if any.
+
+    Only for text where find_zone found no zone: a zone word it knows never gets here.
+    """
+    for m in _SAID_ZONE.finditer(text):
+        word = m.group(1).split()[0]
+        if word.lower() not in _OWN_CLOCK:
+            return word
+    return None
 
 
 def find_zone(text: str, default: str) -> tuple[str, str]:

@@ -12,6 +12,7 @@ from sqlalchemy import Row, bindparam, delete, func, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
+from scheduler.domain.status import PlaybookStatus
 from scheduler.store.tables import Playbook, Schedule
 from scheduler.timing.cron import next_fire_times
 from scheduler.timing.slots import CatchUp, Overlap
@@ -20,7 +21,7 @@ SCHEDULES = Schedule.__table__
 PLAYBOOKS = Playbook.__table__
 # What a fire reads of a playbook: what the run policy and run contexts need (the steps are copied in SQL).
 RUN_COLUMNS = (PLAYBOOKS.c.id, PLAYBOOKS.c.org_id, PLAYBOOKS.c.status, PLAYBOOKS.c.deleted_at, PLAYBOOKS.c.version,
-               PLAYBOOKS.c.created_by)
+               PLAYBOOKS.c.created_by, PLAYBOOKS.c.resume_at)
 CHUNK = 900
 
 
@@ -29,29 +30,34 @@ def derive(session: Session, playbook: Playbook, now: datetime) -> datetime | No
 
     A trigger whose cron and zone did not change keeps its row and its next instant (a rename does
     not forfeit a slot); a new or changed one starts at its first slot after now; a playbook that is
-    not live (paused, archived, deleted) has no rows.
+    neither live nor paused until an instant (paused, archived, deleted) has no rows. The rows carry
+    the playbook's catch-up and overlap policy.
     """
     session.flush()  # the playbook row first: the schedules point at it
     conn = session.connection()
     have = {r.trigger_index: r for r in conn.execute(select(SCHEDULES).where(SCHEDULES.c.playbook_id == playbook.id))}
-    wanted = {index: trigger for index, trigger in playbook.schedules} if playbook.is_live else {}
+    wanted = {index: trigger for index, trigger in playbook.schedules} if playbook.keeps_schedules else {}
     stale = [row.id for index, row in have.items() if index not in wanted]
     earliest = None
+    policy = playbook.policy_spec
+    rules = {"catch_up": CatchUp(policy.catch_up), "overlap": Overlap(policy.overlap),
+             "grace_seconds": policy.grace_minutes * 60, "catch_up_limit": policy.catch_up_limit}
     for index, trigger in wanted.items():
         row = have.get(index)
         if row is not None and (row.cron, row.timezone) == (trigger.cron, trigger.zone):
-            if row.playbook_version != playbook.version:
-                conn.execute(update(SCHEDULES).where(SCHEDULES.c.id == row.id).values(playbook_version=playbook.version))
+            kept = {"playbook_version": playbook.version, **rules}
+            if any(getattr(row, k) != v for k, v in kept.items()):
+                conn.execute(update(SCHEDULES).where(SCHEDULES.c.id == row.id).values(**kept))
             continue
         first = next_fire_times(trigger.cron, trigger.zone, now, 1)
         if not first:
             stale += [row.id] if row is not None else []
             continue
         values = {"cron": trigger.cron, "timezone": trigger.zone, "next_fire_at": first[0].astimezone(UTC),
-                  "playbook_version": playbook.version, "last_slot_at": None}
+                  "playbook_version": playbook.version, "last_slot_at": None, **rules}
         if row is None:
             conn.execute(insert(SCHEDULES).values(org_id=playbook.org_id, playbook_id=playbook.id, trigger_index=index,
-                                                  catch_up=CatchUp.latest, overlap=Overlap.skip, **values))
+                                                  **values))
         else:
             conn.execute(update(SCHEDULES).where(SCHEDULES.c.id == row.id).values(**values))
         earliest = min(filter(None, [earliest, values["next_fire_at"]]))
@@ -61,8 +67,24 @@ def derive(session: Session, playbook: Playbook, now: datetime) -> datetime | No
 
 
 def earliest(conn: Connection) -> datetime | None:
-    """The smallest next_fire_at of all schedules (one step down the index)."""
-    return conn.execute(select(func.min(SCHEDULES.c.next_fire_at))).scalar()
+    """The smallest next_fire_at of all schedules, or resume_at of a paused playbook (one step down each index)."""
+    fire = conn.execute(select(func.min(SCHEDULES.c.next_fire_at))).scalar()
+    resume = conn.execute(select(func.min(PLAYBOOKS.c.resume_at))).scalar()
+    return min(filter(None, [fire, resume]), default=None)
+
+
+def resume_due(conn: Connection, now: datetime, ids: Iterable[str] | None = None) -> list[str]:
+    """Make playbooks paused until an instant at or before `now` active again (only `ids`, if given); their ids.
+
+    Their schedule rows were kept while paused, so nothing else changes; a slot from the pause is
+    not owed to them (updated_at is the instant they resumed at).
+    """
+    due = (PLAYBOOKS.c.resume_at <= now) & (PLAYBOOKS.c.status == PlaybookStatus.paused) & PLAYBOOKS.c.deleted_at.is_(None)
+    if ids is not None:
+        due = due & PLAYBOOKS.c.id.in_(sorted(set(ids)))
+    stmt = (update(PLAYBOOKS).where(due).values(status=PlaybookStatus.active, resume_at=None, updated_at=PLAYBOOKS.c.resume_at)
+            .returning(PLAYBOOKS.c.id))
+    return list(conn.execute(stmt).scalars())
 
 
 def claim_due(conn: Connection, now: datetime, limit: int) -> list[Row]:
@@ -77,7 +99,8 @@ def claim_due(conn: Connection, now: datetime, limit: int) -> list[Row]:
     stmt = (update(SCHEDULES).where(SCHEDULES.c.id.in_(due.scalar_subquery()))
             .values(last_slot_at=SCHEDULES.c.next_fire_at)
             .returning(SCHEDULES.c.id, SCHEDULES.c.playbook_id, SCHEDULES.c.cron, SCHEDULES.c.timezone,
-                       SCHEDULES.c.next_fire_at, SCHEDULES.c.catch_up, SCHEDULES.c.overlap))
+                       SCHEDULES.c.next_fire_at, SCHEDULES.c.catch_up, SCHEDULES.c.overlap, SCHEDULES.c.grace_seconds,
+                       SCHEDULES.c.catch_up_limit))
     return list(conn.execute(stmt))
 
 

@@ -7,16 +7,20 @@ commits, all in one transaction; the new runs are dispatched after the commit.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
+from types import SimpleNamespace
+from typing import Any
 
-from sqlalchemy.engine import Engine
+from sqlalchemy import Row
+from sqlalchemy.engine import Connection, Engine
 
 from scheduler.domain.clock import SYSTEM_CLOCK, Clock
 from scheduler.runs.ledger import PlaybookRow
 from scheduler.runs.start import Firing, RunRefused, RunStarter
-from scheduler.store.tables import Playbook
+from scheduler.domain.status import PlaybookStatus
+from scheduler.store.tables import Playbook, iso_utc
 from scheduler.timing.cron import CronError
-from scheduler.timing.slots import MISFIRE_GRACE, DuePlan, plan_due, slot_at
+from scheduler.timing.slots import MISFIRE_GRACE, DuePlan, Overlap, plan_due, slot_at
 from scheduler.triggers import rows
 from scheduler.triggers.doorbell import Doorbell
 
@@ -25,8 +29,6 @@ log = logging.getLogger(__name__)
 # Rows claimed per transaction, growing: the first runs of a burst start after a small commit,
 # the rest go in few large ones (each commit is a disk sync).
 CLAIM_BATCHES = (100, 1000, 5000)
-NOT_RUNNING = "the scheduler was not running when this slot came due"
-SUPERSEDED = "a later slot of this schedule was due when the scheduler fired; only the latest runs (catch-up: latest)"
 
 
 class ScheduleJobs:
@@ -63,8 +65,10 @@ class ScheduleJobs:
         self.doorbell.moved(self.earliest())
 
     def catch_up(self) -> list[str]:
-        """Fire every row already due (start-up after downtime): latest slot within grace runs, older ones missed."""
-        return self.fire_due()[1]
+        """Fire every row already due (start-up after downtime), each by its catch-up policy; end pauses that ended."""
+        opened = self.fire_due()[1]
+        self.resume_due()
+        return opened
 
     def fire_due(self) -> tuple[int, list[str]]:
         """Claim and fire every due row, a batch per transaction; (rows claimed, ids of the runs opened)."""
@@ -78,7 +82,15 @@ class ScheduleJobs:
 
     def _ring(self) -> tuple[int, datetime | None]:
         claimed, _ = self.fire_due()
-        return claimed, self.earliest()
+        return claimed + len(self.resume_due()), self.earliest()
+
+    def resume_due(self) -> list[str]:
+        """Make active again every playbook paused until now or earlier (those with due slots resumed as they fired)."""
+        with self.engine.begin() as conn:
+            resumed = rows.resume_due(conn, self.clock.now())
+        for playbook_id in resumed:
+            log.info("playbook %s resumed: its pause has ended", playbook_id)
+        return resumed
 
     def _fire_batch(self, limit: int) -> tuple[int, list[str]]:
         with self.runs.batch() as batch:
@@ -88,25 +100,29 @@ class ScheduleJobs:
             if not due:
                 return 0, []
             playbooks = rows.playbooks_of(batch.conn, {r.playbook_id for r in due})
-            plans: dict[tuple[str, str, datetime], DuePlan] = {}
+            playbooks.update(self._resumed(batch.conn, playbooks, now))
+            plans: dict[tuple[Any, ...], DuePlan] = {}
             firings: list[tuple[PlaybookRow, Firing]] = []
             moves, drops = [], []
             for row in due:
                 playbook = playbooks.get(row.playbook_id)
+                paused_until = playbook.resume_at if playbook is not None else None
                 try:
-                    # Many schedules share a cron and an instant: plan each once per fire.
-                    key = (row.cron, row.timezone, row.next_fire_at)
-                    plan = plans[key] if key in plans else plans.setdefault(key, plan_due(*key, now))
+                    # Many schedules share a cron, an instant and a policy: plan each once per fire.
+                    key = (row.cron, row.timezone, row.next_fire_at, row.catch_up, row.grace_seconds, row.catch_up_limit,
+                           paused_until)
+                    if key not in plans:
+                        plans[key] = plan_due(row.cron, row.timezone, row.next_fire_at, now,
+                                              grace=timedelta(seconds=row.grace_seconds), catch_up=row.catch_up,
+                                              cap=row.catch_up_limit, paused_until=paused_until)
+                    plan = plans[key]
                 except CronError:
                     # Refused when saved, so only a row edited behind the service's back gets here.
                     log.exception("schedule %s of playbook %s cannot be computed; removed", row.id, row.playbook_id)
                     drops.append(row.id)
                     continue
                 if playbook is not None:
-                    firings += [(playbook, Firing.of_missed_slot(slot, self._why_missed(slot, plan, now)))
-                                for slot in plan.missed]
-                    if plan.run is not None:
-                        firings.append((playbook, Firing.of_slot(plan.run)))
+                    firings += self._firings(playbook, row.overlap, plan)
                 if plan.next_fire_at is None:
                     drops.append(row.id)
                 else:
@@ -119,11 +135,27 @@ class ScheduleJobs:
         return len(due), [s.execution_id for s in started if s.created and s.execution_id]
 
     @staticmethod
-    def _why_missed(slot: datetime, plan: DuePlan, now: datetime) -> str:
-        reason = NOT_RUNNING if slot <= now - MISFIRE_GRACE else SUPERSEDED
-        if plan.more_missed and plan.missed and slot == plan.missed[-1]:
-            reason += "; later slots were missed too and are not listed one by one"
-        return reason
+    def _resumed(conn: Connection, playbooks: dict[str, Row], now: datetime) -> dict[str, Any]:
+        """Playbooks of this fire whose pause has ended: made active in this transaction, before their slots are filed."""
+        ended = [p.id for p in playbooks.values()
+                 if p.status == PlaybookStatus.paused and p.resume_at is not None and p.resume_at <= now]
+        if not ended:
+            return {}
+        # Active now; resume_at stays on this copy, so the slots that came before it are recorded as paused.
+        return {i: SimpleNamespace(**{**playbooks[i]._mapping, "status": PlaybookStatus.active})
+                for i in rows.resume_due(conn, now, ended)}
+
+    @staticmethod
+    def _firings(playbook: PlaybookRow, overlap: str, plan: DuePlan) -> list[tuple[PlaybookRow, Firing]]:
+        """The records and runs of one row's plan: paused and missed slots written down, the others started."""
+        out: list[tuple[PlaybookRow, Firing]] = []
+        for slot in plan.paused:
+            out.append((playbook, Firing.of_paused_slot(slot, f"the playbook was paused until {iso_utc(playbook.resume_at)}")))
+        out += [(playbook, Firing.of_missed_slot(slot, why)) for slot, why in plan.missed_why]
+        # Catch-up all files several passed slots at once: they queue behind each other unless overlap allows.
+        chained = overlap if overlap == Overlap.allow or len(plan.runs) < 2 else Overlap.queue
+        out += [(playbook, Firing.of_slot(slot, chained)) for slot in plan.runs]
+        return out
 
     def fire_slot(self, playbook: Playbook, slot: datetime) -> str | None:
         """Start the run of one slot; a second fire of the same slot finds it and runs nothing.
@@ -131,7 +163,7 @@ class ScheduleJobs:
         Answers the run's id (a skipped slot's too), or None when the playbook may not run on a schedule.
         """
         try:
-            return self.runs.start_run(playbook, Firing.of_slot(slot)).execution.id
+            return self.runs.start_run(playbook, Firing.of_slot(slot, playbook.policy_spec.overlap)).execution.id
         except RunRefused as exc:
             log.info("playbook %s: slot %s not run: %s", playbook.id, slot.isoformat(), exc)
             return None

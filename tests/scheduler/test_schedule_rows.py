@@ -214,8 +214,11 @@ def test_after_downtime_the_latest_slot_within_grace_runs_and_older_ones_are_mis
     assert plan.run == due + timedelta(minutes=40)
     assert plan.missed == [due + timedelta(minutes=m) for m in (0, 10, 20, 30)] and not plan.more_missed
     assert plan.next_fire_at == due + timedelta(minutes=50)
+    # The default grace window is an hour: a slot 30 minutes late still runs, one 90 minutes late is missed.
     late = plan_due("0 9 * * *", "America/New_York", due, due + timedelta(days=2, minutes=30))
-    assert late.run is None and late.missed == [due + timedelta(days=d) for d in range(3)]
+    assert late.run == due + timedelta(days=2) and late.missed == [due + timedelta(days=d) for d in range(2)]
+    later = plan_due("0 9 * * *", "America/New_York", due, due + timedelta(days=2, minutes=90))
+    assert later.run is None and later.missed == [due + timedelta(days=d) for d in range(3)]
 
 
 def test_a_long_outage_of_a_frequent_cron_lists_a_bounded_number_of_missed_slots():

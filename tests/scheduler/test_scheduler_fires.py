@@ -149,8 +149,8 @@ async def test_slots_missed_beyond_grace_leave_a_record(settings):
     before_slot, slot = _clock_just_before("0 9 * * *", "America/New_York", 600)
     async with running(settings, clock=before_slot) as first:
         playbook = first.playbooks.create("demo", sales_report_spec())
-    # Down for two days and a bit: the 9:00 slots of both days are past their grace window.
-    later = Clock(offset=before_slot.offset + timedelta(days=2, minutes=40))
+    # Down for two days and a bit: the 9:00 slots of all three days are past the hour's grace window.
+    later = Clock(offset=before_slot.offset + timedelta(days=2, minutes=100))
     async with running(settings, clock=later) as second:
         rows = sorted(_executions(second), key=lambda e: e.scheduled_for)
         assert [(r.status, r.scheduled_for) for r in rows] == [
