@@ -4,8 +4,9 @@ The run policy lives here and nowhere else: archived (and deleted) playbooks nev
 firing needs an active playbook and a slot, a slot that comes while the previous scheduled run is
 still going follows the playbook's overlap policy (skip: written down as skipped, naming that run;
 queue: filed to wait for it; allow: runs beside it), a slot that passed unrun is written down as
-missed (paused, when the playbook was paused until later), and a repeated key returns the run it made. One firing or a thousand (the doorbell's
-burst), the policy is the same code and the rows go in as one bulk insert.
+missed (paused, when the playbook was paused until later), and a repeated key returns the run it
+made. One firing or a thousand (the doorbell's burst), the policy is the same code and the rows go
+in as one bulk insert.
 """
 from __future__ import annotations
 
@@ -33,7 +34,6 @@ from scheduler.runs.ledger import (
 )
 from scheduler.store.tables import Execution, Playbook, utcnow
 from scheduler.timing.slots import Overlap, due_slot
-
 
 # A queued scheduled run counts as going this long after it was filed (later, it was lost with its process).
 QUEUED_GRACE = timedelta(minutes=5)

@@ -15,9 +15,9 @@ from sqlalchemy import Row
 from sqlalchemy.engine import Connection, Engine
 
 from scheduler.domain.clock import SYSTEM_CLOCK, Clock
+from scheduler.domain.status import PlaybookStatus
 from scheduler.runs.ledger import PlaybookRow
 from scheduler.runs.start import Firing, RunRefused, RunStarter
-from scheduler.domain.status import PlaybookStatus
 from scheduler.store.tables import Playbook, iso_utc
 from scheduler.timing.cron import CronError
 from scheduler.timing.slots import MISFIRE_GRACE, DuePlan, Overlap, plan_due, slot_at

@@ -200,7 +200,7 @@ def test_errors_say_why(text, kind):
 
 
 def test_error_is_a_value_error_and_names_the_problem():
-    with pytest.raises(ValueError, match="February has no day 30.*never run"):
+    with pytest.raises(ValueError, match=r"February has no day 30.*never run"):
         parse_schedule("every February 30th at 9am", NY)
 
 
