@@ -74,8 +74,8 @@ def test_answers_are_the_services_json_key_for_key(server, user_token):
     stored = runtime.playbooks.get("demo", created.json()["id"])
 
     def shown():
-        runs = runtime.playbooks.next_runs(stored, 1)
-        return _json(playbook_json(stored, runs[0] if runs else None))
+        runs = runtime.playbooks.next_runs(stored, 5)
+        return _json(playbook_json(stored, runs[0] if runs else None, upcoming=runs))
 
     assert created.json() == shown()
     assert created.json()["triggers"][1] == {"type": "event", "event": "order.created"}
