@@ -146,7 +146,7 @@ class Execution(BaseModel):
     status: ExecutionStatus
     triggered_by: TriggeredBy
     scheduled_for: datetime | None = Field(description="The schedule slot it ran for, in UTC; null unless scheduled")
-    error: str | None = Field(description="Why it failed, was skipped or was missed")
+    error: str | None = Field(description="Why it failed, was skipped, was missed or came during a pause")
     step_results: list[StepResult]
     created_at: datetime
     started_at: datetime | None

@@ -38,10 +38,11 @@ def human_time(moment: datetime, zone: str) -> str:
 def describe_playbook(ctx: ChatContext, playbook: Playbook, runs: int = 3) -> PlaybookSummary:
     """A playbook with its schedule in words and its next runs, for the model and the UI."""
     service = ctx.services.playbooks
-    next_runs = service.next_runs(playbook, runs)
+    upcoming = service.next_runs(playbook, max(runs, 5))  # the API's five upcomingRuns, the first `runs` in words
+    next_runs = upcoming[:runs]
     zone = next((t.zone for _, t in playbook.schedules), "UTC")
     return PlaybookSummary.model_validate({
-        **playbook_json(playbook, next_runs[0] if next_runs else None),
+        **playbook_json(playbook, next_runs[0] if next_runs else None, upcoming=upcoming),
         "schedule": service.describe_schedule(playbook),
         "events": [t.event for t in playbook.event_triggers],
         "nextRuns": [r.isoformat() for r in next_runs],
