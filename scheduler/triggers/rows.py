@@ -73,15 +73,13 @@ def earliest(conn: Connection) -> datetime | None:
     return min(filter(None, [fire, resume]), default=None)
 
 
-def resume_due(conn: Connection, now: datetime, ids: Iterable[str] | None = None) -> list[str]:
-    """Make playbooks paused until an instant at or before `now` active again (only `ids`, if given); their ids.
+def resume_due(conn: Connection, now: datetime) -> list[str]:
+    """Make playbooks paused until an instant at or before `now` active again; their ids.
 
     Their schedule rows were kept while paused, so nothing else changes; a slot from the pause is
     not owed to them (updated_at is the instant they resumed at).
     """
     due = (PLAYBOOKS.c.resume_at <= now) & (PLAYBOOKS.c.status == PlaybookStatus.paused) & PLAYBOOKS.c.deleted_at.is_(None)
-    if ids is not None:
-        due = due & PLAYBOOKS.c.id.in_(sorted(set(ids)))
     stmt = (update(PLAYBOOKS).where(due).values(status=PlaybookStatus.active, resume_at=None, updated_at=PLAYBOOKS.c.resume_at)
             .returning(PLAYBOOKS.c.id))
     return list(conn.execute(stmt).scalars())

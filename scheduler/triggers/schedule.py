@@ -12,7 +12,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import Row
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Engine
 
 from scheduler.domain.clock import SYSTEM_CLOCK, Clock
 from scheduler.domain.status import PlaybookStatus
@@ -100,7 +100,7 @@ class ScheduleJobs:
             if not due:
                 return 0, []
             playbooks = rows.playbooks_of(batch.conn, {r.playbook_id for r in due})
-            playbooks.update(self._resumed(batch.conn, playbooks, now))
+            playbooks.update(self._pause_ended(playbooks, now))
             plans: dict[tuple[Any, ...], DuePlan] = {}
             firings: list[tuple[PlaybookRow, Firing]] = []
             moves, drops = [], []
@@ -135,15 +135,16 @@ class ScheduleJobs:
         return len(due), [s.execution_id for s in started if s.created and s.execution_id]
 
     @staticmethod
-    def _resumed(conn: Connection, playbooks: dict[str, Row], now: datetime) -> dict[str, Any]:
-        """Playbooks of this fire whose pause has ended: made active in this transaction, before their slots are filed."""
-        ended = [p.id for p in playbooks.values()
-                 if p.status == PlaybookStatus.paused and p.resume_at is not None and p.resume_at <= now]
-        if not ended:
-            return {}
-        # Active now; resume_at stays on this copy, so the slots that came before it are recorded as paused.
-        return {i: SimpleNamespace(**{**playbooks[i]._mapping, "status": PlaybookStatus.active})
-                for i in rows.resume_due(conn, now, ended)}
+    def _pause_ended(playbooks: dict[str, Row], now: datetime) -> dict[str, Any]:
+        """Playbooks of this fire whose pause has ended, as active: their slots from then on are owed.
+
+        Their rows are made active by resume_due once the fire has committed, in a transaction of its
+        own: updating playbooks while holding schedule rows would take locks in the opposite order to
+        a change of a playbook (PostgreSQL would end one of the two as a deadlock).
+        """
+        # resume_at stays on the copy, so the slots that came before it are recorded as paused.
+        return {p.id: SimpleNamespace(**{**p._mapping, "status": PlaybookStatus.active}) for p in playbooks.values()
+                if p.status == PlaybookStatus.paused and p.resume_at is not None and p.resume_at <= now}
 
     @staticmethod
     def _firings(playbook: PlaybookRow, overlap: str, plan: DuePlan) -> list[tuple[PlaybookRow, Firing]]:

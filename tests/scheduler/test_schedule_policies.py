@@ -234,3 +234,71 @@ def _backdate(runtime: Runtime, playbook_id: str) -> None:
 
 def _playbook(runtime: Runtime, playbook_id: str) -> Playbook:
     return runtime.playbooks.get("demo", playbook_id)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def store(request, settings):
+    """Settings on SQLite, then on PostgreSQL."""
+    return settings if request.param == "sqlite" else request.getfixturevalue("pg_settings")
+
+
+def test_the_queue_holds_across_processes_through_the_ledger(store):
+    from scheduler.demo.seed import seed_demo
+    from scheduler.runs.ledger import release_waiting
+    from scheduler.runs.start import RunStarter
+    from scheduler.services.playbooks import PlaybookService
+    from scheduler.steps.registry import default_registry
+    from scheduler.store.db import make_engine, migrate
+    from scheduler.triggers.schedule import ScheduleJobs
+
+    first, second = make_engine(store), make_engine(store)
+    try:
+        migrate(first)
+        seed_demo(first)
+        playbook = PlaybookService(first, default_registry()).create("demo", _spec("*/5 * * * *", overlap="queue"))
+        # Two processes' schedule parts, each with its own engine; what they dispatch is written down.
+        dispatched: dict[str, list[str]] = {"a": [], "b": []}
+        jobs = {name: ScheduleJobs(engine, RunStarter(engine, dispatched[name].append))
+                for name, engine in (("a", first), ("b", second))}
+        slot = datetime(2026, 11, 26, 14, 0, tzinfo=UTC)
+        going = jobs["a"].fire_slot(playbook, slot)
+        assert dispatched["a"] == [going]
+        _claim(first, going)
+        # The next slot, fired by the other process, queues behind the run the first one holds.
+        waiting = jobs["b"].fire_slot(playbook, slot + timedelta(minutes=5))
+        behind = jobs["a"].fire_slot(playbook, slot + timedelta(minutes=10))
+        assert dispatched == {"a": [going], "b": []}
+        with first.begin() as conn:
+            assert release_waiting(conn) == []  # the run it waits for is still going
+        _end(second, going)
+        with second.begin() as conn:
+            assert release_waiting(conn) == [waiting]  # the third still waits for the second
+        with first.begin() as conn:
+            assert release_waiting(conn) == []
+        rows = {r.id: r for r in _ledger(first, playbook.id)}
+        assert (rows[waiting].waits_for, rows[behind].waits_for) == (None, waiting)
+    finally:
+        first.dispose()
+        second.dispose()
+
+
+def _claim(engine, execution_id: str) -> None:
+    with Session(engine) as session:
+        row = session.get(Execution, execution_id)
+        row.status, row.lease_owner = "running", "elsewhere"
+        row.lease_expires_at = datetime.now(UTC) + timedelta(minutes=5)
+        session.add(row)
+        session.commit()
+
+
+def _end(engine, execution_id: str) -> None:
+    with Session(engine) as session:
+        row = session.get(Execution, execution_id)
+        row.status, row.lease_owner, row.lease_expires_at = "completed", None, None
+        session.add(row)
+        session.commit()
+
+
+def _ledger(engine, playbook_id: str) -> list[Execution]:
+    with Session(engine) as session:
+        return list(session.exec(select(Execution).where(Execution.playbook_id == playbook_id)).all())
