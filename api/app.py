@@ -5,6 +5,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from agents.graph import ModelFactory, build_graph
 from agents.models import model_factory as default_model_factory
@@ -20,6 +21,7 @@ from api.routes import (
     heartbeat,
     playbooks,
     products,
+    web,
 )
 from scheduler.domain.clock import SYSTEM_CLOCK, Clock
 from scheduler.runtime import Runtime
@@ -46,8 +48,9 @@ def create_app(
     # The chat graph is built once per process; each turn brings its own context.
     app.state.chat_graph = build_graph(model_factory or default_model_factory(settings))
     install_problem_handlers(app)
-    for module in (health, playbooks, executions, chat, products, competitors, competitive_actions, approvals, heartbeat):
+    for module in (health, playbooks, executions, chat, products, competitors, competitive_actions, approvals, heartbeat, web):
         app.include_router(module.router)
+    app.mount("/static", StaticFiles(packages=[("api", "static")]), name="static")
     if demo:
         app.include_router(demo_sites.router)
     return app

@@ -10,6 +10,11 @@ from scheduler.auth.tokens import Principal, authenticate_token, is_cron_secret,
 from scheduler.runtime import Runtime
 
 BEARER = {"WWW-Authenticate": "Bearer"}
+# The web page's sign-in cookie (HttpOnly, SameSite=Strict), holding a session token.
+SESSION_COOKIE = "playbooks_session"
+# A cookie-signed change must carry this header: a cross-site form cannot set it without a CORS preflight we never grant.
+CSRF_HEADER = b"x-requested-with"
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
 # The dependencies are `async def` so they run on the loop: a plain `def` dependency is one more
@@ -24,11 +29,20 @@ RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 def _bearer(request: Request) -> bytes:
     # Raw header bytes: a non-ASCII secret must be a clean 401, never a decoding error.
-    raw = dict(request.scope["headers"]).get(b"authorization", b"")
+    headers = dict(request.scope["headers"])
+    raw = headers.get(b"authorization", b"")
+    if not raw and (cookie := request.cookies.get(SESSION_COOKIE)):
+        return _from_cookie(request, headers, cookie)
     scheme, _, token = raw.partition(b" ")
     if scheme.lower() != b"bearer" or not token.strip():
         raise HTTPException(401, "missing bearer token", headers=BEARER)
     return token.strip()
+
+
+def _from_cookie(request: Request, headers: dict[bytes, bytes], cookie: str) -> bytes:
+    if request.method not in SAFE_METHODS and headers.get(CSRF_HEADER) != b"playbooks":
+        raise HTTPException(403, "a change signed by the session cookie needs the header X-Requested-With: playbooks")
+    return cookie.encode("utf-8", "replace")
 
 
 async def _user_or_agent(runtime: Runtime, token: bytes) -> Principal | None:

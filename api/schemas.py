@@ -389,3 +389,30 @@ class Heartbeat(BaseModel):
     checked_at: datetime
     alerts: int
     checks: list[HeartbeatCheck]
+
+
+class SignIn(BaseModel):
+    """A user session token traded for the web page's cookie."""
+
+    model_config = _config({"token": "pbs_..."})
+    token: str = Field(min_length=1, max_length=200, description="A user session token (`playbooks token --org ORG --email EMAIL`)")
+
+
+class WhoAmI(BaseModel):
+    """Who a token or the session cookie signs in as."""
+
+    model_config = _config({"kind": "user", "orgId": "demo", "orgName": "Demo Dispensary",
+                            "timezone": "America/New_York", "email": "owner@example.com"})
+    kind: Literal["user", "agent"]
+    org_id: str
+    org_name: str
+    timezone: str
+    email: str | None
+
+
+class DayCounts(BaseModel):
+    """Runs created on one day in the organisation's zone, by status."""
+
+    model_config = _config({"day": "2026-12-01", "counts": {"completed": 3, "failed": 1}})
+    day: str = Field(description="A day in the organisation's zone, YYYY-MM-DD")
+    counts: dict[str, int] = Field(description="Runs created that day, by status")

@@ -105,7 +105,8 @@ def build_steps(text: str, low: str, event: str | None, nums: list) -> tuple[lis
     spans = _persona_spans(low)
     steps: list[dict] = []
     delegated: set[int] = set()
-    for a in sorted(acts, key=lambda a: (ACTIONS[a].stage, acts[a])):
+    # By stage, then after what a step reads from the same stage, then in the order said.
+    for a in sorted(acts, key=lambda a: (ACTIONS[a].stage, any(r in acts for r in ACTIONS[a].reads), acts[a])):
         who = next((p for lo, hi, p in spans if lo <= acts[a] < hi), None)
         clause = next((low[lo:hi].strip() for lo, hi, p in spans if lo <= acts[a] < hi), "")
         step: dict = {"action": a}

@@ -42,6 +42,8 @@ class Action:
     # Regular expressions (on lower-cased text, joined with "|") that ask for this action in a chat
     # request. The planner finds actions by running these; one with none is never planned from words.
     words: tuple[str, ...] = ()
+    # Actions of the same stage whose outputs this one reads: planned, it comes after those.
+    reads: tuple[str, ...] = ()
 
 
 # Words shared by several actions and events: who the competitors are, what a menu gets new of.
@@ -91,6 +93,7 @@ _ACTIONS = (
     Action("analyze_competitive_intelligence", "intelligence", "ezal", Stage.analyse,
            "analyze the competitive landscape", "Turn competitor findings into actions for the right persona.",
            "Competitive Intelligence Brief", 5, thinking=True, tells=True,
+           reads=("analyze_pricing", "detect_price_changes", "track_new_products", "find_competitor_promotions"),
            words=(r"\bcompetitive\s+(?:intelligence|landscape|analysis|positioning|insights?)\b",
                   r"\bmarket\s+(?:analysis|trends|intelligence|insights?)\b|\bcompetitor\s+(?:analysis|trends|insights?)\b",
                   r"\banaly[sz]\w*\s+(?:our\s+|the\s+)?(?:competitors|competition)\b")),
