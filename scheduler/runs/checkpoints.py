@@ -13,6 +13,7 @@ from scheduler.domain.clock import Clock
 from scheduler.domain.spec import StepSpec, parse_steps, step_aliases
 from scheduler.domain.status import ExecutionStatus, StepStatus
 from scheduler.store.repositories import UnitOfWork
+from scheduler.store.repositories.actions import CompetitiveActionRepository
 from scheduler.store.tables import Execution, StepRun, new_id
 
 E, S = Execution.__table__, StepRun.__table__
@@ -174,6 +175,8 @@ class Checkpoints:
                       attempts=outcome.attempts, completed_at=now)
             if outcome.unit:
                 outcome.unit.apply(conn, state.org_id, f"{state.id}:{outcome.index}")
+            if outcome.status == StepStatus.failed:  # what it claimed and never finished is for the next consumer
+                conn.execute(CompetitiveActionRepository.release(f"{state.id}:{outcome.index}"))
         for index, action, seen in plan.skipped:
             self._put(conn, state, index, action=action, status=StepStatus.skipped, seen=seen,
                       started_at=now, completed_at=now)

@@ -130,3 +130,18 @@ async def test_claims_race_on_sqlite(settings):
 async def test_claims_race_on_postgres(pg_settings):
     await claims_race(pg_settings)
 
+
+
+async def test_a_consumer_that_fails_gives_its_claims_back_for_the_next_run(settings):
+    async with running(settings) as runtime:
+        # A finding the campaign writer cannot read (a discount in words): the step fails for good on it.
+        broken = add_action(runtime.engine, "counter_campaign", "critical", competitor="C", category="Edibles",
+                            discount_percent="fifty")
+        pb = playbook(runtime, "create_campaign_draft", "Campaigns")
+        run = open_execution(runtime.engine, pb, triggered_by="manual", dedupe_key="first").execution.id
+        runtime.dispatcher.dispatch(run)
+        await runtime.dispatcher.drain()
+        assert get_execution(runtime.engine, "demo", run)["status"] == "failed"
+        with Session(runtime.engine) as session:
+            action = session.get(CompetitiveAction, broken)
+        assert (action.status, action.claimed_by) == ("pending", None)  # not stuck in_progress under a dead run

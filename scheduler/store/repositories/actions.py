@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, update
+from sqlalchemy import Executable, and_, or_, update
 from sqlmodel import Session, col, select
 
 from scheduler.store.action_tables import CompetitiveAction, Draft
@@ -62,6 +62,13 @@ class CompetitiveActionRepository(Repository):
             ).mappings().all()
             conn.commit()
         return sorted((dict(r) for r in rows), key=lambda r: (r["created_at"], r["id"]))
+
+    @staticmethod
+    def release(key: str) -> Executable:
+        """The statement that gives back what the step keyed `key` claimed and did not finish (it failed for good)."""
+        t = CompetitiveAction.__table__  # type: ignore[attr-defined]
+        return (update(t).where(t.c.claimed_by == key, t.c.status == "in_progress")
+                .values(status="pending", claimed_by=None, updated_at=utcnow()))
 
     @staticmethod
     def finish(unit: UnitOfWork, ids: list[str], key: str, status: str = "done") -> None:
