@@ -38,6 +38,9 @@ async def test_step_runs_for_real_and_side_effects_happen_once(settings, web, na
     settings = settings.model_copy(update={"allow_loopback_fetch": True})  # the example site is on loopback
     async with running(settings) as runtime:
         step = REGISTRY.get(name)
+        if name in ("post_slack", "post_webhook"):  # they post only where the organisation configured
+            kind = name.removeprefix("post_")
+            await runtime.executor.store.integrations.add("demo", kind, web.receiver(f"/{kind}"), allow_loopback=True)
         playbook = runtime.playbooks.create("demo", {
             "name": f"Contract {name}", "agent": "pops", "triggers": [{"type": "manual"}],
             "steps": [{"action": name, "params": web.localise(step.example)}],
@@ -62,3 +65,9 @@ async def test_step_runs_for_real_and_side_effects_happen_once(settings, web, na
                 assert len(session.exec(select(Notification)).all()) == 1
         if name == "send_email":
             assert len(list((settings.home / "outbox").glob("*.eml"))) == 1
+        if name == "send_sms":
+            assert len(list((settings.home / "sms").glob("*.json"))) == 1
+        if name == "save_to_drive":
+            assert (settings.home / "drive" / "demo" / "Reports" / "contract.txt").read_text() == "Hello"
+        if name in ("post_slack", "post_webhook"):
+            assert len(web.posted(f"/{name.removeprefix('post_')}")) == 1
