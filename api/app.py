@@ -18,6 +18,7 @@ from api.routes import (
     executions,
     health,
     heartbeat,
+    notifications,
     playbooks,
     products,
 )
@@ -46,7 +47,8 @@ def create_app(
     # The chat graph is built once per process; each turn brings its own context.
     app.state.chat_graph = build_graph(model_factory or default_model_factory(settings))
     install_problem_handlers(app)
-    for module in (health, playbooks, executions, chat, products, competitors, competitive_actions, approvals, heartbeat):
+    for module in (health, playbooks, executions, chat, products, competitors, competitive_actions, approvals, heartbeat,
+                   notifications):
         app.include_router(module.router)
     if demo:
         app.include_router(demo_sites.router)

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import typer
 from pydantic import ValidationError
 
+from cli.integrations import integrations_app, users_app
 from cli.shop import competitors_app, demo_app, org_app, products_app
 from scheduler.settings import Settings
 from scheduler.settings import get_settings as _load_settings
@@ -20,6 +21,8 @@ app.add_typer(org_app, name="org")
 app.add_typer(products_app, name="products")
 app.add_typer(competitors_app, name="competitors")
 app.add_typer(demo_app, name="demo")
+app.add_typer(integrations_app, name="integrations")
+app.add_typer(users_app, name="users")
 
 
 def fail(message: str) -> None:
