@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import re
 
-from fsspec.core import url_to_fs
+from fsspec.core import split_protocol, url_to_fs
 
 from scheduler.settings import Settings
 
@@ -45,13 +45,12 @@ async def save_file(settings: Settings, org_id: str, folder: str, name: str, dat
 
 
 def _save(base: str, org_id: str, folder: str, name: str, data: bytes) -> str:
+    if (split_protocol(base)[0] or "").lower() in REFUSED_PROTOCOLS:
+        raise StorageError("PLAYBOOKS_DRIVE_URL may not be an http(s) URL: use a storage protocol (s3://, gcs://, ...)", False)
     try:
         fs, root = url_to_fs(base)
     except (ValueError, ImportError) as exc:
         raise StorageError(f"PLAYBOOKS_DRIVE_URL {base!r} cannot be used: {exc}", False) from None
-    protocols = {fs.protocol} if isinstance(fs.protocol, str) else set(fs.protocol)
-    if protocols & REFUSED_PROTOCOLS:
-        raise StorageError("PLAYBOOKS_DRIVE_URL may not be an http(s) URL: use a storage protocol (s3://, gcs://, ...)", False)
     directory = "/".join(part.strip("/") for part in (root.rstrip("/"), org_id, folder))
     if root.startswith("/"):
         directory = "/" + directory.lstrip("/")
