@@ -47,8 +47,8 @@ def default_registry() -> StepRegistry:
 def builtin_steps() -> list[Step]:
     """Every built-in step type: adding one is its module and one line here."""
     from scheduler.steps.control.approval import RequestApproval
-    from scheduler.steps.delivery.email import SendEmail
     from scheduler.steps.delivery.drive import SaveToDrive
+    from scheduler.steps.delivery.email import SendEmail
     from scheduler.steps.delivery.notify import Notify
     from scheduler.steps.delivery.slack import PostSlack
     from scheduler.steps.delivery.sms import SendSms
