@@ -38,3 +38,9 @@ async def resume_after_crash(runtime: Runtime, run_id: str, index: int) -> dict[
     assert runtime.sweep() == [run_id]
     await runtime.dispatcher.drain()
     return get_execution(runtime.engine, "demo", run_id)
+
+
+async def connect_example_receivers(runtime: Runtime, web: Any) -> None:
+    """Give the demo org a Slack webhook and a signed webhook on the example site (/slack, /webhook): step examples post there."""
+    for kind in ("slack", "webhook"):
+        await runtime.executor.store.integrations.add("demo", kind, web.receiver(f"/{kind}"), allow_loopback=True)
