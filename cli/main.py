@@ -74,6 +74,8 @@ def serve(host: str = "127.0.0.1", port: int = 8000, no_demo: bool = typer.Optio
             f"          -d '{{\"messages\":[{{\"role\":\"user\",\"parts\":[{{\"type\":\"text\","
             f"\"text\":\"Every day at 9am email me a sales report\"}}]}}]}}'\n"
             f"  Mail goes to {settings.smtp_url or settings.outbox.resolve()}\n"
+            f"  Texts go to {settings.twilio_base_url or 'Twilio' if settings.twilio_account_sid else (settings.home / 'sms').resolve()}; "
+            f"files to {settings.drive_url or (settings.home / 'drive').resolve()}\n"
             + (f"  Demo competitors: {sites} menus served at {demo_origin(host, port)}{PATH}/ "
                f"(`playbooks demo next-day` switches them to their second day)\n" if sites else "")
             + ("" if settings.cron_secret or settings.cron_secret_file else

@@ -84,6 +84,18 @@ class Settings(BaseSettings):
             raise ValueError("PLAYBOOKS_SMTP_URL must look like smtp://user:pass@host:port or smtps://host:port")
         return value
 
+    @field_validator("twilio_base_url")
+    @classmethod
+    def _twilio_base_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        parts = urlsplit(value)
+        local = (parts.hostname or "") in ("127.0.0.1", "::1", "localhost")
+        # The auth token goes in every request: never across a network in clear text.
+        if not parts.hostname or parts.scheme not in ("https", "http") or (parts.scheme == "http" and not local):
+            raise ValueError("PLAYBOOKS_TWILIO_BASE_URL must be an https:// URL (http:// only on loopback)")
+        return value
+
     @model_validator(mode="after")
     def _twilio_complete(self) -> Settings:
         given = {"PLAYBOOKS_TWILIO_ACCOUNT_SID": self.twilio_account_sid, "PLAYBOOKS_TWILIO_AUTH_TOKEN": self.twilio_auth_token,

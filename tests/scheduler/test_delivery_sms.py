@@ -107,3 +107,9 @@ async def test_the_provider_is_not_reached_on_loopback_without_the_setting(setti
 def test_half_a_twilio_account_is_a_configuration_error(tmp_path):
     with pytest.raises(ValueError, match="PLAYBOOKS_TWILIO_AUTH_TOKEN and PLAYBOOKS_TWILIO_FROM are not"):
         Settings(PLAYBOOKS_HOME=tmp_path, PLAYBOOKS_TWILIO_ACCOUNT_SID=SID)
+
+
+@pytest.mark.parametrize("url", ["http://api.example.com", "ftp://api.example.com", "api.example.com"])
+def test_the_twilio_base_url_must_be_https_off_loopback(tmp_path, url):
+    with pytest.raises(ValueError, match="must be an https:// URL"):
+        Settings(PLAYBOOKS_HOME=tmp_path, PLAYBOOKS_TWILIO_BASE_URL=url)
