@@ -19,6 +19,7 @@ from api.routes import (
     executions,
     health,
     heartbeat,
+    notifications,
     playbooks,
     products,
     web,
@@ -48,7 +49,8 @@ def create_app(
     # The chat graph is built once per process; each turn brings its own context.
     app.state.chat_graph = build_graph(model_factory or default_model_factory(settings))
     install_problem_handlers(app)
-    for module in (health, playbooks, executions, chat, products, competitors, competitive_actions, approvals, heartbeat, web):
+    for module in (health, playbooks, executions, chat, products, competitors, competitive_actions, approvals, heartbeat,
+                   notifications, web):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(packages=[("api", "static")]), name="static")
     if demo:

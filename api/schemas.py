@@ -416,3 +416,30 @@ class DayCounts(BaseModel):
     model_config = _config({"day": "2026-12-01", "counts": {"completed": 3, "failed": 1}})
     day: str = Field(description="A day in the organisation's zone, YYYY-MM-DD")
     counts: dict[str, int] = Field(description="Runs created that day, by status")
+
+
+NOTIFICATION_EXAMPLE: dict[str, Any] = {
+    "id": "ntf_5d1a9c3e7b2f4a6c8e0d", "userId": "usr_1", "title": "Competitor Price Alert",
+    "body": "Budget Buds sells Blue Dream 3.5g for 20% less than you.", "executionId": EXECUTION_EXAMPLE["id"],
+    "createdAt": "2026-11-27T14:00:05Z", "readAt": None,
+}
+
+
+class Notification(BaseModel):
+    """An in-app notification a playbook left (the notify step); `readAt` is null until marked read."""
+
+    model_config = _config(NOTIFICATION_EXAMPLE)
+
+    id: str
+    user_id: str | None = Field(description="The user it is for; null: anyone in the organisation")
+    title: str
+    body: str
+    execution_id: str | None = Field(description="The run that left it")
+    created_at: datetime
+    read_at: datetime | None
+
+
+class NotificationPage(Page[Notification]):
+    """A page of notifications, newest first."""
+
+    model_config = _config({"items": [NOTIFICATION_EXAMPLE], "nextCursor": None})

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import typer
 from pydantic import ValidationError
 
+from cli.integrations import integrations_app, users_app
 from cli.shop import competitors_app, demo_app, org_app, products_app
 from scheduler.settings import Settings
 from scheduler.settings import get_settings as _load_settings
@@ -20,6 +21,8 @@ app.add_typer(org_app, name="org")
 app.add_typer(products_app, name="products")
 app.add_typer(competitors_app, name="competitors")
 app.add_typer(demo_app, name="demo")
+app.add_typer(integrations_app, name="integrations")
+app.add_typer(users_app, name="users")
 
 
 def fail(message: str) -> None:
@@ -71,6 +74,8 @@ def serve(host: str = "127.0.0.1", port: int = 8000, no_demo: bool = typer.Optio
             f"          -d '{{\"messages\":[{{\"role\":\"user\",\"parts\":[{{\"type\":\"text\","
             f"\"text\":\"Every day at 9am email me a sales report\"}}]}}]}}'\n"
             f"  Mail goes to {settings.smtp_url or settings.outbox.resolve()}\n"
+            f"  Texts go to {settings.twilio_base_url or 'Twilio' if settings.twilio_account_sid else (settings.home / 'sms').resolve()}; "
+            f"files to {settings.drive_url or (settings.home / 'drive').resolve()}\n"
             + (f"  Demo competitors: {sites} menus served at {demo_origin(host, port)}{PATH}/ "
                f"(`playbooks demo next-day` switches them to their second day)\n" if sites else "")
             + ("" if settings.cron_secret or settings.cron_secret_file else

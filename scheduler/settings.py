@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -32,6 +32,13 @@ class Settings(BaseSettings):
     allow_loopback_fetch: bool = Field(
         False, validation_alias="PLAYBOOKS_ALLOW_LOOPBACK_FETCH"
     )
+    # SMS over a Twilio-compatible API; without an account, texts go to $PLAYBOOKS_HOME/sms/.
+    twilio_account_sid: str | None = Field(None, validation_alias="PLAYBOOKS_TWILIO_ACCOUNT_SID")
+    twilio_auth_token: str | None = Field(None, validation_alias="PLAYBOOKS_TWILIO_AUTH_TOKEN")
+    twilio_from: str | None = Field(None, validation_alias="PLAYBOOKS_TWILIO_FROM")
+    twilio_base_url: str | None = Field(None, validation_alias="PLAYBOOKS_TWILIO_BASE_URL")
+    # Where save_to_drive writes: any fsspec URL (s3://bucket/prefix, memory://...); default $PLAYBOOKS_HOME/drive/.
+    drive_url: str | None = Field(None, validation_alias="PLAYBOOKS_DRIVE_URL")
     # Runs one process executes at once; more wait their turn, oldest first. A run mostly waits on
     # I/O (the store, SMTP, web pages), so a few per core keep the cores busy without thrashing.
     max_concurrent_runs: int = Field(
@@ -76,6 +83,30 @@ class Settings(BaseSettings):
         if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
             raise ValueError("PLAYBOOKS_SMTP_URL must look like smtp://user:pass@host:port or smtps://host:port")
         return value
+
+    @field_validator("twilio_base_url")
+    @classmethod
+    def _twilio_base_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        parts = urlsplit(value)
+        local = (parts.hostname or "") in ("127.0.0.1", "::1", "localhost")
+        # The auth token goes in every request: never across a network in clear text.
+        if not parts.hostname or parts.scheme not in ("https", "http") or (parts.scheme == "http" and not local):
+            raise ValueError("PLAYBOOKS_TWILIO_BASE_URL must be an https:// URL (http:// only on loopback)")
+        return value
+
+    @model_validator(mode="after")
+    def _twilio_complete(self) -> Settings:
+        given = {"PLAYBOOKS_TWILIO_ACCOUNT_SID": self.twilio_account_sid, "PLAYBOOKS_TWILIO_AUTH_TOKEN": self.twilio_auth_token,
+                 "PLAYBOOKS_TWILIO_FROM": self.twilio_from}
+        missing = [name for name, value in given.items() if not value]
+        # Half a Twilio account would quietly write texts to the outbox instead: refuse it.
+        if self.twilio_account_sid and missing:
+            raise ValueError(f"PLAYBOOKS_TWILIO_ACCOUNT_SID is set but {' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} not")
+        if not self.twilio_account_sid and self.twilio_auth_token:
+            raise ValueError("PLAYBOOKS_TWILIO_AUTH_TOKEN is set but PLAYBOOKS_TWILIO_ACCOUNT_SID is not")
+        return self
 
     @property
     def resolved_database_url(self) -> str:

@@ -98,7 +98,8 @@ def step_params(action: str, text: str, low: str, f: dict, units: float | None, 
         return {"folder": "Playbooks"}
     if action == "post_webhook":
         url = re.search(r"https?://\S+", text)
-        return {"url": url.group(0) if url else "{{org.webhook_url}}"}
+        # No URL said: the organisation's default webhook (`playbooks integrations add webhook`).
+        return {"url": url.group(0)} if url else {}
     return {}
 
 

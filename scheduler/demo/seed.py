@@ -19,6 +19,7 @@ from scheduler.store.tables import Customer, Order, OrderItem, Organization, Pro
 
 DEMO_ORG = "demo"
 DEMO_EMAIL = "owner@example.com"
+DEMO_PHONE = "+15555550100"  # a number reserved for fiction: texts land in the SMS outbox
 # The catalogue a demo shop imports, as an owner would (`playbooks products import`); its competitors'
 # pages (scheduler/demo/pages) sell many of the same items, so a price comparison finds real gaps.
 CATALOGUE = Path(__file__).with_name("products.csv")
@@ -31,7 +32,7 @@ def seed_demo(engine: Engine, clock: Clock = SYSTEM_CLOCK) -> bool:
         if session.exec(select(Organization)).first() is not None:
             return False
         session.add(Organization(id=DEMO_ORG, name="Demo Dispensary", timezone="America/New_York"))
-        session.add(User(org_id=DEMO_ORG, email=DEMO_EMAIL, name="Demo Owner"))
+        session.add(User(org_id=DEMO_ORG, email=DEMO_EMAIL, name="Demo Owner", phone=DEMO_PHONE))
         session.flush()
         rng = random.Random(42)  # the same demo data every time
         now = clock.now()

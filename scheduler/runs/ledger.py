@@ -225,7 +225,7 @@ class RunContexts:
         if user is None:
             user = owner
         return {
-            "user": {"id": user.id, "email": user.email, "name": user.name} if user else {},
+            "user": {"id": user.id, "email": user.email, "name": user.name, "phone": user.phone} if user else {},
             # The team's address is the organisation owner's until organisations can set their own.
             "org": {"id": org.id, "name": org.name, "timezone": org.timezone,
                     "team_email": owner.email if owner else None} if org else {},

@@ -47,8 +47,12 @@ def default_registry() -> StepRegistry:
 def builtin_steps() -> list[Step]:
     """Every built-in step type: adding one is its module and one line here."""
     from scheduler.steps.control.approval import RequestApproval
+    from scheduler.steps.delivery.drive import SaveToDrive
     from scheduler.steps.delivery.email import SendEmail
     from scheduler.steps.delivery.notify import Notify
+    from scheduler.steps.delivery.slack import PostSlack
+    from scheduler.steps.delivery.sms import SendSms
+    from scheduler.steps.delivery.webhook import PostWebhook
     from scheduler.steps.intelligence.actions import AnalyzeCompetitiveIntelligence
     from scheduler.steps.intelligence.changes import DetectPriceChanges, TrackNewProducts
     from scheduler.steps.intelligence.promotions import FindCompetitorPromotions
@@ -67,7 +71,8 @@ def builtin_steps() -> list[Step]:
             SuggestPriceAdjustment(),
             RequestApproval(),
             CreateCampaignDraft(),
-            CreateReorderList()]
+            CreateReorderList(),
+            SendSms(), PostSlack(), PostWebhook(), SaveToDrive()]
 
 
 def catalog_entries(registry: StepRegistry) -> list[dict[str, Any]]:

@@ -72,6 +72,7 @@ class User(SQLModel, table=True):
     org_id: str = Field(foreign_key="organizations.id", index=True)
     email: str
     name: str = ""
+    phone: str | None = None  # where `send_sms` texts the user ({{user.phone}})
     created_at: datetime = _ts(nullable=False, default=utcnow)
 
 
@@ -334,3 +335,17 @@ class CompetitorSnapshot(SQLModel, table=True):
     products: list[dict[str, Any]] = _json(list)
     promotions: list[str] = _json(list)
     taken_at: datetime = _ts(nullable=False, default=utcnow, index=True)
+
+
+class Integration(SQLModel, table=True):
+    """Where an organisation's outbound channels go: a Slack incoming webhook, a signed webhook endpoint."""
+
+    __tablename__ = "integrations"
+    __table_args__ = (UniqueConstraint("org_id", "kind", "name", name="uq_integration_name"),)
+    id: str = Field(default_factory=lambda: new_id("int"), primary_key=True)
+    org_id: str = Field(foreign_key="organizations.id", index=True)
+    kind: str  # slack, webhook
+    name: str  # picks one when an org has several of a kind ("default" unless named)
+    url: str
+    secret: str | None = None  # webhook: the whsec_ signing secret, shown once when added
+    created_at: datetime = _ts(nullable=False, default=utcnow)

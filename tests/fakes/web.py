@@ -26,6 +26,8 @@ class Route:
     stall: bool = False  # answer nothing until the server closes (at most a minute)
     trickle: float = 0.0  # send a chunk every `trickle` seconds for 10 s
     chunked: bool = False  # no Content-Length: the client learns the size only by reading
+    # Answers given first, one per request, in order (status, body, headers); then `status` and `body`.
+    queue: list[tuple[int, bytes, dict[str, str]]] = field(default_factory=list)
 
 
 class WebServer:
@@ -36,6 +38,7 @@ class WebServer:
         self.scheme = "https" if tls else "http"
         self.routes: dict[str, Route] = {}
         self.requests: list[tuple[str, dict[str, str]]] = []
+        self.posts: list[Posted] = []
         self.closing = threading.Event()
         server_class = type("Server", (ThreadingHTTPServer,), {"address_family": socket.AF_INET6 if ":" in host else socket.AF_INET,
                                                                  "daemon_threads": True})
@@ -58,6 +61,17 @@ class WebServer:
         headers = {"Content-Type": content_type, **route.pop("headers", {})}
         self.routes[path] = Route(body=data, headers=headers, **route)
         return self.url + path
+
+    def receiver(self, path: str, *first: tuple[int, str], body: str = "ok", content_type: str = "text/plain",
+                 headers: dict[str, str] | None = None) -> str:
+        """Answer POSTs to `path`: the `first` (status, body) pairs in order, then 200 with `body`; returns its URL."""
+        queue = [(status, text.encode(), dict(headers or {})) for status, text in first]
+        self.routes[path] = Route(body=body.encode(), headers={"Content-Type": content_type}, queue=queue)
+        return self.url + path
+
+    def posted(self, path: str) -> list[Posted]:
+        """The POSTs that came to `path`, in order."""
+        return [p for p in self.posts if p.path.split("?")[0] == path]
 
     def redirect(self, path: str, location: str, status: int = 302) -> str:
         """Answer `path` with a redirect to `location`; returns the redirecting URL."""
@@ -83,6 +97,16 @@ class WebServer:
         self.server.shutdown()
         self.server.server_close()
         self.thread.join(timeout=10)
+
+
+@dataclass(frozen=True)
+class Posted:
+    """One POST a WebServer received: its path, headers (names as sent) and raw body."""
+
+    path: str
+    headers: dict[str, str]
+    body: bytes
+    status: int
 
 
 def _handler(site: WebServer) -> type[BaseHTTPRequestHandler]:
@@ -112,6 +136,19 @@ def _handler(site: WebServer) -> type[BaseHTTPRequestHandler]:
                     self.wfile.write(route.body)
             except (BrokenPipeError, ConnectionResetError):
                 pass  # the client gave up, as it should on a cap
+
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else b""
+            route = site.routes.get(self.path.split("?")[0]) or Route(body=b"not found", status=404)
+            status, answer, headers = route.queue.pop(0) if route.queue else (route.status, route.body, route.headers)
+            site.posts.append(Posted(self.path, dict(self.headers), body, status))
+            self.send_response(status)
+            for name, value in {**route.headers, **headers}.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(answer)))
+            self.end_headers()
+            self.wfile.write(answer)
 
         def _send_chunked(self, route: Route) -> None:
             self.send_header("Transfer-Encoding", "chunked")

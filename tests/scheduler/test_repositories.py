@@ -23,6 +23,7 @@ from scheduler.store.db import make_engine, migrate
 from scheduler.store.repositories import Repositories
 from scheduler.store.tables import Execution, Notification, Order
 from tests.conftest import running, sales_report_spec
+from tests.scheduler.delivery_helpers import connect_example_receivers
 
 STEPS_DIR = Path(scheduler.steps.__file__).parent
 REGISTRY = default_registry()
@@ -58,6 +59,7 @@ async def test_a_run_of_every_step_type_sends_no_sql_from_the_event_loop_thread(
     settings = settings.model_copy(update={"allow_loopback_fetch": True})  # the example site is on loopback
     async with running(settings) as runtime:
         step = REGISTRY.get(name)
+        await connect_example_receivers(runtime, web)
         playbook = runtime.playbooks.create("demo", {
             "name": f"Loop {name}", "agent": "pops", "triggers": [{"type": "manual"}],
             "steps": [{"action": name, "params": web.localise(step.example)}],

@@ -10,6 +10,7 @@ from scheduler.steps.base import Step, StepOutput, StepParams
 from scheduler.steps.registry import StepRegistry, default_registry
 from scheduler.store.tables import Notification, SideEffect
 from tests.conftest import run_now, running
+from tests.scheduler.delivery_helpers import connect_example_receivers
 
 REGISTRY = default_registry()
 
@@ -38,6 +39,7 @@ async def test_step_runs_for_real_and_side_effects_happen_once(settings, web, na
     settings = settings.model_copy(update={"allow_loopback_fetch": True})  # the example site is on loopback
     async with running(settings) as runtime:
         step = REGISTRY.get(name)
+        await connect_example_receivers(runtime, web)  # post_slack and post_webhook post only where the org configured
         playbook = runtime.playbooks.create("demo", {
             "name": f"Contract {name}", "agent": "pops", "triggers": [{"type": "manual"}],
             "steps": [{"action": name, "params": web.localise(step.example)}],
@@ -62,3 +64,9 @@ async def test_step_runs_for_real_and_side_effects_happen_once(settings, web, na
                 assert len(session.exec(select(Notification)).all()) == 1
         if name == "send_email":
             assert len(list((settings.home / "outbox").glob("*.eml"))) == 1
+        if name == "send_sms":
+            assert len(list((settings.home / "sms").glob("*.json"))) == 1
+        if name == "save_to_drive":
+            assert (settings.home / "drive" / "demo" / "Reports" / "contract.txt").read_text() == "Hello"
+        if name in ("post_slack", "post_webhook"):
+            assert len(web.posted(f"/{name.removeprefix('post_')}")) == 1

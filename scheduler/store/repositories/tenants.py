@@ -18,6 +18,20 @@ class TenantRepository(Repository):
         """The id of the organisation's user with this email, or None."""
         return await self._off_loop(self._user_id_by_email, org_id, email)
 
+    async def set_phone(self, org_id: str, email: str, phone: str | None) -> bool:
+        """Set (or with None clear) the phone `send_sms` texts the user on; False when there is no such user."""
+        return await self._off_loop(self._set_phone, org_id, email, phone)
+
+    def _set_phone(self, org_id: str, email: str, phone: str | None) -> bool:
+        with Session(self._engine) as session:
+            user = session.exec(select(User).where(User.org_id == org_id, User.email == email.strip().lower())).first()
+            if user is None:
+                return False
+            user.phone = phone
+            session.add(user)
+            session.commit()
+        return True
+
     def _timezone(self, org_id: str) -> str | None:
         with Session(self._engine) as session:
             org = session.get(Organization, org_id)
