@@ -52,7 +52,7 @@ def drafts(engine, kind: str) -> list[Draft]:
         return list(session.exec(select(Draft).where(Draft.kind == kind).order_by(Draft.created_at)))
 
 
-async def test_a_lapsed_segment_is_exactly_the_customers_the_orders_say(settings):
+async def lapsed_segment(settings):
     async with running(settings) as runtime:
         [out] = outputs(await run_steps(runtime, [{"action": "segment_customers",
                                                    "params": {"segment": "lapsed", "inactive_weeks": 4, "limit": 1000}}]))
@@ -65,6 +65,17 @@ async def test_a_lapsed_segment_is_exactly_the_customers_the_orders_say(settings
         spends = [c["spend"] for c in out["customers"]]
         assert spends == sorted(spends, reverse=True)  # biggest spenders first
         assert out["summary"].startswith(f"{len(expected)} customers in the lapsed segment")
+        [report] = outputs(await run_steps(runtime, [{"action": "loyalty_report"}], key="report"))
+        assert report["total_members"] == 150 and report["lapsed_members"] == sum(
+            1 for at in last.values() if (now - at).days >= 45)
+
+
+async def test_a_lapsed_segment_is_exactly_the_customers_the_orders_say(settings):
+    await lapsed_segment(settings)
+
+
+async def test_a_lapsed_segment_is_exactly_the_customers_the_orders_say_on_postgres(pg_settings):
+    await lapsed_segment(pg_settings)
 
 
 async def test_tier_frequency_spend_and_contact_filters(settings):
