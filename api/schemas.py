@@ -320,7 +320,7 @@ class Approval(BaseModel):
     id: str
     execution_id: str
     step_index: int
-    kind: Literal["approval", "price_change"]
+    kind: Literal["approval", "price_change", "campaign"]  # campaign: a draft, approvable only if compliant
     prompt: str
     data: dict[str, Any]
     status: ApprovalStatus

@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 
 from scheduler.demo.seed import seed_demo
 from scheduler.domain.clock import SYSTEM_CLOCK, Clock
+from scheduler.marketing.writer import TextWriter
 from scheduler.runs.dispatch import InlineDispatcher
 from scheduler.runs.executor import Executor
 from scheduler.runs.ledger import release_waiting
@@ -52,14 +53,18 @@ class Runtime:
     @classmethod
     def build(
         cls, settings: Settings, clock: Clock = SYSTEM_CLOCK, demo: bool = False, registry: StepRegistry | None = None,
+        writer: TextWriter | None = None,
     ) -> Runtime:
-        """Open the store (migrated, optionally seeded) and wire the parts; nothing runs yet."""
+        """Open the store (migrated, optionally seeded) and wire the parts; nothing runs yet.
+
+        `writer` writes steps' customer-facing text (a model, from the app); templates without one.
+        """
         engine = make_engine(settings)
         migrate(engine)
         if demo:
             seed_demo(engine, clock)
         registry = registry or default_registry()
-        executor = Executor(engine, settings, registry, clock=clock)
+        executor = Executor(engine, settings, registry, clock=clock, writer=writer)
         dispatcher = InlineDispatcher(executor)
         runs = RunStarter(engine, dispatcher.dispatch, clock=clock, dispatch_many=dispatcher.dispatch_many)
         jobs = ScheduleJobs(engine, runs, clock=clock)

@@ -7,7 +7,7 @@ from fastapi import APIRouter, HTTPException, Query
 
 from api import schemas
 from api.deps import CurrentPrincipal, RuntimeDep
-from scheduler.services.approvals import AlreadyDecided, ApprovalNotFound
+from scheduler.services.approvals import AlreadyDecided, ApprovalNotFound, NotApprovable
 from scheduler.store.action_tables import Approval
 from scheduler.store.repositories.actions import BadCursor
 
@@ -40,7 +40,7 @@ async def decide(approval_id: str, body: schemas.ApprovalDecision, runtime: Runt
         decided = await asyncio.to_thread(runtime.approvals.decide, who.org_id, approval_id, body.decision, body.note, by)
     except ApprovalNotFound as exc:
         raise HTTPException(404, str(exc)) from None
-    except AlreadyDecided as exc:
+    except (AlreadyDecided, NotApprovable) as exc:
         raise HTTPException(409, str(exc)) from None
     if decided.resumed:
         runtime.dispatcher.dispatch(decided.resumed)

@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 from scheduler.domain.clock import SYSTEM_CLOCK, Clock
 from scheduler.domain.status import ExecutionStatus, StepStatus
 from scheduler.expressions import ExpressionError, evaluate_condition, render_value
+from scheduler.marketing.writer import TemplateWriter, TextWriter
 from scheduler.runs.checkpoints import (
     MAX_STEP_CRASHES,
     Checkpoints,
@@ -94,8 +95,10 @@ class Executor:
     def __init__(
         self, engine: Engine, settings: Settings, registry: StepRegistry,
         clock: Clock = SYSTEM_CLOCK, owner: str | None = None, backoff_seconds: float = 0.5,
+        writer: TextWriter | None = None,
     ) -> None:
         self.engine, self.settings, self.registry, self.clock = engine, settings, registry, clock
+        self.writer = writer or TemplateWriter()  # a model-backed writer comes from the app (agents), never imported here
         self.owner = owner or f"executor-{uuid.uuid4().hex[:8]}"
         self.backoff_seconds = backoff_seconds
         self.lease = timedelta(seconds=settings.lease_seconds)
@@ -185,7 +188,7 @@ class Executor:
         ctx = StepContext(
             org_id=state.org_id, execution_id=state.id, step_index=nxt.index, values=state.values,
             settings=self.settings, store=self.store, clock=self.clock, previous=list(state.previous),
-            once=self._once_for(state.org_id, key),
+            once=self._once_for(state.org_id, key), writer=self.writer,
         )
         error, attempts = "no attempt made", 0
         while attempts < step.max_attempts:

@@ -10,11 +10,12 @@ from sqlalchemy.engine import Connection, Engine
 
 from scheduler.domain.clock import SYSTEM_CLOCK, Clock
 from scheduler.domain.status import ExecutionStatus
-from scheduler.store.action_tables import Approval, CompetitiveAction
+from scheduler.marketing.copy import APPROVED, REJECTED, DraftNotSendable, assert_sendable
+from scheduler.store.action_tables import Approval, CompetitiveAction, Draft
 from scheduler.store.repositories.approvals import DECISIONS
 from scheduler.store.tables import Execution, Product, SideEffect, StepRun
 
-A, ACT = Approval.__table__, CompetitiveAction.__table__  # type: ignore[attr-defined]
+A, ACT, D = Approval.__table__, CompetitiveAction.__table__, Draft.__table__  # type: ignore[attr-defined]
 E, S, P, FX = Execution.__table__, StepRun.__table__, Product.__table__, SideEffect.__table__  # type: ignore[attr-defined]
 
 
@@ -24,6 +25,10 @@ class ApprovalNotFound(LookupError):
 
 class AlreadyDecided(Exception):
     """The approval was decided before (by a person or its timeout): a 409."""
+
+
+class NotApprovable(Exception):
+    """Approving it is refused (a campaign draft that fails the compliance check): a 409; it stays pending."""
 
 
 @dataclass(frozen=True)
@@ -65,6 +70,8 @@ class ApprovalService:
             # Two approvals of one run decided at once: the second waits here and then sees the first as decided.
             conn.execute(select(E.c.id).where(E.c.id == row["execution_id"]).with_for_update())
             change = _price_change(conn, org_id, approval_id, row, now) if status == "approved" else None
+            if row["kind"] == "campaign":
+                _decide_draft(conn, org_id, row["data"].get("draft_id"), status)
             ids = list(row["data"].get("action_ids") or [])
             if ids:
                 conn.execute(update(ACT).where(ACT.c.id.in_(ids), ACT.c.status == "in_progress")
@@ -87,6 +94,10 @@ class ApprovalService:
                                            by="timeout"))
             except AlreadyDecided:
                 continue  # a person decided it meanwhile: theirs stands
+            except NotApprovable:
+                # A timeout that would approve what may not go out rejects it instead.
+                decided.append(self.decide(org_id, approval_id, "reject", note=f"timed out at {_iso(expires_at)}; "
+                                           "not approvable (compliance)", by="timeout"))
         return decided
 
 
@@ -104,6 +115,22 @@ def _price_change(conn: Connection, org_id: str, approval_id: str, row: Any, now
     conn.execute(insert(FX).values(key=f"approval:{approval_id}", org_id=org_id, kind="price_change",
                                    result=change, created_at=now))
     return change
+
+
+def _decide_draft(conn: Connection, org_id: str, draft_id: str | None, status: str) -> None:
+    """Write the decision into the campaign draft; approving one that fails the compliance check is refused."""
+    draft = conn.execute(select(D.c.body, D.c.data).where(D.c.id == draft_id, D.c.org_id == org_id)).first()
+    if draft is None:
+        return  # removed meanwhile: nothing to mark
+    data = dict(draft.data)
+    if status == "approved":
+        try:
+            assert_sendable(draft.body, {**data, "status": APPROVED})
+        except DraftNotSendable as exc:
+            conn.rollback()
+            raise NotApprovable(f"draft {draft_id!r} cannot be approved: {exc}") from None
+    data["status"] = APPROVED if status == "approved" else REJECTED
+    conn.execute(update(D).where(D.c.id == draft_id, D.c.org_id == org_id).values(data=data))
 
 
 def _record_in_step(conn: Connection, execution_id: str, index: int, approval_id: str, status: str,

@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, ConfigDict
 
 from scheduler.domain.clock import Clock
+from scheduler.marketing.writer import TemplateWriter, TextWriter
 from scheduler.settings import Settings
 from scheduler.store.repositories import Repositories, UnitOfWork
 
@@ -62,6 +63,8 @@ class StepContext:
     previous: list[dict[str, Any]] = field(default_factory=list)
     once: Once | None = None
     unit: UnitOfWork = field(default_factory=UnitOfWork)
+    # Writes customer-facing text (scheduler.marketing.writer): templates by default, a model when the app gives one.
+    writer: TextWriter = field(default_factory=TemplateWriter)
     # Set by wait_for_approval(): the run stops after this step, in `waiting_approval`, until decided.
     waiting: bool = False
 

@@ -47,6 +47,9 @@ def default_registry() -> StepRegistry:
 def builtin_steps() -> list[Step]:
     """Every built-in step type: adding one is its module and one line here."""
     from scheduler.steps.control.approval import RequestApproval
+    from scheduler.steps.control.log import Log
+    from scheduler.steps.control.summarize import Summarize
+    from scheduler.steps.control.values import SetValues
     from scheduler.steps.delivery.drive import SaveToDrive
     from scheduler.steps.delivery.email import SendEmail
     from scheduler.steps.delivery.notify import Notify
@@ -59,6 +62,12 @@ def builtin_steps() -> list[Step]:
     from scheduler.steps.intelligence.report import GenerateCompetitorReport
     from scheduler.steps.intelligence.scan import ScanCompetitors
     from scheduler.steps.marketing.campaign import CreateCampaignDraft
+    from scheduler.steps.marketing.compliance import ComplianceCheck
+    from scheduler.steps.marketing.loyalty import LoyaltyReport
+    from scheduler.steps.marketing.review import ReplyToReview
+    from scheduler.steps.marketing.segment import SegmentCustomers
+    from scheduler.steps.marketing.social import GenerateSocialPost
+    from scheduler.steps.marketing.winback import CustomerWinback
     from scheduler.steps.operations.reorder import CreateReorderList
     from scheduler.steps.pricing.analyze import AnalyzePricing
     from scheduler.steps.pricing.suggest import SuggestPriceAdjustment
@@ -72,7 +81,9 @@ def builtin_steps() -> list[Step]:
             RequestApproval(),
             CreateCampaignDraft(),
             CreateReorderList(),
-            SendSms(), PostSlack(), PostWebhook(), SaveToDrive()]
+            SendSms(), PostSlack(), PostWebhook(), SaveToDrive(),
+            SegmentCustomers(), ComplianceCheck(), GenerateSocialPost(), CustomerWinback(), LoyaltyReport(), ReplyToReview(),
+            Summarize(), SetValues(), Log()]
 
 
 def catalog_entries(registry: StepRegistry) -> list[dict[str, Any]]:

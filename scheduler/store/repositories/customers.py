@@ -1,6 +1,7 @@
 """A shop's customers: listed by loyalty tier, and their tier and first/last seen brought up to date from their orders."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, case, update
@@ -51,6 +52,23 @@ def refresh_loyalty(session: Session, org_id: str, now: datetime) -> int:
     return len(changes)
 
 
+@dataclass(frozen=True)
+class CustomerStats:
+    """One customer with their orders: recency (last order), frequency and spend in a window, and over all time."""
+
+    id: str
+    name: str
+    email: str | None
+    phone: str | None
+    tier: str
+    first_seen_at: datetime | None
+    last_order_at: datetime | None
+    orders: int  # in the window
+    spend: float  # in the window (dollars)
+    lifetime_orders: int
+    lifetime_spend: float
+
+
 class CustomerRepository(Repository):
     """The organisation's customers."""
 
@@ -65,6 +83,30 @@ class CustomerRepository(Repository):
     async def refresh(self, org_id: str, now: datetime) -> int:
         """Bring tiers and first/last seen up to date with the orders (refresh_loyalty in its own transaction)."""
         return await self._off_loop(self._refresh, org_id, now)
+
+    async def stats(self, org_id: str, since: datetime) -> list[CustomerStats]:
+        """Every customer with their recency, frequency and spend (orders since `since`, and lifetime): one query."""
+        return await self._off_loop(self._stats, org_id, since)
+
+    def _stats(self, org_id: str, since: datetime) -> list[CustomerStats]:
+        recent = col(Order.placed_at) >= since
+        query = (
+            select(Customer.id, Customer.name, Customer.email, Customer.phone, Customer.loyalty_tier,
+                   Customer.first_seen_at, func.max(Order.placed_at),
+                   func.coalesce(func.sum(case((recent, 1), else_=0)), 0),
+                   func.coalesce(func.sum(case((recent, Order.total), else_=0.0)), 0.0),
+                   func.count(Order.id), func.coalesce(func.sum(Order.total), 0.0))
+            .outerjoin(Order, (col(Order.customer_id) == col(Customer.id)) & (col(Order.org_id) == org_id))
+            .where(Customer.org_id == org_id)
+            .group_by(Customer.id, Customer.name, Customer.email, Customer.phone, Customer.loyalty_tier,
+                      Customer.first_seen_at)
+            .order_by(col(Customer.name), col(Customer.id))
+        )
+        with Session(self._engine) as session:
+            rows = session.exec(query).all()
+        return [CustomerStats(cid, name, email, phone, tier, first, last, int(n), round(float(spend), 2), int(n_all),
+                              round(float(spend_all), 2))
+                for cid, name, email, phone, tier, first, last, n, spend, n_all, spend_all in rows]
 
     def _list(self, org_id: str, tier: str | None) -> list[Customer]:
         query = select(Customer).where(Customer.org_id == org_id)

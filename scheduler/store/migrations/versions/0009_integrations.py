@@ -1,7 +1,7 @@
 """integrations: an organisation's Slack and webhook endpoints (webhooks with their signing secret); users get a phone
 
 Revision ID: 0009
-Revises: 0006
+Revises: 0008
 """
 import sqlalchemy as sa
 import sqlmodel

@@ -1,0 +1,1 @@
+"""Marketing copy: the text-writing interface, the advertising rules and their check, customer segments."""
