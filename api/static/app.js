@@ -357,12 +357,20 @@ async function refreshNotifications() {
     return;
   }
   const items = page.items || [];
-  const unread = items.filter((n) => !n.readAt && !n.read);
+  const unread = items.filter((n) => !n.readAt);
   $("notifications-count").hidden = !unread.length;
   $("notifications-count").textContent = unread.length;
-  $("tab-notifications").replaceChildren(...(items.length ? items.map((n) => el("div", { class: "item" },
-    el("h4", {}, n.title || "Notification"), el("div", {}, n.message || n.body || ""),
-    el("div", { class: "muted" }, when(n.createdAt)))) : [el("p", { class: "muted" }, "No notifications.")]));
+  const read = async (n) => {
+    try { await api(`/api/notifications/${n.id}/read`, { method: "POST" }); } catch (error) { alert(error.message); }
+    refreshNotifications();
+  };
+  $("tab-notifications").replaceChildren(...(items.length ? items.map((n) => el("div", { class: "item", "data-notification-id": n.id },
+    el("h4", {}, n.title || "Notification", n.readAt ? null : el("span", { class: "status pending" }, "new")),
+    el("div", {}, n.body || ""),
+    el("div", { class: "row" }, el("span", { class: "muted" }, when(n.createdAt)),
+      n.readAt ? null : el("button", { class: "small link", onclick: () => read(n) }, "Mark read"),
+      n.executionId ? el("button", { class: "small link", onclick: () => openRun(n.executionId) }, "Run") : null)))
+    : [el("p", { class: "muted" }, "No notifications.")]));
 }
 
 async function refreshActivity() {

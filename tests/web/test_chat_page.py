@@ -132,3 +132,23 @@ def test_pause_resume_and_delete_with_confirmation_from_the_playbooks_view(serve
     page.locator("#confirm-dialog").get_by_role("button", name="Delete").click()
     item.wait_for(state="detached")
     assert httpx.get(f"{server.url}/api/playbooks/{pid}", headers=auth(user_token)).status_code == 404
+
+
+def test_a_notification_shows_with_its_run_and_is_marked_read(server, user_token, page):
+    spec = {"name": "Ping", "agent": "pops", "triggers": [{"type": "manual"}],
+            "steps": [{"action": "notify", "params": {"title": "Stock check done", "message": "All <b>good</b>"}}]}
+    pid = httpx.post(f"{server.url}/api/playbooks", json=spec, headers=auth(user_token)).json()["id"]
+    run = httpx.post(f"{server.url}/api/playbooks/{pid}/execute", json={"triggeredBy": "manual"}, headers=auth(user_token))
+    wait_for(lambda: execution(server, run.json()["executionId"], user_token)["status"] == "completed")
+    page.goto(server.url)
+    page.locator("#signin-token").fill(user_token)
+    page.get_by_role("button", name="Sign in").click()
+    page.locator("#notifications-count").get_by_text("1").wait_for()
+    page.locator(".tabs [data-tab='notifications']").click()
+    item = page.locator("#tab-notifications [data-notification-id]").first
+    assert "Stock check done" in item.inner_text() and "All <b>good</b>" in item.inner_text()  # text, not markup
+    item.get_by_role("button", name="Mark read").click()
+    item.get_by_role("button", name="Mark read").wait_for(state="detached")
+    [stored] = httpx.get(f"{server.url}/api/notifications", headers=auth(user_token)).json()["items"]
+    assert stored["readAt"] is not None
+    assert page.locator("#notifications-count").is_hidden()
