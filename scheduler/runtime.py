@@ -17,6 +17,7 @@ from scheduler.runs.ledger import release_waiting
 from scheduler.runs.recovery import orphaned_executions
 from scheduler.runs.start import RunStarter
 from scheduler.services.approvals import ApprovalService
+from scheduler.services.follow_up import follow_up
 from scheduler.services.heartbeat import HeartbeatService
 from scheduler.services.playbooks import PlaybookService
 from scheduler.settings import Settings
@@ -115,12 +116,13 @@ class Runtime:
             await asyncio.to_thread(self.release_waiting, [execution_id])
 
     def tick(self) -> list[str]:
-        """The periodic checks: overdue approvals take their timeout outcome (their runs resume); due heartbeats beat."""
+        """The periodic checks: overdue approvals take their timeout outcome (their runs resume); due heartbeats beat,
+        and the actions waiting on a persona go to a follow-up run (answers the runs resumed or started)."""
         resumed = [d.resumed for d in self.approvals.expire_due() if d.resumed]
         for execution_id in resumed:
             self.dispatcher.dispatch(execution_id)
-        self.heartbeat.beat_due()
-        return resumed
+        beaten = self.heartbeat.beat_due()
+        return resumed + follow_up(self.playbooks, self.runs, beaten, self.clock.now())
 
     async def _sweep_forever(self) -> None:
         # Timeouts are in hours and heartbeats hourly: a tick a minute is plenty, and keeps the sweep light.
