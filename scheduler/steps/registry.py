@@ -55,10 +55,13 @@ def builtin_steps() -> list[Step]:
     from scheduler.steps.intelligence.report import GenerateCompetitorReport
     from scheduler.steps.intelligence.scan import ScanCompetitors
     from scheduler.steps.marketing.campaign import CreateCampaignDraft
+    from scheduler.steps.operations.export import ExportCsv
+    from scheduler.steps.operations.inventory import CheckInventory
     from scheduler.steps.operations.reorder import CreateReorderList
     from scheduler.steps.pricing.analyze import AnalyzePricing
     from scheduler.steps.pricing.suggest import SuggestPriceAdjustment
     from scheduler.steps.reports.sales import SalesReport
+    from scheduler.steps.reports.top_sellers import TopSellers
     from scheduler.steps.web.fetch_url import FetchUrl
 
     return [SalesReport(), SendEmail(), Notify(), FetchUrl(), ScanCompetitors(), AnalyzePricing(), DetectPriceChanges(),
@@ -67,7 +70,10 @@ def builtin_steps() -> list[Step]:
             SuggestPriceAdjustment(),
             RequestApproval(),
             CreateCampaignDraft(),
-            CreateReorderList()]
+            CreateReorderList(),
+            CheckInventory(),
+            TopSellers(),
+            ExportCsv()]
 
 
 def catalog_entries(registry: StepRegistry) -> list[dict[str, Any]]:

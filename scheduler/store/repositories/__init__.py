@@ -9,6 +9,7 @@ from scheduler.store.repositories.actions import CompetitiveActionRepository, Dr
 from scheduler.store.repositories.approvals import ApprovalRepository
 from scheduler.store.repositories.competitors import CompetitorRepository
 from scheduler.store.repositories.customers import CustomerRepository
+from scheduler.store.repositories.exports import ExportRepository
 from scheduler.store.repositories.notifications import NotificationRepository
 from scheduler.store.repositories.products import ProductRepository
 from scheduler.store.repositories.sales import ProductSales, SalesRepository, SalesTotals
@@ -17,6 +18,7 @@ from scheduler.store.repositories.tenants import TenantRepository
 from scheduler.store.repositories.unit import UnitOfWork
 
 __all__ = ["ApprovalRepository", "CompetitiveActionRepository", "CompetitorRepository", "CustomerRepository", "DraftRepository",
+           "ExportRepository",
            "NotificationRepository", "ProductRepository", "ProductSales", "Repositories",
            "SalesRepository", "SalesTotals", "SnapshotRepository", "TenantRepository", "UnitOfWork"]
 
@@ -35,6 +37,7 @@ class Repositories:
     approvals: ApprovalRepository
     drafts: DraftRepository
     customers: CustomerRepository
+    exports: ExportRepository
 
     @classmethod
     def on(cls, engine: Engine) -> Repositories:
@@ -42,4 +45,4 @@ class Repositories:
         return cls(TenantRepository(engine), SalesRepository(engine), NotificationRepository(engine),
                    ProductRepository(engine), CompetitorRepository(engine), SnapshotRepository(engine),
                    CompetitiveActionRepository(engine), ApprovalRepository(engine), DraftRepository(engine),
-                   CustomerRepository(engine))
+                   CustomerRepository(engine), ExportRepository(engine))
