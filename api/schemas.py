@@ -296,7 +296,7 @@ class Approval(BaseModel):
     id: str
     execution_id: str
     step_index: int
-    kind: Literal["approval", "price_change"]
+    kind: Literal["approval", "price_change", "email_recipients"]  # email_recipients: only a person may approve
     prompt: str
     data: dict[str, Any]
     status: ApprovalStatus

@@ -41,15 +41,18 @@ class SendEmailParams(StepParams):
     @field_validator("to")
     @classmethod
     def _addresses(cls, value: list[str] | str) -> list[str]:
-        items = [v.strip() for v in (value.split(",") if isinstance(value, str) else value)]
-        for item in items:
+        raw = value.split(",") if isinstance(value, str) else value
+        for item in raw:  # before stripping: a trailing line break is still a line break
             _no_break("a recipient", item)
-        items = [v for v in items if v]
+        items = [v.strip() for v in raw if v.strip()]
         # Templated addresses are checked after rendering, when the executor validates again.
         bad = [a for a in items if "{{" not in a and not _ADDRESS.fullmatch(a)]
         if not items or bad:
             raise ValueError(f"not an email address: {', '.join(bad) or '(empty)'}")
-        unique = list({a.lower(): a for a in reversed(items)}.values())[::-1]  # first spelling of each, in order
+        first: dict[str, str] = {}
+        for address in items:  # the same address in another case is the same mailbox: its first spelling stays
+            first.setdefault(address.lower(), address)
+        unique = list(first.values())
         if len(unique) > MAX_RECIPIENTS:
             raise ValueError(f"at most {MAX_RECIPIENTS} recipients in one email, not {len(unique)}")
         return unique

@@ -15,7 +15,7 @@ Status = Literal["out_of_stock", "low_stock", "ok"]
 class CheckInventoryParams(StepParams):
     # Which items to list: low_stock (at or below the reorder point, zero included), out_of_stock, or all.
     filter: Literal["all", "low_stock", "out_of_stock"] = "low_stock"
-    threshold: int | None = Field(None, ge=0, le=100_000)  # units: at or below counts as low, instead of the reorder point
+    threshold: float | None = Field(None, ge=0, le=100_000)  # units: at or below counts as low, instead of the reorder point
     min_days_of_cover: float | None = Field(None, gt=0, le=365)  # also low: sells out sooner than this at the recent rate
     sales_days: int = Field(28, ge=1, le=365)  # the recent sales the rate is measured over
 
