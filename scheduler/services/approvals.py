@@ -105,6 +105,9 @@ class ApprovalService:
                                            by="timeout"))
             except AlreadyDecided:
                 continue  # a person decided it meanwhile: theirs stands
+            except NeedsPerson:  # a timeout never widens where mail goes: it rejects
+                decided.append(self.decide(org_id, approval_id, "reject", note=f"timed out at {_iso(expires_at)}",
+                                           by="timeout"))
         return decided
 
 

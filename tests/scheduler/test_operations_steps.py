@@ -22,6 +22,12 @@ NOW = datetime(2026, 11, 26, 13, 55, tzinfo=UTC)  # 08:55 in New York, a Thursda
 NY = ZoneInfo("America/New_York")
 
 
+@pytest.fixture(params=["sqlite", "postgres"])
+def store_settings(request):
+    """The embedded SQLite file, and PostgreSQL (skipped without a server unless CI=true)."""
+    return request.getfixturevalue("settings" if request.param == "sqlite" else "pg_settings")
+
+
 def clock() -> Clock:
     return Clock(NOW - datetime.now(UTC))
 
@@ -50,8 +56,8 @@ def products(engine, org="demo") -> dict[str, Product]:
         return {p.name: p for p in session.exec(select(Product).where(Product.org_id == org))}
 
 
-async def test_check_inventory_lists_low_and_out_of_stock_items_with_days_of_cover_from_recent_sales(settings):
-    async with running(settings, clock=clock()) as runtime:
+async def test_check_inventory_lists_low_and_out_of_stock_items_with_days_of_cover_from_recent_sales(store_settings):
+    async with running(store_settings, clock=clock()) as runtime:
         low, out, every, under_20 = await run_steps(runtime, [
             {"action": "check_inventory", "params": {"filter": "low_stock"}},
             {"action": "check_inventory", "params": {"filter": "out_of_stock"}},
@@ -73,8 +79,8 @@ async def test_check_inventory_lists_low_and_out_of_stock_items_with_days_of_cov
     assert "Granddaddy Purple 3.5g: 3 left (reorder at 8; about" in low["summary"]
 
 
-async def test_the_reorder_list_is_sized_by_sales_velocity_and_lead_time_and_only_drafted(settings):
-    async with running(settings, clock=clock()) as runtime:
+async def test_the_reorder_list_is_sized_by_sales_velocity_and_lead_time_and_only_drafted(store_settings):
+    async with running(store_settings, clock=clock()) as runtime:
         before = {n: p.quantity for n, p in products(runtime.engine).items()}
         [reorder] = await run_steps(runtime, [{"action": "create_reorder_list",
                                                "params": {"lead_time_days": 5, "cover_days": 10,
@@ -96,8 +102,8 @@ async def test_the_reorder_list_is_sized_by_sales_velocity_and_lead_time_and_onl
     assert "Pineapple Express 3.5g: order" in draft.body
 
 
-async def test_top_sellers_rank_by_units_or_revenue_and_the_slowest_include_what_sold_nothing(settings):
-    async with running(settings, clock=clock()) as runtime:
+async def test_top_sellers_rank_by_units_or_revenue_and_the_slowest_include_what_sold_nothing(store_settings):
+    async with running(store_settings, clock=clock()) as runtime:
         by_units, by_revenue, slowest = await run_steps(runtime, [
             {"action": "top_sellers", "params": {"period": "last week", "top": 3}},  # `top`, as the planner writes it
             {"action": "top_sellers", "params": {"period": "last_week", "count": 3, "by": "revenue"}},
@@ -128,8 +134,8 @@ def read_csv(settings, output) -> list[dict]:
     return rows
 
 
-async def test_export_csv_writes_each_data_set_for_its_period_as_a_file(settings):
-    async with running(settings, clock=clock()) as runtime:
+async def test_export_csv_writes_each_data_set_for_its_period_as_a_file(store_settings):
+    async with running(store_settings, clock=clock()) as runtime:
         with Session(runtime.engine) as session:  # a name typed by a customer, which a spreadsheet would run
             customer = session.exec(select(Customer).where(Customer.org_id == "demo").order_by(Customer.name)).first()
             customer.name = '=HYPERLINK("http://evil.example","click")'
@@ -148,26 +154,26 @@ async def test_export_csv_writes_each_data_set_for_its_period_as_a_file(settings
             lines = session.exec(select(OrderItem).where(OrderItem.order_id.in_([o.id for o in yesterday_orders]))).all()
         sold = units_sold(runtime.engine, datetime(2026, 10, 27, tzinfo=NY), datetime(2026, 11, 26, tzinfo=NY))
         by_name = products(runtime.engine)
-    rows = read_csv(settings, orders)
+    rows = read_csv(store_settings, orders)
     assert orders["dataset"] == sales["dataset"] == "orders" and len(rows) == len(lines) > 0
     assert {r["order_id"] for r in rows} == {o.id for o in yesterday_orders}
     assert all(r["placed_at"].startswith("2026-11-25T") and r["placed_at"].endswith("-05:00") for r in rows)
     assert orders["file"]["name"].startswith("orders-2026-11-25-") and orders["file"]["content_type"] == "text/csv"
-    people = read_csv(settings, customers)
+    people = read_csv(store_settings, customers)
     assert "'=HYPERLINK(\"http://evil.example\",\"click\")" in {r["name"] for r in people}  # kept as text
     assert all(r["phone"].startswith("+1") for r in people if r["phone"])  # a number is not a formula
     spend = [float(r["spend"]) for r in people]
     assert spend == sorted(spend, reverse=True)
-    inventory = {r["product"]: r for r in read_csv(settings, stock)}
+    inventory = {r["product"]: r for r in read_csv(store_settings, stock)}
     assert len(inventory) == 41 and inventory["Pineapple Express 3.5g"]["status"] == "out_of_stock"
-    products_rows = {r["product"]: r for r in read_csv(settings, catalogue)}
+    products_rows = {r["product"]: r for r in read_csv(store_settings, catalogue)}
     for name, row in products_rows.items():
         assert int(row["units_sold"]) == sold.get(by_name[name].id, (0, 0.0))[0]
     assert catalogue["summary"].startswith("Exported 41 rows of products (last 30 days) to products-")
 
 
-async def test_another_organisations_steps_see_none_of_the_demo_shop(settings):
-    async with running(settings, clock=clock()) as runtime:
+async def test_another_organisations_steps_see_none_of_the_demo_shop(store_settings):
+    async with running(store_settings, clock=clock()) as runtime:
         await OrganizationRepository(runtime.engine).create("acme", "Acme", "America/Chicago", "me@acme.example")
         inventory, sellers, export = await run_steps(runtime, [
             {"action": "check_inventory", "params": {"filter": "all"}},
@@ -177,7 +183,7 @@ async def test_another_organisations_steps_see_none_of_the_demo_shop(settings):
     assert inventory["items"] == [] and inventory["product_count"] == 0
     assert sellers["sellers"] == [] and sellers["best"] is None and sellers["summary"].endswith("no sales.")
     assert export["row_count"] == 0 and export["file"]["path"].startswith("acme/")
-    assert (settings.home / "files" / export["file"]["path"]).read_bytes().decode("utf-8-sig").startswith("order_id,")
+    assert (store_settings.home / "files" / export["file"]["path"]).read_bytes().decode("utf-8-sig").startswith("order_id,")
 
 
 @pytest.mark.parametrize("params", [{"dataset": "payroll"}, {"dataset": "orders", "period": "fortnight"}])

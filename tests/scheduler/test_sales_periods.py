@@ -80,11 +80,17 @@ async def run(runtime, playbook, triggered_by, key, scheduled_for=None) -> dict:
     return done["stepResults"][0]["output"]
 
 
-async def test_a_manual_run_at_0855_leaves_the_9am_report_whole(settings):
+@pytest.fixture(params=["sqlite", "postgres"])
+def store_settings(request):
+    """The embedded SQLite file, and PostgreSQL (skipped without a server unless CI=true)."""
+    return request.getfixturevalue("settings" if request.param == "sqlite" else "pg_settings")
+
+
+async def test_a_manual_run_at_0855_leaves_the_9am_report_whole(store_settings):
     slot_yesterday, slot_today = ny(2026, 11, 25, 9).astimezone(UTC), ny(2026, 11, 26, 9).astimezone(UTC)
     at_0855 = slot_today - timedelta(minutes=5)
     # The demo's 90 days of orders end at 08:55 on the 26th, when the owner runs the report by hand.
-    async with running(settings, clock=Clock(at_0855 - datetime.now(UTC))) as runtime:
+    async with running(store_settings, clock=Clock(at_0855 - datetime.now(UTC))) as runtime:
         spec = sales_report_spec()
         spec["steps"][0]["params"] = {}  # since_last_run, as the planner writes a report with no period said
         playbook = runtime.playbooks.create("demo", spec)

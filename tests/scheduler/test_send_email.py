@@ -39,6 +39,14 @@ def mail_settings(tmp_path, smtp):
     return Settings(PLAYBOOKS_HOME=tmp_path / "home", PLAYBOOKS_SMTP_URL=smtp.url)
 
 
+@pytest.fixture(params=["sqlite", "postgres"])
+def mail_store_settings(request, tmp_path, smtp):
+    """Mail over the loopback server, on the SQLite file and on PostgreSQL (skipped without a server unless CI=true)."""
+    if request.param == "sqlite":
+        return Settings(PLAYBOOKS_HOME=tmp_path / "home", PLAYBOOKS_SMTP_URL=smtp.url)
+    return request.getfixturevalue("pg_settings").model_copy(update={"smtp_url": smtp.url})
+
+
 async def run(runtime, steps, key="mail"):
     playbook = runtime.playbooks.create("demo", spec(steps, f"Mail {key}"))
     return get_execution(runtime.engine, "demo", await run_now(runtime, playbook, key))
@@ -152,8 +160,8 @@ async def test_an_outside_address_is_refused_with_a_reason_when_asked_to(mail_se
     assert smtp.messages == []
 
 
-async def test_an_outside_address_waits_for_a_person_then_the_email_goes_once(mail_settings, smtp):
-    async with running(mail_settings) as runtime:
+async def test_an_outside_address_waits_for_a_person_then_the_email_goes_once(mail_store_settings, smtp):
+    async with running(mail_store_settings) as runtime:
         playbook = runtime.playbooks.create("demo", spec([{"action": "sales_report"},
                                                           email(to=["{{user.email}}", OUTSIDE])]))
         first = get_execution(runtime.engine, "demo", await run_now(runtime, playbook, "first"))

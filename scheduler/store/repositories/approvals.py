@@ -47,7 +47,7 @@ class ApprovalRepository(Repository):
         with Session(self._engine) as session:
             rows = session.exec(select(Approval.data).where(
                 Approval.org_id == org_id, Approval.kind == RECIPIENTS_KIND, Approval.status == "approved",
-                col(Approval.decided_by).startswith("usr_"))).all()
+                col(Approval.decided_by).startswith("usr_", autoescape=True))).all()
         return {str(a).lower() for data in rows for a in (data or {}).get("addresses", [])}
 
     async def list(self, org_id: str, status: str | None = None, limit: int = 50,
