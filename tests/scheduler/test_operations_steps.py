@@ -100,6 +100,9 @@ async def test_the_reorder_list_is_sized_by_sales_velocity_and_lead_time_and_onl
     assert reorder["total_units"] == sum(i["order_quantity"] for i in reorder["items"])
     assert draft.id == reorder["draft_id"] and draft.data["items"] == reorder["items"]
     assert "Pineapple Express 3.5g: order" in draft.body
+    first = reorder["items"][0]
+    assert reorder["summary"].splitlines()[1] == (f"  - Pineapple Express 3.5g: order {first['order_quantity']} (have 0, "
+                                                  f"sells {first['daily_sales']:g} a day, 12 days lead time)")
 
 
 async def test_top_sellers_rank_by_units_or_revenue_and_the_slowest_include_what_sold_nothing(store_settings):

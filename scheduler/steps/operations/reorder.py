@@ -95,9 +95,13 @@ class CreateReorderList(Step):
                                               {"items": [it.model_dump() for it in items],
                                                "action_ids": [a["id"] for a in claimed]}, ctx.execution_id)
         ctx.store.actions.finish(ctx.unit, [a["id"] for a in claimed], ctx.idempotency_key)
-        summary = (f"Reorder list (a draft, nothing ordered): {len(items)} product{'s' if len(items) != 1 else ''} "
-                   f"({', '.join(f'{it.product} x{it.order_quantity}' for it in items[:5])}"
-                   f"{', ...' if len(items) > 5 else ''})") if items else "Nothing to reorder."
+        summary = "\n".join([
+            f"Reorder list (a draft, nothing ordered): {len(items)} product{'s' if len(items) != 1 else ''}, "
+            f"{sum(it.order_quantity for it in items)} units.",
+            *(f"  - {it.product}: order {it.order_quantity} (have {it.quantity}, sells {it.daily_sales:g} a day, "
+              f"{it.lead_time_days:g} days lead time)" for it in items[:15]),
+            *([f"  ... and {len(items) - 15} more"] if len(items) > 15 else []),
+        ]) if items else "Nothing to reorder."
         return ReorderOutput(items=items, item_count=len(items), total_units=sum(it.order_quantity for it in items),
                              draft_id=draft_id, summary=summary)
 
