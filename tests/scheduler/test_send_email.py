@@ -204,3 +204,10 @@ async def test_a_rejected_outside_address_sends_nothing_and_the_run_goes_on(mail
     assert (held["sent"], held["decision"], held["approved"]) == (False, "rejected", False)
     assert held["summary"] == f"Not sent: email to {OUTSIDE} was rejected."
     assert after["stepResults"][1]["status"] == "completed"
+
+
+@pytest.mark.parametrize("address", ["group:victim@example.com", "Name <x@example.com>", "x@y@example.com", "nobody"])
+async def test_what_is_not_one_plain_address_is_refused_on_save(settings, address):
+    async with running(settings) as runtime:
+        with pytest.raises(PlaybookInvalid, match=r"steps\[0\]\.params\.to: .*not an email address"):
+            runtime.playbooks.create("demo", spec([email(to=["{{user.email}}", address])]))

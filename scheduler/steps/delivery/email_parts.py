@@ -12,7 +12,7 @@ from scheduler.domain.headers import HEADER_BREAK, header_break, literal_text
 from scheduler.steps.base import StepOutput, StepParams
 
 MAX_RECIPIENTS = 50
-_ADDRESS = re.compile(r"[^@\s<>,;\"()\[\]\\]+@[^@\s<>,;\"()\[\]\\]+")  # one @, nothing a header would parse
+_ADDRESS = re.compile(r"[^@\s<>,;:\"()\[\]\\]+@[^@\s<>,;:\"()\[\]\\]+")  # one @, nothing a header would parse
 
 
 def _no_break(what: str, value: str) -> None:
