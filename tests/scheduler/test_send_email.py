@@ -13,7 +13,7 @@ from scheduler.services.approvals import NeedsPerson
 from scheduler.services.validation import PlaybookInvalid
 from scheduler.settings import Settings
 from scheduler.store.action_tables import Approval
-from scheduler.store.tables import Product, User
+from scheduler.store.tables import Execution, Product, StepRun, User
 from tests.conftest import run_now, running
 from tests.fakes.smtp import SmtpServer, mail_html, mail_text
 
@@ -179,6 +179,17 @@ async def test_an_outside_address_waits_for_a_person_then_the_email_goes_once(ma
         runtime.dispatcher.dispatch(decided.resumed)
         await runtime.dispatcher.drain()
         after = get_execution(runtime.engine, "demo", first["id"])
+        # The step is run again under its own key: were it run a third time (a crash before its checkpoint
+        # looks the same), the recorded send stops it from mailing again.
+        with Session(runtime.engine) as session:
+            session.delete(session.exec(select(StepRun).where(StepRun.execution_id == first["id"],
+                                                              StepRun.index == 1)).one())
+            session.get(Execution, first["id"]).status = "queued"
+            session.commit()
+        runtime.dispatcher.dispatch(first["id"])
+        await runtime.dispatcher.drain()
+        again = get_execution(runtime.engine, "demo", first["id"])
+        assert again["status"] == "completed" and len(smtp.messages) == 1
         # Approved once, the address is the organisation's to mail: the next run sends without asking.
         second = get_execution(runtime.engine, "demo", await run_now(runtime, playbook, "second"))
     assert after["status"] == "completed", after
