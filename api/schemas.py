@@ -320,7 +320,7 @@ class Approval(BaseModel):
     id: str
     execution_id: str
     step_index: int
-    kind: Literal["approval", "price_change", "campaign"]  # campaign: a draft, approvable only if compliant
+    kind: Literal["approval", "price_change", "campaign", "email_recipients"]  # campaign: approvable only if compliant; email_recipients: only by a person
     prompt: str
     data: dict[str, Any]
     status: ApprovalStatus

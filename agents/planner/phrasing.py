@@ -28,15 +28,17 @@ _TWEAKS = {  # name -> [(pattern in the request, better name)]
 
 
 def period(low: str) -> str:
-    """Reporting period said in a request, as scheduler.steps.reports.sales.Period names it.
+    """Reporting period said in a request, as scheduler.timing.periods.Period names it.
 
     Without one, `since_last_run`: a weekly or quarterly run then covers its week or quarter.
     """
     for pattern, name in ((r"\btoday'?s?\b|\btonight'?s?\b|\bfor\s+the\s+day\b|\bthe\s+day'?s\b", "today"),
                           (r"\byesterday'?s?\b", "yesterday"),
-                          (r"\b(?:last|past)\s+(?:week|7\s+days)\b", "last_7_days"),
+                          (r"\b(?:last|previous)\s+week'?s?\b", "last_week"),  # the calendar week before this one
+                          (r"\b(?:last|past)\s+(?:7|seven)\s+days\b|\bpast\s+week\b", "last_7_days"),
                           (r"\bthis\s+week'?s?\b|\bweek\s+to\s+date\b", "week_to_date"),
-                          (r"\b(?:last|past)\s+(?:month|30\s+days)\b", "last_30_days"),
+                          (r"\b(?:last|previous)\s+month'?s?\b", "last_month"),
+                          (r"\b(?:last|past)\s+(?:30|thirty)\s+days\b|\bpast\s+month\b", "last_30_days"),
                           (r"\bthis\s+month'?s?\b|\bmonth\s+to\s+date\b", "month_to_date")):
         if re.search(pattern, low):
             return name

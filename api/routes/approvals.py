@@ -7,7 +7,7 @@ from fastapi import APIRouter, HTTPException, Query
 
 from api import schemas
 from api.deps import CurrentPrincipal, RuntimeDep
-from scheduler.services.approvals import AlreadyDecided, ApprovalNotFound, NotApprovable
+from scheduler.services.approvals import AlreadyDecided, ApprovalNotFound, NeedsPerson, NotApprovable
 from scheduler.store.action_tables import Approval
 from scheduler.store.repositories.actions import BadCursor
 
@@ -42,6 +42,8 @@ async def decide(approval_id: str, body: schemas.ApprovalDecision, runtime: Runt
         raise HTTPException(404, str(exc)) from None
     except (AlreadyDecided, NotApprovable) as exc:
         raise HTTPException(409, str(exc)) from None
+    except NeedsPerson as exc:
+        raise HTTPException(403, str(exc)) from None
     if decided.resumed:
         runtime.dispatcher.dispatch(decided.resumed)
     approval = await runtime.executor.store.approvals.get(who.org_id, approval_id)

@@ -4,7 +4,8 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -30,14 +31,32 @@ class MailError(Exception):
         self.transient = transient
 
 
-def build_message(sender: str, to: list[str], subject: str, body: str, key: str) -> EmailMessage:
-    """A plain-text message whose Message-ID derives from the idempotency key (receivers dedupe on it)."""
+@dataclass(frozen=True)
+class Attachment:
+    """A file to attach: its name, MIME type and bytes."""
+
+    name: str
+    content_type: str
+    data: bytes
+
+
+def build_message(sender: str, to: list[str], subject: str, body: str, key: str, html: str | None = None,
+                  attachments: Sequence[Attachment] = ()) -> EmailMessage:
+    """A text message (with an HTML alternative and attachments when given) whose Message-ID derives from the key.
+
+    Receivers dedupe on the Message-ID, so a message sent again after a crash is still one message.
+    """
     msg = EmailMessage()
     msg["From"] = sender
     msg["To"] = ", ".join(to)
     msg["Subject"] = subject
     msg["Message-ID"] = f"<{_safe(key)}@playbooks.local>"
     msg.set_content(body)
+    if html is not None:
+        msg.add_alternative(html, subtype="html")
+    for item in attachments:
+        maintype, _, subtype = item.content_type.partition("/")
+        msg.add_attachment(item.data, maintype=maintype, subtype=subtype or "octet-stream", filename=item.name)
     return msg
 
 

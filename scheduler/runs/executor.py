@@ -175,7 +175,8 @@ class Executor:
                         continue
                 params = step.Params.model_validate(render_value(spec.params, state.values))
             except (ExpressionError, ValidationError) as exc:
-                return plan.fail(index, spec.action, str(exc), f"steps[{index}] ({spec.action}): {exc}")
+                why = params_problem(exc) if isinstance(exc, ValidationError) else str(exc)
+                return plan.fail(index, spec.action, why, f"steps[{index}] ({spec.action}): {why}")
             # A step with a checkpoint here was left running by a process that stopped: suspect until it ends.
             plan.next = Next(index, spec, step, params, base_attempts=checkpoint.attempts if checkpoint else 0,
                              suspect=checkpoint is not None)
@@ -276,3 +277,8 @@ class Executor:
     def release_leases(self) -> int:
         """Hand this executor's unfinished runs back at once (graceful stop); it does not count as an attempt."""
         return self.checkpoints.release()
+
+
+def params_problem(exc: ValidationError) -> str:
+    """Rendered params that do not fit, one clause each: 'params.subject: the subject must be one line: ...'."""
+    return "; ".join(f"params.{'.'.join(map(str, e['loc'])) or '(all)'}: {e['msg']}" for e in exc.errors())

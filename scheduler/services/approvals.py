@@ -5,14 +5,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from scheduler.domain.clock import SYSTEM_CLOCK, Clock
 from scheduler.domain.status import ExecutionStatus
 from scheduler.marketing.copy import APPROVED, REJECTED, DraftNotSendable, assert_sendable
 from scheduler.store.action_tables import Approval, CompetitiveAction, Draft
-from scheduler.store.repositories.approvals import DECISIONS
+from scheduler.store.repositories.approvals import DECISIONS, RECIPIENTS_KIND
 from scheduler.store.tables import Execution, Product, SideEffect, StepRun
 
 A, ACT, D = Approval.__table__, CompetitiveAction.__table__, Draft.__table__  # type: ignore[attr-defined]
@@ -29,6 +29,10 @@ class AlreadyDecided(Exception):
 
 class NotApprovable(Exception):
     """Approving it is refused (a campaign draft that fails the compliance check): a 409; it stays pending."""
+
+
+class NeedsPerson(PermissionError):
+    """Only a person (a user, not an agent key) may approve mail to addresses outside the organisation: a 403."""
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,11 @@ class ApprovalService:
         if decision not in DECISIONS:
             raise ValueError(f"decision must be 'approve' or 'reject', not {decision!r}")
         status, now = DECISIONS[decision], self.clock.now()
+        if status == "approved" and not (by or "").startswith("usr_"):
+            kind = self._kind(org_id, approval_id)
+            if kind == RECIPIENTS_KIND:
+                raise NeedsPerson("only a person may approve email to addresses outside the organisation; "
+                                  "sign in as a user to approve it")
         with self.engine.connect() as conn:
             # The conditional UPDATE comes first: it is the decision itself (only one caller changes the row),
             # and on SQLite it takes the write lock before anything is read.
@@ -76,10 +85,19 @@ class ApprovalService:
             if ids:
                 conn.execute(update(ACT).where(ACT.c.id.in_(ids), ACT.c.status == "in_progress")
                              .values(status="done" if status == "approved" else "dismissed", updated_at=now))
-            _record_in_step(conn, row["execution_id"], row["step_index"], approval_id, status, note)
+            if row["kind"] == RECIPIENTS_KIND and status == "approved":
+                # The held email is sent by its step running again, now that its addresses are approved: its
+                # checkpoint goes, so the resumed run starts there (its send is keyed, so still at most once).
+                conn.execute(delete(S).where(S.c.execution_id == row["execution_id"], S.c.index == row["step_index"]))
+            else:
+                _record_in_step(conn, row["execution_id"], row["step_index"], approval_id, status, note)
             resumed = _resume_if_settled(conn, row["execution_id"])
             conn.commit()
         return Decided(approval_id, status, change, resumed)
+
+    def _kind(self, org_id: str, approval_id: str) -> str | None:
+        with self.engine.connect() as conn:
+            return conn.execute(select(A.c.kind).where(A.c.id == approval_id, A.c.org_id == org_id)).scalar()
 
     def expire_due(self) -> list[Decided]:
         """Apply each overdue pending approval's timeout outcome (reject unless declared otherwise)."""
@@ -98,6 +116,9 @@ class ApprovalService:
                 # A timeout that would approve what may not go out rejects it instead.
                 decided.append(self.decide(org_id, approval_id, "reject", note=f"timed out at {_iso(expires_at)}; "
                                            "not approvable (compliance)", by="timeout"))
+            except NeedsPerson:  # a timeout never widens where mail goes: it rejects
+                decided.append(self.decide(org_id, approval_id, "reject", note=f"timed out at {_iso(expires_at)}",
+                                           by="timeout"))
         return decided
 
 
@@ -142,6 +163,8 @@ def _record_in_step(conn: Connection, execution_id: str, index: int, approval_id
     output = dict(output)
     if output.get("approval_id") == approval_id:
         output.update(decision=status, approved=status == "approved", note=note)
+        if output.get("sent") is False and output.get("outside"):  # held email, rejected: it stays unsent
+            output["summary"] = f"Not sent: email to {', '.join(output['outside'])} was {status}."
     if isinstance(output.get("suggestions"), list):
         output["suggestions"] = [{**s, "status": status} if s.get("approval_id") == approval_id else s
                                  for s in output["suggestions"]]

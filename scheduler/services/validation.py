@@ -6,6 +6,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from scheduler.catalog import EVENT_NAMES
+from scheduler.domain.headers import HEADER_BREAK
 from scheduler.domain.spec import (
     RUN_CONTEXT_NAMES,
     EventTrigger,
@@ -110,11 +111,12 @@ def _params_errors(path: str, params: dict[str, Any], model: type) -> list[str]:
     try:
         model.model_validate(params)
     except ValidationError as exc:
-        # A templated value gets its real type only at run time, where it is checked again.
+        # A templated value gets its real type only at run time, where it is checked again; a line break in
+        # the literal part of a mail header is known now, templated or not.
         return [
             _pydantic_error({"loc": ("steps", int(path[6:-1]), "params", *e["loc"]), "msg": e["msg"]})
             for e in exc.errors()
-            if not _is_template(_lookup(params, e["loc"]))
+            if e["type"] == HEADER_BREAK or not _is_template(_lookup(params, e["loc"]))
         ]
     return []
 

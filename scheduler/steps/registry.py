@@ -68,10 +68,13 @@ def builtin_steps() -> list[Step]:
     from scheduler.steps.marketing.segment import SegmentCustomers
     from scheduler.steps.marketing.social import GenerateSocialPost
     from scheduler.steps.marketing.winback import CustomerWinback
+    from scheduler.steps.operations.export import ExportCsv
+    from scheduler.steps.operations.inventory import CheckInventory
     from scheduler.steps.operations.reorder import CreateReorderList
     from scheduler.steps.pricing.analyze import AnalyzePricing
     from scheduler.steps.pricing.suggest import SuggestPriceAdjustment
     from scheduler.steps.reports.sales import SalesReport
+    from scheduler.steps.reports.top_sellers import TopSellers
     from scheduler.steps.web.fetch_url import FetchUrl
 
     return [SalesReport(), SendEmail(), Notify(), FetchUrl(), ScanCompetitors(), AnalyzePricing(), DetectPriceChanges(),
@@ -83,7 +86,10 @@ def builtin_steps() -> list[Step]:
             CreateReorderList(),
             SendSms(), PostSlack(), PostWebhook(), SaveToDrive(),
             SegmentCustomers(), ComplianceCheck(), GenerateSocialPost(), CustomerWinback(), LoyaltyReport(), ReplyToReview(),
-            Summarize(), SetValues(), Log()]
+            Summarize(), SetValues(), Log(),
+            CheckInventory(),
+            TopSellers(),
+            ExportCsv()]
 
 
 def catalog_entries(registry: StepRegistry) -> list[dict[str, Any]]:

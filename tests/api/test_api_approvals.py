@@ -100,3 +100,28 @@ def test_anything_i_should_know_answers_from_the_heartbeat(server, user_token):
     # A request that only mentions alerts is still planned as a playbook.
     _, parts, _ = chat(server, user_token, "Every day at 9am email me any alerts about low stock")
     assert next(p for p in parts if p["type"] == "tool-input-available")["toolName"] == "create_playbook"
+
+
+def test_mail_to_an_outside_address_is_approved_by_a_person_over_http_not_by_an_agent_key(server, user_token):
+    from scheduler.auth.tokens import issue_agent_key
+    url = server.url
+    made = httpx.post(f"{url}/api/playbooks", headers=auth(user_token), json={
+        "name": "Supplier mail", "agent": "pops", "triggers": [{"type": "manual"}],
+        "steps": [{"action": "check_inventory"},
+                  {"action": "send_email", "params": {"to": "buyer@supplier.example", "subject": "Low stock"}}]})
+    assert made.status_code == 201, made.text
+    run_id = httpx.post(f"{url}/api/playbooks/{made.json()['id']}/execute", headers=auth(user_token),
+                        json={"triggeredBy": "manual"}).json()["executionId"]
+    wait_for(lambda: execution(server, run_id)["status"] == "waiting_approval")
+    [pending] = httpx.get(f"{url}/api/approvals?status=pending", headers=auth(user_token)).json()["items"]
+    assert pending["kind"] == "email_recipients" and "buyer@supplier.example" in pending["prompt"]
+    agent = issue_agent_key(server.runtime.engine, "demo", "pops")
+    r = httpx.post(f"{url}/api/approvals/{pending['id']}", json={"decision": "approve"}, headers=auth(agent))
+    assert r.status_code == 403 and r.headers["content-type"].startswith("application/problem+json")
+    assert "only a person may approve" in r.json()["detail"]
+    r = httpx.post(f"{url}/api/approvals/{pending['id']}", json={"decision": "approve"}, headers=auth(user_token))
+    assert r.status_code == 200, r.text
+    done = wait_for(lambda: (e := execution(server, run_id))["status"] == "completed" and e)
+    assert done["stepResults"][1]["output"]["sent"] is True
+    [mail] = list(server.runtime.settings.outbox.glob("*.eml"))
+    assert b"To: buyer@supplier.example" in mail.read_bytes()

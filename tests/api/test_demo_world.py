@@ -9,6 +9,7 @@ from scheduler.demo.sites import demo_origin, seed_demo_competitors
 from tests.api.test_e2e_chat import chat
 from tests.cli.test_cli import run as cli
 from tests.conftest import auth, execution, wait_for
+from tests.fakes.smtp import mail_text
 
 REQUEST = ("I want to track our top 3 competitors' prices every morning and get an email if they undercut us by "
            "more than 10%")
@@ -37,7 +38,7 @@ def test_the_chat_request_on_a_fresh_demo_ends_in_a_price_alert(server, user_tok
     assert all(c["error"] is None and c["products"] for c in scan["competitors"])
     [mail] = [message_from_bytes(p.read_bytes()) for p in settings.outbox.glob("*.eml")]
     assert mail["To"] == "owner@example.com" and mail["Subject"] == "Competitor Price Alert"
-    body = mail.get_payload(decode=True).decode()
+    body = mail_text(mail)
     assert body.splitlines()[0] == "Budget Buds sells Sour Diesel Pre-Roll 1g for 25% less than you ($9.00 vs $12.00)"
     assert "Higher Level Syracuse sells Blue Dream 3.5g for 15% less than you ($34.00 vs $40.00)" in body
 

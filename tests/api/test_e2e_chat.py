@@ -10,6 +10,7 @@ import httpx
 
 from scheduler.timing.cron import next_fire_times
 from tests.conftest import CRON_SECRET, auth, execution, wait_for
+from tests.fakes.smtp import mail_text
 from tests.fakes.ui_client import assemble, user
 
 
@@ -78,7 +79,7 @@ def test_chat_creates_a_scheduled_playbook_that_runs_and_mails(server, user_toke
     assert len(mails) == 1
     mail = message_from_bytes(mails[0].read_bytes())
     assert mail["To"] == "owner@example.com"
-    assert "orders" in mail.get_payload(decode=True).decode()
+    assert "orders" in mail_text(mail)
 
 
 def test_chat_lists_and_runs_playbooks(server, user_token):

@@ -11,6 +11,7 @@ from scheduler.auth.tokens import issue_session_token
 from scheduler.domain.clock import Clock
 from tests.conftest import CRON_SECRET, auth, backdate, execution, sales_report_spec, wait_for
 from tests.fakes.live import LiveServer
+from tests.fakes.smtp import mail_text
 
 
 def _create(server, token, spec=None):
@@ -35,7 +36,7 @@ def test_cron_secret_runs_the_playbook_and_the_report_lands_in_the_outbox(server
     assert len(files) == 1
     mail = message_from_bytes(files[0].read_bytes())
     assert mail["To"] == "owner@example.com" and mail["Subject"] == "Your sales report"
-    body = mail.get_payload(decode=True).decode()
+    body = mail_text(mail)
     assert f"{report['order_count']} orders" in body
     assert "Top sellers:" in body and report["top_products"][0]["name"] in body
 

@@ -17,6 +17,7 @@ from scheduler.demo.sites import SITES, seed_demo_competitors
 from tests.api.test_e2e_chat import chat, text_of
 from tests.cli.test_cli import run as cli
 from tests.conftest import CRON_SECRET, auth, execution, wait_for
+from tests.fakes.smtp import mail_text
 
 REQUEST = ("I want to track our top 3 competitors' prices every morning and get an email if they undercut us by "
            "more than 10%")
@@ -40,7 +41,7 @@ def _alert_lines(outbox: Path, seen: set[Path]) -> list[dict]:
     seen.add(new)
     mail = message_from_bytes(new.read_bytes())
     assert (mail["To"], mail["Subject"]) == ("owner@example.com", "Competitor Price Alert")
-    *undercuts, compared = mail.get_payload(decode=True).decode().splitlines()
+    *undercuts, compared = mail_text(mail).splitlines()
     assert compared.startswith("Compared ") and "with 3 competitors" in compared
     matches = [LINE.fullmatch(line) for line in undercuts]
     assert all(matches), undercuts  # an undercut a line, nothing else ("... and 26 smaller undercuts" is not one)

@@ -129,3 +129,15 @@ class SmtpServer:
     def __exit__(self, *exc: object) -> None:
         self.release()
         self.controller.stop()
+
+
+def mail_text(message: Message) -> str:
+    """The text/plain part of a message (send_email adds an HTML alternative and attachments around it)."""
+    part = next(p for p in message.walk() if p.get_content_type() == "text/plain")
+    return part.get_payload(decode=True).decode(part.get_content_charset() or "utf-8")
+
+
+def mail_html(message: Message) -> str:
+    """The text/html part of a message."""
+    part = next(p for p in message.walk() if p.get_content_type() == "text/html")
+    return part.get_payload(decode=True).decode(part.get_content_charset() or "utf-8")

@@ -9,6 +9,7 @@ from scheduler.store.repositories.actions import CompetitiveActionRepository, Dr
 from scheduler.store.repositories.approvals import ApprovalRepository
 from scheduler.store.repositories.competitors import CompetitorRepository
 from scheduler.store.repositories.customers import CustomerRepository
+from scheduler.store.repositories.exports import ExportRepository
 from scheduler.store.repositories.integrations import IntegrationRepository
 from scheduler.store.repositories.notifications import NotificationRepository
 from scheduler.store.repositories.products import ProductRepository
@@ -18,7 +19,7 @@ from scheduler.store.repositories.tenants import TenantRepository
 from scheduler.store.repositories.unit import UnitOfWork
 
 __all__ = ["ApprovalRepository", "CompetitiveActionRepository", "CompetitorRepository", "CustomerRepository", "DraftRepository",
-           "IntegrationRepository", "NotificationRepository", "ProductRepository", "ProductSales", "Repositories",
+           "ExportRepository", "IntegrationRepository", "NotificationRepository", "ProductRepository", "ProductSales", "Repositories",
            "SalesRepository", "SalesTotals", "SnapshotRepository", "TenantRepository", "UnitOfWork"]
 
 
@@ -37,6 +38,7 @@ class Repositories:
     drafts: DraftRepository
     customers: CustomerRepository
     integrations: IntegrationRepository
+    exports: ExportRepository
 
     @classmethod
     def on(cls, engine: Engine) -> Repositories:
@@ -44,4 +46,4 @@ class Repositories:
         return cls(TenantRepository(engine), SalesRepository(engine), NotificationRepository(engine),
                    ProductRepository(engine), CompetitorRepository(engine), SnapshotRepository(engine),
                    CompetitiveActionRepository(engine), ApprovalRepository(engine), DraftRepository(engine),
-                   CustomerRepository(engine), IntegrationRepository(engine))
+                   CustomerRepository(engine), IntegrationRepository(engine), ExportRepository(engine))

@@ -14,6 +14,8 @@ from scheduler.store.tables import new_id, utcnow
 
 APPROVAL_STATUSES = ("pending", "approved", "rejected")
 DECISIONS = {"approve": "approved", "reject": "rejected"}
+# An approval to mail addresses outside the organisation's users; only a person (a user) may approve it.
+RECIPIENTS_KIND = "email_recipients"
 
 
 class ApprovalRepository(Repository):
@@ -36,6 +38,17 @@ class ApprovalRepository(Repository):
         with Session(self._engine) as session:
             approval = session.get(Approval, approval_id)
         return approval if approval is not None and approval.org_id == org_id else None
+
+    async def approved_recipients(self, org_id: str) -> set[str]:
+        """Outside mail addresses a person of the organisation approved (lower-cased): `email_recipients` approvals."""
+        return await self._off_loop(self._approved_recipients, org_id)
+
+    def _approved_recipients(self, org_id: str) -> set[str]:
+        with Session(self._engine) as session:
+            rows = session.exec(select(Approval.data).where(
+                Approval.org_id == org_id, Approval.kind == RECIPIENTS_KIND, Approval.status == "approved",
+                col(Approval.decided_by).startswith("usr_", autoescape=True))).all()
+        return {str(a).lower() for data in rows for a in (data or {}).get("addresses", [])}
 
     async def list(self, org_id: str, status: str | None = None, limit: int = 50,
                    cursor: str | None = None) -> tuple[list[Approval], str | None]:

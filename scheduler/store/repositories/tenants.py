@@ -32,6 +32,14 @@ class TenantRepository(Repository):
             session.commit()
         return True
 
+    async def user_emails(self, org_id: str) -> set[str]:
+        """The addresses of the organisation's users, lower-cased: where its mail may go without asking."""
+        return await self._off_loop(self._user_emails, org_id)
+
+    def _user_emails(self, org_id: str) -> set[str]:
+        with Session(self._engine) as session:
+            return {e.lower() for e in session.exec(select(User.email).where(User.org_id == org_id))}
+
     def _timezone(self, org_id: str) -> str | None:
         with Session(self._engine) as session:
             org = session.get(Organization, org_id)
