@@ -320,7 +320,8 @@ class Approval(BaseModel):
     id: str
     execution_id: str
     step_index: int
-    kind: Literal["approval", "price_change", "campaign", "email_recipients"]  # campaign: approvable only if compliant; email_recipients: only by a person
+    # campaign: approvable only if the draft is compliant; email_recipients: approvable only by a person
+    kind: Literal["approval", "price_change", "campaign", "email_recipients"]
     prompt: str
     data: dict[str, Any]
     status: ApprovalStatus
