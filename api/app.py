@@ -14,10 +14,14 @@ from api.routes import (
     chat,
     competitive_actions,
     competitors,
+    customers,
     demo_sites,
+    events,
     executions,
     health,
     heartbeat,
+    inventory,
+    orders,
     playbooks,
     products,
 )
@@ -46,7 +50,8 @@ def create_app(
     # The chat graph is built once per process; each turn brings its own context.
     app.state.chat_graph = build_graph(model_factory or default_model_factory(settings))
     install_problem_handlers(app)
-    for module in (health, playbooks, executions, chat, products, competitors, competitive_actions, approvals, heartbeat):
+    for module in (health, playbooks, executions, chat, products, competitors, competitive_actions, approvals, heartbeat,
+                   events, inventory, orders, customers):
         app.include_router(module.router)
     if demo:
         app.include_router(demo_sites.router)

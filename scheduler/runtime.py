@@ -10,6 +10,8 @@ from sqlalchemy.engine import Engine
 
 from scheduler.demo.seed import seed_demo
 from scheduler.domain.clock import SYSTEM_CLOCK, Clock
+from scheduler.events.bus import EventBus
+from scheduler.events.lapsed import LapsedCustomers
 from scheduler.runs.dispatch import InlineDispatcher
 from scheduler.runs.executor import Executor
 from scheduler.runs.recovery import orphaned_executions
@@ -17,6 +19,7 @@ from scheduler.runs.start import RunStarter
 from scheduler.services.approvals import ApprovalService
 from scheduler.services.heartbeat import HeartbeatService
 from scheduler.services.playbooks import PlaybookService
+from scheduler.services.shop import ShopService
 from scheduler.settings import Settings
 from scheduler.steps.registry import StepRegistry, default_registry
 from scheduler.store.db import make_engine, migrate
@@ -42,10 +45,18 @@ class Runtime:
     _sweeper: asyncio.Task[None] | None = field(default=None, repr=False)
     approvals: ApprovalService = field(init=False, repr=False)
     heartbeat: HeartbeatService = field(init=False, repr=False)
+    events: EventBus = field(init=False, repr=False)
+    shop: ShopService = field(init=False, repr=False)
+    lapsed: LapsedCustomers = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.approvals = ApprovalService(self.engine, self.clock)
         self.heartbeat = HeartbeatService(self.engine, self.clock, self.settings.heartbeat_interval_seconds)
+        self.events = EventBus(self.engine, self.runs, self.clock, self.settings.event_chain_limit)
+        # What a run's commit logs (a step's events, playbook.failed) is fanned out right after it.
+        self.executor.relay = self.events.deliver
+        self.shop = ShopService(self.events, self.clock)
+        self.lapsed = LapsedCustomers(self.events, self.settings.customer_lapsed_days, self.clock)
 
     @classmethod
     def build(
@@ -86,6 +97,8 @@ class Runtime:
 
     def sweep(self) -> list[str]:
         """Dispatch every run whose process died (lease expired) or that was never picked up."""
+        # Events a crash left pending between a run's commit and their fan-out: their runs start now.
+        self.events.deliver_pending()
         orphans = orphaned_executions(self.engine, self.clock)
         for execution_id in orphans:
             log.info("resuming execution %s", execution_id)
@@ -93,11 +106,12 @@ class Runtime:
         return orphans
 
     def tick(self) -> list[str]:
-        """The periodic checks: overdue approvals take their timeout outcome (their runs resume); due heartbeats beat."""
+        """The periodic checks: approval timeouts (their runs resume), due heartbeats, the daily lapsed-customer check."""
         resumed = [d.resumed for d in self.approvals.expire_due() if d.resumed]
         for execution_id in resumed:
             self.dispatcher.dispatch(execution_id)
         self.heartbeat.beat_due()
+        self.lapsed.check_due()
         return resumed
 
     async def _sweep_forever(self) -> None:

@@ -188,9 +188,12 @@ class RunContexts:
 
     def of(
         self, playbook: PlaybookRow, triggered_by: TriggeredBy, scheduled_for: datetime | None, user_id: str | None,
-        event: dict[str, Any] | None,
+        event: dict[str, Any] | None, cause: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """The names a run's conditions and templates see besides step outputs: user, org, trigger, event."""
+        """The names a run's conditions and templates see besides step outputs: user, org, trigger, event.
+
+        `cause`: an event's name, id and chain, added to `trigger` (the guards of what the run emits read it).
+        """
         org = self.orgs.get(playbook.org_id)
         user = self.users.get(user_id) if user_id else None
         if user is None or user.org_id != playbook.org_id:
@@ -203,7 +206,8 @@ class RunContexts:
             # The team's address is the organisation owner's until organisations can set their own.
             "org": {"id": org.id, "name": org.name, "timezone": org.timezone,
                     "team_email": owner.email if owner else None} if org else {},
-            "trigger": {"type": triggered_by, "scheduledFor": scheduled_for.isoformat() if scheduled_for else None},
+            "trigger": {"type": triggered_by, "scheduledFor": scheduled_for.isoformat() if scheduled_for else None,
+                        **(cause or {})},
             "event": event or {},
         }
 

@@ -66,6 +66,8 @@ class Firing:
     event: dict[str, Any] | None = None
     # A slot that passed unrun: written down as `missed` with this reason, never run.
     missed: str | None = None
+    # An event's name, id and place in its chain, kept in the run's `trigger` context (scheduler.domain.chain).
+    cause: dict[str, Any] | None = None
 
     @classmethod
     def of_slot(cls, slot: datetime) -> Firing:
@@ -78,9 +80,9 @@ class Firing:
         return cls(TriggeredBy.schedule, slot=slot, missed=reason)
 
     @classmethod
-    def of_event(cls, event_id: str, payload: dict[str, Any]) -> Firing:
+    def of_event(cls, event_id: str, payload: dict[str, Any], cause: dict[str, Any] | None = None) -> Firing:
         """An event (keyed by its id, so a redelivery starts nothing new)."""
-        return cls(TriggeredBy.event, key=DedupeKey.event(event_id), event=payload)
+        return cls(TriggeredBy.event, key=DedupeKey.event(event_id), event=payload, cause=cause)
 
 
 @dataclass(frozen=True)
@@ -227,7 +229,8 @@ class RunBatch:
                 closed = (ExecutionStatus.skipped, f"the previous run {going} was still going")
             row = execution_row(
                 playbook, triggered_by=firing.triggered_by, dedupe_key=key, scheduled_for=slot,
-                context=contexts.of(playbook, firing.triggered_by, slot, firing.user_id, firing.event), closed_as=closed,
+                context=contexts.of(playbook, firing.triggered_by, slot, firing.user_id, firing.event, firing.cause),
+                closed_as=closed,
                 now=stamp,
             )
             rows[(playbook.id, key)] = row
