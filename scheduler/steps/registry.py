@@ -47,6 +47,7 @@ def default_registry() -> StepRegistry:
 def builtin_steps() -> list[Step]:
     """Every built-in step type: adding one is its module and one line here."""
     from scheduler.steps.control.approval import RequestApproval
+    from scheduler.steps.control.emit import EmitEvent
     from scheduler.steps.delivery.email import SendEmail
     from scheduler.steps.delivery.notify import Notify
     from scheduler.steps.intelligence.actions import AnalyzeCompetitiveIntelligence
@@ -67,7 +68,8 @@ def builtin_steps() -> list[Step]:
             SuggestPriceAdjustment(),
             RequestApproval(),
             CreateCampaignDraft(),
-            CreateReorderList()]
+            CreateReorderList(),
+            EmitEvent()]
 
 
 def catalog_entries(registry: StepRegistry) -> list[dict[str, Any]]:
