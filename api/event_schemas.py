@@ -58,7 +58,10 @@ class LoggedEvent(BaseModel):
     status: str
     reason: str | None
     depth: int
+    chain: list[str]
+    cause_execution_id: str | None
     created_at: datetime
+    delivered_at: datetime | None
 
 
 class EventLog(BaseModel):

@@ -22,4 +22,4 @@ def event_log(runtime: RuntimeDep, who: CurrentPrincipal, name: str | None = Non
     """The latest events, newest first: what each was, where it came from, and why it started nothing if it did not."""
     with runtime.engine.connect() as conn:
         rows = recent(conn, who.org_id, name, limit)
-    return EventLog(items=[LoggedEvent.model_validate(r) for r in rows])
+    return EventLog(items=[LoggedEvent.model_validate({k: v for k, v in r.items() if k not in ("seq", "org_id")}) for r in rows])

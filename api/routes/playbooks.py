@@ -86,9 +86,9 @@ def execute_playbook(
         # Testing an event playbook by hand: the event given (or an example) is {{event.*}} in the run.
         firing = runtime.events.hand_firing(playbook, body.event, idempotency_key, user_id)
     else:
-        firing = runtime.runs.firing_for_call(
+        firing = runtime.events.by_hand(playbook, runtime.runs.firing_for_call(
             playbook, caller=who.kind, said=body.triggered_by, idempotency_key=idempotency_key, user_id=user_id,
-        )
+        ))
     opened = runtime.runs.start_run(playbook, firing)  # a refusal answers 409 (api.problems)
     if not opened.created:
         response.headers["Idempotent-Replayed"] = "true"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy.engine import Engine
@@ -95,6 +95,16 @@ class EventBus:
                 return []
         with self.runs.batch() as batch:
             return [self._fan_out(batch, e) for e in claim_pending(batch.conn, self.clock.now(), limit=limit)]
+
+    @classmethod
+    def by_hand(cls, playbook: Playbook, firing: Firing) -> Firing:
+        """A plain "run now" of a playbook that has event triggers runs as a test of its first event (example data)."""
+        if firing.event is not None or firing.slot is not None or firing.triggered_by == TriggeredBy.schedule:
+            return firing
+        if not playbook.event_triggers:
+            return firing
+        test = cls.hand_firing(playbook, None, None, firing.user_id)
+        return replace(firing, event=test.event, cause=test.cause)
 
     @staticmethod
     def hand_firing(playbook: Playbook, payload: dict[str, Any] | None, idempotency_key: str | None,

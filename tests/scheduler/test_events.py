@@ -1,6 +1,7 @@
 """Event triggers end to end: crossings, fan-out, dedupe, filters, tenants, listeners following status, guards."""
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import pytest
@@ -28,10 +29,10 @@ def _shop(engine, org_id: str, products: dict[str, tuple[int, int]]) -> dict[str
 
 
 def _listener(runtime, org_id: str, event: str, message: str = "{{event.product_name}} has {{event.quantity}} left",
-              filter: str | None = None, status: str = "active", name: str = "Alert", steps: list | None = None) -> Any:
+              when: str | None = None, status: str = "active", name: str = "Alert", steps: list | None = None) -> Any:
     trigger: dict[str, Any] = {"type": "event", "event": event}
-    if filter:
-        trigger["filter"] = filter
+    if when:
+        trigger["filter"] = when
     return runtime.playbooks.create(org_id, {
         "name": name, "agent": "pops", "status": status, "triggers": [trigger],
         "steps": steps or [{"action": "notify", "params": {"title": name, "message": message}}]})
@@ -121,7 +122,7 @@ async def test_another_organisations_events_never_start_our_playbooks(settings):
 async def test_a_filter_decides_per_event(settings):
     async with running(settings, demo=False) as runtime:
         _shop(runtime.engine, "acme", {})
-        big = _listener(runtime, "acme", "order.created", "big order {{event.total}}", filter="{{event.total}} > 500")
+        big = _listener(runtime, "acme", "order.created", "big order {{event.total}}", when="{{event.total}} > 500")
         assert runtime.events.emit(Event.new("acme", "order.created", {"order_id": "a", "total": 120.0})).execution_ids == []
         assert len(runtime.events.emit(Event.new("acme", "order.created", {"order_id": "b", "total": 640.0})).execution_ids) == 1
         # An event without the field the filter reads does not match (and does not fail).
@@ -170,7 +171,7 @@ async def test_a_chain_deeper_than_the_cap_is_cut(settings):
         _shop(runtime.engine, "acme", {})
         chain = ["customer.created", "order.created", "inventory.restocked", "inventory.low_stock"]
         links = [_listener(runtime, "acme", a, name=f"{a} -> {b}", steps=[{"action": "emit_event", "params": {"name": b}}])
-                 for a, b in zip(chain, chain[1:], strict=False)]
+                 for a, b in itertools.pairwise(chain)]
         runtime.events.emit(Event.new("acme", chain[0], {}))
         for _ in range(4):
             await runtime.dispatcher.drain()
