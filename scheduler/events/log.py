@@ -8,9 +8,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import literal_column, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
@@ -22,6 +23,8 @@ from scheduler.store.tables import Execution, new_id
 EVENTS = EventRecord.__table__  # type: ignore[attr-defined]
 EXECUTIONS = Execution.__table__  # type: ignore[attr-defined]
 DELIVERED, PENDING, SUPPRESSED = "delivered", "pending", "suppressed"
+# Written as a literal, not a bound value: only then can SQLite read pending events through the partial index.
+IS_PENDING = EVENTS.c.status == literal_column("'pending'")
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,7 @@ class Event:
                 "delivered_at": now if status == DELIVERED else None}
 
 
+@cache
 def insert_statement(dialect_name: str) -> Any:
     """The log's insert: a repeated (org, event id) is skipped, not an error."""
     dialect = postgresql if dialect_name == "postgresql" else sqlite
@@ -73,13 +77,13 @@ def claim_pending(conn: Connection, now: datetime, only: tuple[str, Iterable[str
 
     One conditional UPDATE: a second relay claiming the same events finds none.
     """
-    wanted = select(EVENTS.c.seq).where(EVENTS.c.status == PENDING)
+    wanted = select(EVENTS.c.seq).where(IS_PENDING)
     if only is not None:
         wanted = wanted.where(EVENTS.c.org_id == only[0], EVENTS.c.event_id.in_(list(only[1])))
     wanted = wanted.order_by(EVENTS.c.seq).limit(limit)
     if conn.dialect.name == "postgresql":
         wanted = wanted.with_for_update(skip_locked=True)
-    rows = conn.execute(update(EVENTS).where(EVENTS.c.seq.in_(wanted.scalar_subquery()), EVENTS.c.status == PENDING)
+    rows = conn.execute(update(EVENTS).where(EVENTS.c.seq.in_(wanted.scalar_subquery()), IS_PENDING)
                         .values(status=DELIVERED, delivered_at=now)
                         .returning(EVENTS.c.seq, EVENTS.c.org_id, EVENTS.c.event_id, EVENTS.c.name, EVENTS.c.data,
                                    EVENTS.c.source, EVENTS.c.cause_execution_id, EVENTS.c.depth, EVENTS.c.chain)).all()
@@ -89,7 +93,7 @@ def claim_pending(conn: Connection, now: datetime, only: tuple[str, Iterable[str
 
 def any_pending(conn: Connection) -> bool:
     """Whether some event waits for the relay (a read: the sweep takes no write lock for nothing)."""
-    return conn.execute(select(EVENTS.c.seq).where(EVENTS.c.status == PENDING).limit(1)).first() is not None
+    return conn.execute(select(EVENTS.c.seq).where(IS_PENDING).limit(1)).first() is not None
 
 
 def recent(conn: Connection, org_id: str, name: str | None = None, limit: int = 50) -> list[dict[str, Any]]:

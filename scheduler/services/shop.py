@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
@@ -18,6 +18,13 @@ from scheduler.store.tables import Customer, Order, OrderItem, Product, new_id
 
 PR, CU = Product.__table__, Customer.__table__  # type: ignore[attr-defined]
 OR, OI = Order.__table__, OrderItem.__table__  # type: ignore[attr-defined]
+
+
+# Built once (a stock write is on the hot path of every POS sale): read an item, and set it only if unchanged.
+_ITEM = select(PR).where(PR.c.id == bindparam("item"), PR.c.org_id == bindparam("org"))
+_SET_STOCK = (update(PR).where(PR.c.id == bindparam("item"), PR.c.quantity == bindparam("q0"),
+                               PR.c.reorder_point == bindparam("rp0"))
+              .values(quantity=bindparam("q1"), reorder_point=bindparam("rp1")).returning(*PR.c))
 
 
 class ShopInvalid(ValueError):
@@ -138,14 +145,12 @@ def _set_stock(conn: Connection, org_id: str, item_id: str, new_quantity: Any,
     each see the state the other left, and a crossing is emitted once, by the write that made it.
     """
     while True:
-        old = conn.execute(select(PR).where(PR.c.id == item_id, PR.c.org_id == org_id)).mappings().first()
+        old = conn.execute(_ITEM, {"item": item_id, "org": org_id}).mappings().first()
         if old is None:
             raise NotFound(f"no inventory item {item_id!r}")
         point = old["reorder_point"] if reorder_point is None else reorder_point
-        new = conn.execute(
-            update(PR).where(PR.c.id == item_id, PR.c.quantity == old["quantity"], PR.c.reorder_point == old["reorder_point"])
-            .values(quantity=new_quantity(old["quantity"]), reorder_point=point).returning(*PR.c)
-        ).mappings().first()
+        new = conn.execute(_SET_STOCK, {"item": item_id, "q0": old["quantity"], "rp0": old["reorder_point"],
+                                        "q1": new_quantity(old["quantity"]), "rp1": point}).mappings().first()
         if new is not None:
             return dict(new), (old["quantity"], old["reorder_point"])
 

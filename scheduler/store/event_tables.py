@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from scheduler.store.tables import _json, _ts, utcnow
@@ -18,8 +18,10 @@ class EventRecord(SQLModel, table=True):
     """
 
     __tablename__ = "events"
+    # Partial: only pending rows are in it, so the usual event (delivered in its own transaction) writes no page of it.
     __table_args__ = (UniqueConstraint("org_id", "event_id", name="uq_event_id"),
-                      Index("ix_events_status", "status"))
+                      Index("ix_events_pending", "seq", sqlite_where=text("status = 'pending'"),
+                            postgresql_where=text("status = 'pending'")))
     seq: int | None = Field(default=None, primary_key=True)
     org_id: str = Field(foreign_key="organizations.id")
     event_id: str
@@ -32,7 +34,7 @@ class EventRecord(SQLModel, table=True):
     chain: list[str] = _json(list)
     status: str = "delivered"
     reason: str | None = None
-    created_at: datetime = _ts(nullable=False, default=utcnow, index=True)
+    created_at: datetime = _ts(nullable=False, default=utcnow)
     delivered_at: datetime | None = _ts(nullable=True)
 
 
