@@ -56,12 +56,13 @@ class Event:
 def insert_statement(dialect_name: str) -> Any:
     """The log's insert: a repeated (org, event id) is skipped, not an error."""
     dialect = postgresql if dialect_name == "postgresql" else sqlite
-    return dialect.insert(EVENTS).on_conflict_do_nothing(index_elements=["org_id", "event_id"])
+    # RETURNING says whether the row went in (PostgreSQL reports no row count for an insert that returns its key).
+    return dialect.insert(EVENTS).on_conflict_do_nothing(index_elements=["org_id", "event_id"]).returning(EVENTS.c.seq)
 
 
 def record(conn: Connection, event: Event, status: str, now: datetime, reason: str | None = None) -> bool:
     """Write the event in the caller's transaction; False when its id was already there (a repeat)."""
-    return conn.execute(insert_statement(conn.dialect.name), event.row(status, now, reason)).rowcount == 1
+    return conn.execute(insert_statement(conn.dialect.name), event.row(status, now, reason)).first() is not None
 
 
 def runs_of(conn: Connection, org_id: str, event_id: str) -> list[str]:

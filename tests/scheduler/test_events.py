@@ -16,6 +16,12 @@ from scheduler.store.tables import Execution, Notification, Organization, Produc
 from tests.conftest import run_now, running
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store(request):
+    """Settings on SQLite, then on PostgreSQL (skipped without a server unless CI=true)."""
+    return request.getfixturevalue("settings" if request.param == "sqlite" else "pg_settings")
+
+
 def _shop(engine, org_id: str, products: dict[str, tuple[int, int]]) -> dict[str, str]:
     """An organisation with an owner and products {name: (quantity, reorder point)}; their ids by name."""
     with Session(engine) as session:
@@ -61,8 +67,8 @@ def test_crossing_rules():
     assert crossings((8, 5), (8, 10)) == [LOW]  # the reorder point moved up past the stock
 
 
-async def test_stock_writes_emit_on_crossings_only_and_the_run_sees_the_event(settings):
-    async with running(settings, demo=False) as runtime:
+async def test_stock_writes_emit_on_crossings_only_and_the_run_sees_the_event(store):
+    async with running(store, demo=False) as runtime:
         ids = _shop(runtime.engine, "acme", {"Blue Dream": (20, 10)})
         low = _listener(runtime, "acme", "inventory.low_stock", name="Low")
         out = _listener(runtime, "acme", "inventory.out_of_stock", name="Out")
@@ -88,8 +94,8 @@ async def test_stock_writes_emit_on_crossings_only_and_the_run_sees_the_event(se
         assert "Blue Dream has 8 left" in bodies and "Blue Dream has 0 left" in bodies
 
 
-async def test_fan_out_one_run_per_playbook_and_a_repeated_id_starts_nothing(settings):
-    async with running(settings, demo=False) as runtime:
+async def test_fan_out_one_run_per_playbook_and_a_repeated_id_starts_nothing(store):
+    async with running(store, demo=False) as runtime:
         _shop(runtime.engine, "acme", {})
         playbooks = [_listener(runtime, "acme", "order.created", "order {{event.order_id}}", name=f"P{i}") for i in range(5)]
         _listener(runtime, "acme", "customer.created", "not this one", name="Other event")
@@ -165,9 +171,8 @@ async def test_a_run_that_emits_its_own_event_stops_with_the_reason(settings):
         assert "loop guard" in runs[0].error and "order.created" in runs[0].error
 
 
-async def test_a_chain_deeper_than_the_cap_is_cut(settings):
-    settings = settings.model_copy(update={"event_chain_limit": 2})
-    async with running(settings, demo=False) as runtime:
+async def test_a_chain_deeper_than_the_cap_is_cut(store):
+    async with running(store.model_copy(update={"event_chain_limit": 2}), demo=False) as runtime:
         _shop(runtime.engine, "acme", {})
         chain = ["customer.created", "order.created", "inventory.restocked", "inventory.low_stock"]
         links = [_listener(runtime, "acme", a, name=f"{a} -> {b}", steps=[{"action": "emit_event", "params": {"name": b}}])
@@ -180,8 +185,8 @@ async def test_a_chain_deeper_than_the_cap_is_cut(settings):
         assert "deeper than 2" in _runs(runtime.engine, links[2].id)[0].error
 
 
-async def test_a_failed_run_emits_playbook_failed_once(settings):
-    async with running(settings, demo=False) as runtime:
+async def test_a_failed_run_emits_playbook_failed_once(store):
+    async with running(store, demo=False) as runtime:
         _shop(runtime.engine, "acme", {})
         broken = runtime.playbooks.create("acme", {"name": "Broken", "agent": "pops", "triggers": [{"type": "manual"}],
                                                    "steps": [{"action": "notify", "params": {"message": "{{org.nope}}"}}]})

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 from sqlmodel import Session
 
@@ -69,8 +70,9 @@ async def test_competitor_steps_emit_and_their_listeners_run_once_per_change(loo
         assert all("loop guard" in e.reason for e in suppressed if e.name == "competitor.price_drop")
 
 
-async def test_events_left_pending_by_a_crash_are_fanned_out_by_the_sweep(settings):
-    async with running(settings) as runtime:
+@pytest.mark.parametrize("store", ["settings", pytest.param("pg_settings", marks=pytest.mark.postgres)])
+async def test_events_left_pending_by_a_crash_are_fanned_out_by_the_sweep(store, request):
+    async with running(request.getfixturevalue(store)) as runtime:
         listener = _listen(runtime, "order.created", "order {{event.total}}")
         # As a run's commit leaves them, when the process dies before its relay runs.
         with runtime.engine.begin() as conn:
