@@ -1,18 +1,23 @@
 """Event triggers end to end: crossings, fan-out, dedupe, filters, tenants, listeners following status, guards."""
 from __future__ import annotations
 
+import asyncio
 import itertools
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import func, insert, select
 from sqlmodel import Session
 
 from scheduler.events.log import Event
 from scheduler.events.stock import LOW, OUT, RESTOCKED, crossings
 from scheduler.runs.history import get_execution
+from scheduler.store.db import MIGRATIONS, make_engine, migrate
 from scheduler.store.event_tables import EventListener, EventRecord
-from scheduler.store.tables import Execution, Notification, Organization, Product, User
+from scheduler.store.tables import Execution, Notification, Organization, Playbook, Product, User
 from tests.conftest import run_now, running
 
 
@@ -199,3 +204,39 @@ async def test_a_failed_run_emits_playbook_failed_once(store):
         with Session(runtime.engine) as session:
             body = session.exec(select(Notification.body)).one()[0]
         assert body.startswith("Broken failed: steps[0] (notify)")
+
+
+def test_the_migration_gives_live_event_playbooks_their_listeners(settings):
+    engine = make_engine(settings)
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0001")  # a store from before events (whatever revisions come between)
+    stamp = datetime.now(UTC)
+    order = {"type": "event", "event": "order.created", "filter": "{{event.total}} > 500"}
+    shapes = {"live": ("active", [{"type": "manual"}, order], None), "paused": ("paused", [order], None),
+              "deleted": ("active", [order], stamp), "scheduled": ("active", [{"type": "schedule", "cron": "0 9 * * *"}], None)}
+    with engine.begin() as conn:
+        conn.execute(insert(Organization.__table__), {"id": "acme", "name": "Acme", "timezone": "UTC", "created_at": stamp})
+        conn.execute(insert(Playbook.__table__), [
+            {"id": f"pb_{name}", "org_id": "acme", "name": name, "agent": "pops", "category": "operations", "status": status,
+             "triggers": triggers, "steps": [], "version": 2, "created_by": None, "created_at": stamp, "updated_at": stamp,
+             "deleted_at": deleted} for name, (status, triggers, deleted) in shapes.items()])
+    migrate(engine)
+    with Session(engine) as session:
+        rows = session.exec(select(EventListener)).scalars().all()
+    assert [(r.org_id, r.playbook_id, r.trigger_index, r.event_name, r.filter, r.playbook_version) for r in rows] == [
+        ("acme", "pb_live", 1, "order.created", "{{event.total}} > 500", 2)]
+    engine.dispose()
+
+
+async def test_racing_writes_emit_a_crossing_once(store):
+    async with running(store, demo=False) as runtime:
+        ids = _shop(runtime.engine, "acme", {"Pre-Roll": (20, 10)})
+        low = _listener(runtime, "acme", "inventory.low_stock")
+        writes = await asyncio.gather(*[asyncio.to_thread(runtime.shop.set_stock, "acme", ids["Pre-Roll"], q)
+                                        for q in (5, 4, 3, 2, 6, 7, 8, 9)])
+        assert sum(len(w.events) for w in writes) == 1
+        await runtime.dispatcher.drain()
+        assert len(_runs(runtime.engine, low.id)) == 1
