@@ -50,13 +50,13 @@ class Runtime:
     lapsed: LapsedCustomers = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self.approvals = ApprovalService(self.engine, self.clock)
-        self.heartbeat = HeartbeatService(self.engine, self.clock, self.settings.heartbeat_interval_seconds)
         self.events = EventBus(self.engine, self.runs, self.clock, self.settings.event_chain_limit)
         # What a run's commit logs (a step's events, playbook.failed) is fanned out right after it.
         self.executor.relay = self.events.deliver
         self.shop = ShopService(self.events, self.clock)
         self.lapsed = LapsedCustomers(self.events, self.settings.customer_lapsed_days, self.clock)
+        self.approvals = ApprovalService(self.engine, self.clock)
+        self.heartbeat = HeartbeatService(self.engine, self.clock, self.settings.heartbeat_interval_seconds)
 
     @classmethod
     def build(
@@ -97,11 +97,11 @@ class Runtime:
 
     def sweep(self) -> list[str]:
         """Dispatch every run whose process died (lease expired) or that was never picked up."""
-        # Events a crash left pending between a run's commit and their fan-out: their runs start now.
-        self.events.deliver_pending()
         orphans = orphaned_executions(self.engine, self.clock)
         for execution_id in orphans:
             log.info("resuming execution %s", execution_id)
+        # Events a crash left pending between a run's commit and their fan-out: their runs start now.
+        self.events.deliver_pending()
         self.dispatcher.dispatch_many(orphans)
         return orphans
 

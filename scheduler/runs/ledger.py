@@ -24,6 +24,11 @@ EXECUTIONS = Execution.__table__
 PLAYBOOKS = Playbook.__table__
 # Rows per IN (...) list: well under SQLite's and PostgreSQL's bound-parameter limits.
 CHUNK = 900
+# Built once: building a statement and its cache key costs more than running it (an event's fan-out reads these).
+_ORGS = select(Organization.__table__).where(Organization.__table__.c.id.in_(bindparam("ids", expanding=True)))
+_ORG_USERS = (select(User.__table__).where(User.__table__.c.org_id.in_(bindparam("ids", expanding=True)))
+              .order_by(User.__table__.c.created_at))
+_USERS = select(User.__table__).where(User.__table__.c.id.in_(bindparam("ids", expanding=True)))
 
 
 class PlaybookRow(Protocol):
@@ -163,13 +168,6 @@ def scheduled_runs_in_progress(
         for playbook_id, execution_id in rows:
             busy.setdefault(playbook_id, execution_id)
     return busy
-
-
-# Built once: building a statement and its cache key costs more than running it (an event's fan-out reads these).
-_ORGS = select(Organization.__table__).where(Organization.__table__.c.id.in_(bindparam("ids", expanding=True)))
-_ORG_USERS = (select(User.__table__).where(User.__table__.c.org_id.in_(bindparam("ids", expanding=True)))
-              .order_by(User.__table__.c.created_at))
-_USERS = select(User.__table__).where(User.__table__.c.id.in_(bindparam("ids", expanding=True)))
 
 
 class RunContexts:

@@ -64,10 +64,10 @@ class Firing:
     slot: datetime | None = None
     user_id: str | None = None
     event: dict[str, Any] | None = None
-    # A slot that passed unrun: written down as `missed` with this reason, never run.
-    missed: str | None = None
     # An event's name, id and place in its chain, kept in the run's `trigger` context (scheduler.domain.chain).
     cause: dict[str, Any] | None = None
+    # A slot that passed unrun: written down as `missed` with this reason, never run.
+    missed: str | None = None
 
     @classmethod
     def of_slot(cls, slot: datetime) -> Firing:
