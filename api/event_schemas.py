@@ -11,9 +11,8 @@ from scheduler.catalog import EVENT_NAMES
 from scheduler.events.bus import Emitted
 
 
-def _config(example: dict[str, Any], extra: str = "forbid") -> ConfigDict:
-    return ConfigDict(alias_generator=to_camel, populate_by_name=True, extra=extra,  # type: ignore[typeddict-item]
-                      json_schema_extra={"examples": [example]})
+def _config(example: dict[str, Any]) -> ConfigDict:
+    return ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid", json_schema_extra={"examples": [example]})
 
 
 class EventIn(BaseModel):
@@ -125,6 +124,15 @@ class OrderIn(BaseModel):
     customer: CustomerIn | None = None
 
 
+def camel(value: Any) -> Any:
+    """A stored record's keys in camelCase, as the API writes JSON."""
+    if isinstance(value, dict):
+        return {to_camel(k): camel(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [camel(v) for v in value]
+    return value
+
+
 class Written(BaseModel):
     """What a write stored (camelCase fields of its own), and the events it emitted."""
 
@@ -132,3 +140,8 @@ class Written(BaseModel):
 
     record: dict[str, Any]
     events: list[EventOut]
+
+    @classmethod
+    def of(cls, record: dict[str, Any], events: list[Emitted]) -> Written:
+        """The record (camelCase) and its events."""
+        return cls(record=camel(record), events=[EventOut.of(e) for e in events])

@@ -4,7 +4,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.deps import CurrentPrincipal, RuntimeDep
-from api.event_schemas import CustomerIn, EventOut, Written
+from api.event_schemas import CustomerIn, Written
 
 router = APIRouter(prefix="/api/customers", tags=["customers"])
 
@@ -13,4 +13,4 @@ router = APIRouter(prefix="/api/customers", tags=["customers"])
 def create_customer(body: CustomerIn, runtime: RuntimeDep, who: CurrentPrincipal) -> Written:
     """Add a customer (an email already on file is a 409); emits customer.created."""
     written = runtime.shop.create_customer(who.org_id, body.name, body.email, body.phone)
-    return Written(record=written.record, events=[EventOut.of(e) for e in written.events])
+    return Written.of(written.record, written.events)

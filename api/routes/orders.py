@@ -4,7 +4,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.deps import CurrentPrincipal, RuntimeDep
-from api.event_schemas import EventOut, OrderIn, Written
+from api.event_schemas import OrderIn, Written
 
 router = APIRouter(prefix="/api/orders", tags=["orders"])
 
@@ -15,4 +15,4 @@ def create_order(body: OrderIn, runtime: RuntimeDep, who: CurrentPrincipal) -> W
     written = runtime.shop.create_order(
         who.org_id, [line.model_dump(by_alias=True) for line in body.items], body.total, body.customer_id,
         body.customer.model_dump() if body.customer else None)
-    return Written(record=written.record, events=[EventOut.of(e) for e in written.events])
+    return Written.of(written.record, written.events)

@@ -7,15 +7,15 @@ state: a paused or deleted playbook listens to nothing.
 from __future__ import annotations
 
 from sqlalchemy import Row, bindparam, delete, insert, select, update
+from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
-from scheduler.events.log import EVENTS
+from scheduler.domain.spec import EventTrigger
 from scheduler.store.event_tables import EventListener
 from scheduler.store.tables import Playbook
 
 LISTENERS = EventListener.__table__  # type: ignore[attr-defined]
 PLAYBOOKS = Playbook.__table__  # type: ignore[attr-defined]
-__all__ = ["EVENTS", "derive_listeners", "listening"]
 
 # Who listens to one event of one organisation, with what the run policy needs of each playbook: one
 # indexed query (org, event name) joined to the playbooks, built once.
@@ -36,7 +36,7 @@ def derive_listeners(session: Session, playbook: Playbook) -> None:
     have = {r.trigger_index: r for r in conn.execute(select(LISTENERS).where(LISTENERS.c.playbook_id == playbook.id))}
     wanted = {}
     if playbook.is_live:
-        wanted = {i: t for i, t in enumerate(playbook.trigger_specs) if getattr(t, "type", None) == "event"}
+        wanted = {i: t for i, t in enumerate(playbook.trigger_specs) if isinstance(t, EventTrigger)}
     stale = [row.id for index, row in have.items() if index not in wanted]
     for index, trigger in wanted.items():
         values = {"event_name": trigger.event, "filter": trigger.filter, "playbook_version": playbook.version}
@@ -50,6 +50,6 @@ def derive_listeners(session: Session, playbook: Playbook) -> None:
         conn.execute(delete(LISTENERS).where(LISTENERS.c.id.in_(stale)))
 
 
-def listening(conn, org_id: str, name: str) -> list[Row]:
+def listening(conn: Connection, org_id: str, name: str) -> list[Row]:
     """The organisation's listeners of this event, each with its filter and its playbook's run columns."""
     return list(conn.execute(_LISTENING, {"org_id": org_id, "name": name}))

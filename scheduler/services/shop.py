@@ -114,8 +114,9 @@ class ShopService:
             data = {"order_id": order_id, "total": amount, "item_count": sum(line["quantity"] for line in lines),
                     "customer": _customer_data(buyer) if buyer else None}
             events.append(self.bus.emit_in(batch, Event.new(org_id, "order.created", data, source="orders")))
-        return Written({"id": order_id, "orgId": org_id, "total": amount, "customerId": buyer["id"] if buyer else None,
-                        "placedAt": now, "items": lines}, events)
+        return Written({"id": order_id, "org_id": org_id, "total": amount, "customer_id": buyer["id"] if buyer else None,
+                        "placed_at": now, "items": [{k: v for k, v in line.items() if k != "order_id"} for line in lines]},
+                       events)
 
     def _new_customer(self, batch: RunBatch, org_id: str, name: str, email: str | None,
                       phone: str | None) -> tuple[dict[str, Any], Emitted]:

@@ -85,7 +85,8 @@ def test_an_order_emits_order_created_with_its_total_and_a_new_customer(server, 
                    headers=auth(user_token))
     assert r.status_code == 201, r.text
     body = r.json()
-    assert body["record"]["total"] == 600.0
+    assert body["record"]["total"] == 600.0 and body["record"]["customerId"].startswith("cus_")
+    assert body["record"]["items"][0]["productId"] == items[0]["id"] and body["record"]["items"][0]["unitPrice"] == 300
     names = [e["name"] for e in body["events"]]
     assert names[0] == "customer.created" and names[-1] == "order.created"
     order_event = body["events"][-1]
