@@ -15,11 +15,15 @@ from api.routes import (
     chat,
     competitive_actions,
     competitors,
+    customers,
     demo_sites,
+    events,
     executions,
     health,
     heartbeat,
+    inventory,
     notifications,
+    orders,
     playbooks,
     products,
     web,
@@ -50,7 +54,7 @@ def create_app(
     app.state.chat_graph = build_graph(model_factory or default_model_factory(settings))
     install_problem_handlers(app)
     for module in (health, playbooks, executions, chat, products, competitors, competitive_actions, approvals, heartbeat,
-                   notifications, web):
+                   notifications, web, events, inventory, orders, customers):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(packages=[("api", "static")]), name="static")
     if demo:

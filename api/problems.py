@@ -11,8 +11,10 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from scheduler.auth.tokens import UnknownOrganization
+from scheduler.events.bus import UnknownEvent
 from scheduler.runs.start import RunRefused
 from scheduler.services.playbooks import BadCursor, NotFound
+from scheduler.services.shop import CustomerExists, ShopInvalid
 from scheduler.services.validation import PlaybookInvalid
 
 log = logging.getLogger(__name__)
@@ -30,6 +32,7 @@ def problem(status: int, detail: str, headers: dict[str, str] | None = None, **e
 # conflicts with the playbook's state; another tenant's id looks like no id at all.
 DOMAIN_ERRORS: dict[type[Exception], int] = {
     PlaybookInvalid: 422, BadCursor: 422, RunRefused: 409, NotFound: 404, UnknownOrganization: 404,
+    UnknownEvent: 422, ShopInvalid: 422, CustomerExists: 409,
 }
 
 
@@ -37,6 +40,8 @@ def _domain_handler(status: int) -> Callable[[Request, Exception], Awaitable[JSO
     async def handle(_: Request, exc: Exception) -> JSONResponse:
         # A spec refused on save lists every problem by its path.
         extra = {"errors": exc.errors} if isinstance(exc, PlaybookInvalid) else {}
+        if isinstance(exc, UnknownEvent):
+            extra = {"knownEvents": exc.known}
         return problem(status, str(exc), **extra)
 
     return handle

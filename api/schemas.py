@@ -162,6 +162,9 @@ class ExecuteRequest(BaseModel):
     triggered_by: TriggeredBy | None = None
     org_id: str | None = Field(None, description="The organisation, for the cron secret (bound to none)")
     user_id: str | None = Field(None, description="On whose behalf, for the cron secret")
+    event: dict[str, Any] | None = Field(
+        None, description='With triggeredBy "event": {"name"?, "data"?, "id"?} or the event data itself, as {{event.*}} '
+                          "in the run (default: the playbook's event, with the catalog's example data)")
 
 
 class ExecuteResponse(BaseModel):

@@ -25,6 +25,7 @@ ROWS = {
     "execute_load": "bench.execute_load",
     "get_load": "bench.get_load",
     "concurrent_runs": "bench.concurrent_runs",
+    "events": "bench.bench_events",  # issue 8: one inventory write fanned out to K playbooks
 }
 
 

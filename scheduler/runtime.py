@@ -10,6 +10,8 @@ from sqlalchemy.engine import Engine
 
 from scheduler.demo.seed import seed_demo
 from scheduler.domain.clock import SYSTEM_CLOCK, Clock
+from scheduler.events.bus import EventBus
+from scheduler.events.lapsed import LapsedCustomers
 from scheduler.marketing.writer import TextWriter
 from scheduler.runs.dispatch import InlineDispatcher
 from scheduler.runs.executor import Executor
@@ -20,6 +22,7 @@ from scheduler.services.approvals import ApprovalService
 from scheduler.services.follow_up import follow_up
 from scheduler.services.heartbeat import HeartbeatService
 from scheduler.services.playbooks import PlaybookService
+from scheduler.services.shop import ShopService
 from scheduler.settings import Settings
 from scheduler.steps.registry import StepRegistry, default_registry
 from scheduler.store.db import make_engine, migrate
@@ -45,8 +48,16 @@ class Runtime:
     _sweeper: asyncio.Task[None] | None = field(default=None, repr=False)
     approvals: ApprovalService = field(init=False, repr=False)
     heartbeat: HeartbeatService = field(init=False, repr=False)
+    events: EventBus = field(init=False, repr=False)
+    shop: ShopService = field(init=False, repr=False)
+    lapsed: LapsedCustomers = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
+        self.events = EventBus(self.engine, self.runs, self.clock, self.settings.event_chain_limit)
+        # What a run's commit logs (a step's events, playbook.failed) is fanned out right after it.
+        self.executor.relay = self.events.deliver
+        self.shop = ShopService(self.events, self.clock)
+        self.lapsed = LapsedCustomers(self.events, self.settings.customer_lapsed_days, self.clock)
         self.approvals = ApprovalService(self.engine, self.clock)
         self.heartbeat = HeartbeatService(self.engine, self.clock, self.settings.heartbeat_interval_seconds)
         self.dispatcher.after_run = self._after_run
@@ -97,6 +108,8 @@ class Runtime:
         orphans = orphaned_executions(self.engine, self.clock)
         for execution_id in orphans:
             log.info("resuming execution %s", execution_id)
+        # Events a crash left pending between a run's commit and their fan-out: their runs start now.
+        self.events.deliver_pending()
         self.dispatcher.dispatch_many(orphans)
         # Overlap policy queue: followers of runs that ended in another process, or before a restart.
         released = self.release_waiting()
@@ -116,12 +129,13 @@ class Runtime:
             await asyncio.to_thread(self.release_waiting, [execution_id])
 
     def tick(self) -> list[str]:
-        """The periodic checks: overdue approvals take their timeout outcome (their runs resume); due heartbeats beat,
-        and the actions waiting on a persona go to a follow-up run (answers the runs resumed or started)."""
+        """The periodic checks: approval timeouts (their runs resume), due heartbeats and their follow-up runs for the
+        actions waiting on a persona, the daily lapsed-customer check (answers the runs resumed or started)."""
         resumed = [d.resumed for d in self.approvals.expire_due() if d.resumed]
         for execution_id in resumed:
             self.dispatcher.dispatch(execution_id)
         beaten = self.heartbeat.beat_due()
+        self.lapsed.check_due()
         return resumed + follow_up(self.playbooks, self.runs, beaten, self.clock.now())
 
     async def _sweep_forever(self) -> None:

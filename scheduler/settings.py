@@ -54,6 +54,11 @@ class Settings(BaseSettings):
     # How often each organisation's heartbeat checks run (critical threats, stock-outs, failing playbooks).
     heartbeat_interval_seconds: float = Field(3600.0, gt=0, validation_alias="PLAYBOOKS_HEARTBEAT_INTERVAL")
 
+    # A chain of events (a run started by one emits the next...) is cut past this many links.
+    event_chain_limit: int = Field(5, ge=1, validation_alias="PLAYBOOKS_EVENT_CHAIN_LIMIT")
+    # customer.lapsed: a customer not seen for this many days (checked daily).
+    customer_lapsed_days: int = Field(60, ge=1, validation_alias="PLAYBOOKS_CUSTOMER_LAPSED_DAYS")
+
     @field_validator("executor")
     @classmethod
     def _known_executor(cls, value: str) -> str:

@@ -109,8 +109,9 @@ def run_playbook(name: str, tool_runtime: Ctx, playbook_id: str | None = None) -
     with model_fixable():
         playbook = _the_playbook(ctx, name, playbook_id)
     try:
-        opened = ctx.services.runs.start_run(
-            playbook, Firing(TriggeredBy.agent if ctx.agent else TriggeredBy.manual, user_id=ctx.user_id))
+        # An event playbook run by hand sees an example event (scheduler.events.bus.EventBus.by_hand).
+        opened = ctx.services.runs.start_run(playbook, ctx.services.events.by_hand(
+            playbook, Firing(TriggeredBy.agent if ctx.agent else TriggeredBy.manual, user_id=ctx.user_id)))
     except RunRefused as exc:
         raise ToolException(f"“{playbook.name}” is archived; resume it first if it should run"
                             if exc.reason == Refusal.archived else str(exc)) from exc

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Body, Header, Query, Response
 from api import schemas
 from api.deps import CurrentPrincipal, ExecutePrincipal, RuntimeDep
 from scheduler.domain.spec import playbook_spec_schema
+from scheduler.domain.status import TriggeredBy
 from scheduler.runs.history import list_executions
 from scheduler.runtime import Runtime
 from scheduler.steps.registry import default_registry
@@ -78,10 +79,14 @@ def execute_playbook(
     body = body or schemas.ExecuteRequest()
     cron = who.kind == "cron"
     playbook = _playbook_for(runtime, playbook_id, body.org_id if cron else who.org_id)
-    firing = runtime.runs.firing_for_call(
-        playbook, caller=who.kind, said=body.triggered_by, idempotency_key=idempotency_key,
-        user_id=body.user_id if cron else who.user_id,
-    )
+    user_id = body.user_id if cron else who.user_id
+    if body.triggered_by == TriggeredBy.event or body.event is not None:
+        # Testing an event playbook by hand: the event given (or an example) is {{event.*}} in the run.
+        firing = runtime.events.hand_firing(playbook, body.event, idempotency_key, user_id)
+    else:
+        firing = runtime.events.by_hand(playbook, runtime.runs.firing_for_call(
+            playbook, caller=who.kind, said=body.triggered_by, idempotency_key=idempotency_key, user_id=user_id,
+        ))
     opened = runtime.runs.start_run(playbook, firing)  # a refusal answers 409 (api.problems)
     if not opened.created:
         response.headers["Idempotent-Replayed"] = "true"

@@ -9,9 +9,11 @@ from typing import Any
 from sqlalchemy import and_, bindparam, case, exists, func, insert, or_, select, update
 from sqlalchemy.engine import Connection, Engine
 
+from scheduler.domain.chain import MAX_CHAIN_DEPTH
 from scheduler.domain.clock import Clock
 from scheduler.domain.spec import StepSpec, parse_steps, step_aliases
 from scheduler.domain.status import ExecutionStatus, StepStatus
+from scheduler.events.staging import pending_of, record_failure
 from scheduler.store.repositories import UnitOfWork
 from scheduler.store.repositories.actions import CompetitiveActionRepository
 from scheduler.store.tables import Execution, StepRun, new_id
@@ -51,6 +53,8 @@ class RunState:
     values: dict[str, Any]
     done: dict[int, Checkpoint]
     previous: list[dict[str, Any]] = field(default_factory=list)
+    # Events the last commit logged `pending` (a step's, the run's failure): the executor hands them to the relay.
+    relay: list[str] = field(default_factory=list)
 
     def absorb(self, index: int, output: dict[str, Any]) -> None:
         """A finished step's output becomes addressable by later steps, under its id and action."""
@@ -105,8 +109,9 @@ Planner = Callable[[RunState, int], Plan]
 class Checkpoints:
     """Every write the executor makes; each public method is one transaction (one commit) in a worker thread."""
 
-    def __init__(self, engine: Engine, owner: str, lease: timedelta, clock: Clock) -> None:
+    def __init__(self, engine: Engine, owner: str, lease: timedelta, clock: Clock, chain_limit: int = MAX_CHAIN_DEPTH) -> None:
         self.engine, self.owner, self.lease, self.clock = engine, owner, lease, clock
+        self.chain_limit = chain_limit
 
     def claim(self, execution_id: str, plan: Planner) -> tuple[RunState, Plan] | None:
         """Take the run's lease if free or expired, count a crash against the step it died in, plan and mark the first step."""
@@ -199,6 +204,12 @@ class Checkpoints:
         if mine.rowcount != 1:
             conn.rollback()  # nothing of this step is written: its new owner redoes it
             raise LeaseLost(state.id)
+        state.relay = pending_of(outcome.unit if outcome is not None else None)
+        if plan.final is not None and plan.final[0] == ExecutionStatus.failed:
+            # `playbook.failed` commits with the failure itself: never a failure without its event, or the reverse.
+            failed = record_failure(conn, state.id, state.org_id, state.values.get("trigger"), plan.final[1], now,
+                                    self.chain_limit)
+            state.relay += [failed] if failed else []
 
     @staticmethod
     def _put(conn: Connection, state: RunState, index: int, **values: Any) -> None:

@@ -103,7 +103,9 @@ class Executor:
         self.backoff_seconds = backoff_seconds
         self.lease = timedelta(seconds=settings.lease_seconds)
         self.store = Repositories.on(engine)
-        self.checkpoints = Checkpoints(engine, self.owner, self.lease, clock)
+        self.checkpoints = Checkpoints(engine, self.owner, self.lease, clock, settings.event_chain_limit)
+        # Fans out the events a commit logged (EventBus.deliver), set by the runtime; None: the sweep does it.
+        self.relay: Callable[[str, list[str]], Any] | None = None
         self._held: dict[str, asyncio.Task[Any]] = {}  # runs this executor is running, by id
         self._lost: set[str] = set()
         self._heartbeat: asyncio.Task[None] | None = None
@@ -115,6 +117,7 @@ class Executor:
         if claimed is None:
             return None
         state, plan = claimed
+        await self._hand_over(state)
         task = asyncio.current_task()
         if task is not None and plan.next is not None:
             self._held[execution_id] = task
@@ -131,6 +134,7 @@ class Executor:
                     if outcome.status == StepStatus.completed and outcome.output is not None:
                         state.absorb(outcome.index, outcome.output)
                     plan = await asyncio.to_thread(self.checkpoints.advance, state, outcome, self._plan)
+                    await self._hand_over(state)
                 finally:
                     self.gate.leave(alone)
         except LeaseLost:
@@ -149,6 +153,16 @@ class Executor:
         status = plan.final[0] if plan.final else ExecutionStatus.completed
         log.info("execution %s %s", execution_id, status)
         return status
+
+    async def _hand_over(self, state: RunState) -> None:
+        """Fan out the events the last commit logged; on failure the sweep's relay does it later."""
+        if not state.relay or self.relay is None:
+            return
+        event_ids, state.relay = state.relay, []
+        try:
+            await asyncio.to_thread(self.relay, state.org_id, event_ids)
+        except Exception:
+            log.exception("events %s of %s: fan-out failed; the sweep retries", event_ids, state.id)
 
     def _plan(self, state: RunState, start: int) -> Plan:
         """From step `start` on (in a worker thread): pass finished steps, skip false conditions, render the next."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any, Protocol
 
 from sqlalchemy import JSON, String, and_, bindparam, literal, or_, select, update
@@ -23,6 +24,11 @@ EXECUTIONS = Execution.__table__
 PLAYBOOKS = Playbook.__table__
 # Rows per IN (...) list: well under SQLite's and PostgreSQL's bound-parameter limits.
 CHUNK = 900
+# Built once: building a statement and its cache key costs more than running it (an event's fan-out reads these).
+_ORGS = select(Organization.__table__).where(Organization.__table__.c.id.in_(bindparam("ids", expanding=True)))
+_ORG_USERS = (select(User.__table__).where(User.__table__.c.org_id.in_(bindparam("ids", expanding=True)))
+              .order_by(User.__table__.c.created_at))
+_USERS = select(User.__table__).where(User.__table__.c.id.in_(bindparam("ids", expanding=True)))
 
 
 class PlaybookRow(Protocol):
@@ -98,6 +104,7 @@ def as_execution(row: dict[str, Any], playbook: Playbook) -> Execution:
     return Execution(**row, org_id=playbook.org_id, playbook_version=playbook.version, steps=list(playbook.steps))
 
 
+@cache
 def _insert_from_playbooks(dialect_name: str) -> Any:
     """INSERT ... SELECT: the run's organisation, playbook version and steps come from its playbook's row.
 
@@ -204,19 +211,22 @@ class RunContexts:
         orgs, users, first = {}, {}, {}
         for start in range(0, len(org_ids), CHUNK):
             chunk = org_ids[start:start + CHUNK]
-            orgs.update({o.id: o for o in conn.execute(select(Organization.__table__).where(Organization.id.in_(chunk)))})
+            orgs.update({o.id: o for o in conn.execute(_ORGS, {"ids": chunk})})
             # Oldest first, so the first seen per organisation is its owner.
-            for u in conn.execute(select(User.__table__).where(User.org_id.in_(chunk)).order_by(User.created_at)):
+            for u in conn.execute(_ORG_USERS, {"ids": chunk}):
                 first.setdefault(u.org_id, u)
         for start in range(0, len(user_ids), CHUNK):
-            users.update({u.id: u for u in conn.execute(select(User.__table__).where(User.id.in_(user_ids[start:start + CHUNK])))})
+            users.update({u.id: u for u in conn.execute(_USERS, {"ids": user_ids[start:start + CHUNK]})})
         return cls(orgs, users, first)
 
     def of(
         self, playbook: PlaybookRow, triggered_by: TriggeredBy, scheduled_for: datetime | None, user_id: str | None,
-        event: dict[str, Any] | None,
+        event: dict[str, Any] | None, cause: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """The names a run's conditions and templates see besides step outputs: user, org, trigger, event."""
+        """The names a run's conditions and templates see besides step outputs: user, org, trigger, event.
+
+        `cause`: an event's name, id and chain, added to `trigger` (the guards of what the run emits read it).
+        """
         org = self.orgs.get(playbook.org_id)
         user = self.users.get(user_id) if user_id else None
         if user is None or user.org_id != playbook.org_id:
@@ -229,7 +239,8 @@ class RunContexts:
             # The team's address is the organisation owner's until organisations can set their own.
             "org": {"id": org.id, "name": org.name, "timezone": org.timezone,
                     "team_email": owner.email if owner else None} if org else {},
-            "trigger": {"type": triggered_by, "scheduledFor": scheduled_for.isoformat() if scheduled_for else None},
+            "trigger": {"type": triggered_by, "scheduledFor": scheduled_for.isoformat() if scheduled_for else None,
+                        **(cause or {})},
             "event": event or {},
         }
 

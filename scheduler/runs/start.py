@@ -69,6 +69,8 @@ class Firing:
     slot: datetime | None = None
     user_id: str | None = None
     event: dict[str, Any] | None = None
+    # An event's name, id and place in its chain, kept in the run's `trigger` context (scheduler.domain.chain).
+    cause: dict[str, Any] | None = None
     # A slot that passed unrun: written down as `missed` with this reason, never run.
     missed: str | None = None
     # A slot that came while the playbook was paused until a later instant: written down as `paused`.
@@ -101,9 +103,9 @@ class Firing:
         return cls(TriggeredBy.schedule, slot=slot, missed=reason)
 
     @classmethod
-    def of_event(cls, event_id: str, payload: dict[str, Any]) -> Firing:
+    def of_event(cls, event_id: str, payload: dict[str, Any], cause: dict[str, Any] | None = None) -> Firing:
         """An event (keyed by its id, so a redelivery starts nothing new)."""
-        return cls(TriggeredBy.event, key=DedupeKey.event(event_id), event=payload)
+        return cls(TriggeredBy.event, key=DedupeKey.event(event_id), event=payload, cause=cause)
 
 
 @dataclass(frozen=True)
@@ -255,8 +257,8 @@ class RunBatch:
                 closed = (ExecutionStatus.skipped, f"the previous run {going} was still going")
             row = execution_row(
                 playbook, triggered_by=firing.triggered_by, dedupe_key=key, scheduled_for=slot,
-                context=contexts.of(playbook, firing.triggered_by, slot, firing.user_id, firing.event), closed_as=closed,
-                now=stamp, waits_for=waits_for,
+                context=contexts.of(playbook, firing.triggered_by, slot, firing.user_id, firing.event, firing.cause),
+                closed_as=closed, now=stamp, waits_for=waits_for,
             )
             rows[(playbook.id, key)] = row
             if slot is not None and closed is None and firing.overlap != Overlap.allow:

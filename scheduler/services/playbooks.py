@@ -1,4 +1,4 @@
-"""The playbook service: every change of a playbook goes through here, and its schedule rows change with it."""
+"""The playbook service: every change of a playbook goes through here, and its schedule and listener rows change with it."""
 from __future__ import annotations
 
 import re
@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 from scheduler.domain.clock import SYSTEM_CLOCK, Clock
 from scheduler.domain.spec import PlaybookSpec, dump_policy, dump_spec
 from scheduler.domain.status import PlaybookStatus
+from scheduler.events.listeners import derive_listeners
 from scheduler.services.validation import PlaybookInvalid, parse_spec
 from scheduler.steps.registry import StepRegistry
 from scheduler.store.tables import Organization, Playbook, iso_utc
@@ -72,6 +73,7 @@ class PlaybookService:
         with self._lock, Session(self.engine, expire_on_commit=False) as session:
             session.add(playbook)
             moved = derive(session, playbook, now)
+            derive_listeners(session, playbook)
             session.commit()
         self._moved(moved, playbook.resume_at)
         return playbook
@@ -148,6 +150,7 @@ class PlaybookService:
             playbook.updated_at = now
             session.add(playbook)
             moved = derive(session, playbook, playbook.updated_at)
+            derive_listeners(session, playbook)
             session.commit()
         self._moved(moved, playbook.resume_at)
         return playbook
@@ -167,6 +170,7 @@ class PlaybookService:
             playbook.deleted_at, playbook.resume_at = self.clock.now(), None
             session.add(playbook)
             derive(session, playbook, playbook.deleted_at)
+            derive_listeners(session, playbook)
             session.commit()
         return playbook
 

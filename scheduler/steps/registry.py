@@ -47,6 +47,7 @@ def default_registry() -> StepRegistry:
 def builtin_steps() -> list[Step]:
     """Every built-in step type: adding one is its module and one line here."""
     from scheduler.steps.control.approval import RequestApproval
+    from scheduler.steps.control.emit import EmitEvent
     from scheduler.steps.control.log import Log
     from scheduler.steps.control.summarize import Summarize
     from scheduler.steps.control.values import SetValues
@@ -89,7 +90,8 @@ def builtin_steps() -> list[Step]:
             Summarize(), SetValues(), Log(),
             CheckInventory(),
             TopSellers(),
-            ExportCsv()]
+            ExportCsv(),
+            EmitEvent()]
 
 
 def catalog_entries(registry: StepRegistry) -> list[dict[str, Any]]:

@@ -5,6 +5,7 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, Field
 
+from scheduler.events.staging import stage_event
 from scheduler.steps.base import Step, StepContext, StepOutput, StepParams
 from scheduler.steps.intelligence.sources import ScannedProduct, SnapshotPair, money, product_key, products_of, snapshot_pairs
 
@@ -34,6 +35,7 @@ class PriceChangesOutput(StepOutput):
     drop_count: int
     max_change_pct: float
     baseline: list[str]  # competitors scanned once only: nothing to compare with yet
+    events_emitted: int = 0  # competitor.price_change (and price_drop) events raised, one per change
 
 
 class NewProduct(BaseModel):
@@ -53,6 +55,7 @@ class NewProductsOutput(StepOutput):
     new_count: int
     removed_count: int
     baseline: list[str]
+    events_emitted: int = 0  # competitor.new_product events raised, one per new product
 
 
 def _menu(rows: list[dict[str, Any]]) -> dict[tuple[str, str], ScannedProduct]:
@@ -101,6 +104,25 @@ def _baseline(pairs: list[SnapshotPair]) -> list[str]:
     return [p.competitor.name for p in pairs if p.previous is None]
 
 
+def _emit(ctx: StepContext, events: list[tuple[str, dict[str, Any]]]) -> int:
+    """Stage the step's events with its checkpoint; one that would loop back is logged as suppressed, never started."""
+    now = ctx.clock.now()
+    staged = [stage_event(ctx, name, data, now, n, ctx.settings.event_chain_limit) for n, (name, data) in enumerate(events)]
+    return sum(1 for s in staged if s.refused is None)
+
+
+def change_events(changes: list[PriceChange]) -> list[tuple[str, dict[str, Any]]]:
+    """competitor.price_change for every change, and competitor.price_drop as well for a drop."""
+    events = []
+    for c in changes:
+        data = {"competitor": c.competitor, "product_name": c.product, "old_price": c.old_price, "new_price": c.new_price,
+                "change_percent": c.change_percent, "change_pct": abs(c.change_percent)}
+        events.append(("competitor.price_change", data))
+        if c.change_percent < 0:
+            events.append(("competitor.price_drop", {**data, "drop_pct": abs(c.change_percent)}))
+    return events
+
+
 def _first_scans(names: list[str]) -> list[str]:
     return [f"First scan of {', '.join(names)}: the next scan is compared with it."] if names else []
 
@@ -126,7 +148,7 @@ class DetectPriceChanges(Step):
         return PriceChangesOutput(
             changes=changes, change_count=len(changes), drop_count=sum(1 for c in changes if c.change_percent < 0),
             max_change_pct=max((abs(c.change_percent) for c in changes), default=0.0), baseline=_baseline(pairs),
-            summary="\n".join(lines + _first_scans(_baseline(pairs))),
+            summary="\n".join(lines + _first_scans(_baseline(pairs))), events_emitted=_emit(ctx, change_events(changes)),
         )
 
 
@@ -147,5 +169,8 @@ class TrackNewProducts(Step):
             compared = len(pairs) - len(_baseline(pairs))
             lines.append(f"No competitor added or removed a product since the last scan ({compared} compared)." if compared
                          else "No earlier scan to compare menus with yet.")
+        emitted = _emit(ctx, [("competitor.new_product", {"competitor": p.competitor, "product_name": p.product, "price": p.price})
+                              for p in new])
         return NewProductsOutput(new_products=new, removed_products=removed, new_count=len(new), removed_count=len(removed),
-                                 baseline=_baseline(pairs), summary="\n".join(lines + _first_scans(_baseline(pairs))))
+                                 baseline=_baseline(pairs), summary="\n".join(lines + _first_scans(_baseline(pairs))),
+                                 events_emitted=emitted)

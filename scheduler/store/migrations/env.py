@@ -2,7 +2,7 @@
 from alembic import context
 from sqlmodel import SQLModel
 
-from scheduler.store import action_tables, tables  # noqa: F401  (registers the tables)
+from scheduler.store import action_tables, event_tables, tables  # noqa: F401  (registers the tables)
 
 config = context.config
 target_metadata = SQLModel.metadata

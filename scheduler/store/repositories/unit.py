@@ -36,6 +36,11 @@ class UnitOfWork:
         """Stage the side effect's record under the step's key (`execution_id:step_index`)."""
         self._record = (kind, result)
 
+    def staged(self, model: type[SQLModel]) -> list[dict[str, Any]]:
+        """The values of the rows staged for `model`'s table (the executor hands staged events to the relay)."""
+        table = model.__table__  # type: ignore[attr-defined]
+        return [values for t, values in self._rows if t is table]
+
     def __bool__(self) -> bool:
         return bool(self._rows) or bool(self._statements) or self._record is not None
 

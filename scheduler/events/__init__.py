@@ -1,0 +1,1 @@
+"""Events: the event log, the listeners of live playbooks, and the fan-out that starts their runs."""
