@@ -13,9 +13,11 @@ from typing import Any
 
 from sqlalchemy import Row
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from scheduler.domain.clock import SYSTEM_CLOCK, Clock
 from scheduler.domain.status import PlaybookStatus
+from scheduler.events.listeners import derive_listeners
 from scheduler.runs.ledger import PlaybookRow
 from scheduler.runs.start import Firing, RunRefused, RunStarter
 from scheduler.store.tables import Playbook, iso_utc
@@ -86,8 +88,11 @@ class ScheduleJobs:
 
     def resume_due(self) -> list[str]:
         """Make active again every playbook paused until now or earlier (those with due slots resumed as they fired)."""
-        with self.engine.begin() as conn:
-            resumed = rows.resume_due(conn, self.clock.now())
+        with Session(self.engine) as session:
+            resumed = rows.resume_due(session.connection(), self.clock.now())
+            for playbook_id in resumed:  # listening again, in the same transaction (none listens while paused)
+                derive_listeners(session, session.get_one(Playbook, playbook_id))
+            session.commit()
         for playbook_id in resumed:
             log.info("playbook %s resumed: its pause has ended", playbook_id)
         return resumed

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -18,7 +18,7 @@ from scheduler.runs.history import get_execution
 from scheduler.store.db import MIGRATIONS, make_engine, migrate
 from scheduler.store.event_tables import EventListener, EventRecord
 from scheduler.store.tables import Execution, Notification, Organization, Playbook, Product, User
-from tests.conftest import run_now, running
+from tests.conftest import run_now, running, until
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -240,3 +240,16 @@ async def test_racing_writes_emit_a_crossing_once(store):
         assert sum(len(w.events) for w in writes) == 1
         await runtime.dispatcher.drain()
         assert len(_runs(runtime.engine, low.id)) == 1
+
+
+async def test_a_pause_until_ends_with_the_listener_back(settings):
+    async with running(settings, demo=False) as runtime:
+        _shop(runtime.engine, "acme", {})
+        playbook = _listener(runtime, "acme", "order.created", "x")
+        resume_at = runtime.clock.now() + timedelta(seconds=1)
+        runtime.playbooks.set_status("acme", playbook.id, "paused", resume_at=resume_at)
+        assert _listeners(runtime.engine) == []
+        assert runtime.events.emit(Event.new("acme", "order.created", {"total": 1})).execution_ids == []
+        # Nobody calls anything: at resumeAt the engine makes it active again, and it listens again.
+        await until(lambda: _listeners(runtime.engine) == [(playbook.id, "order.created")], timeout=30)
+        assert len(runtime.events.emit(Event.new("acme", "order.created", {"total": 2})).execution_ids) == 1
