@@ -16,7 +16,7 @@ from typing import Any, Protocol
 class TextRequest:
     """What a step wants written: the kind, the persona writing, instructions, facts, and the template answer."""
 
-    kind: str  # campaign, social_post, winback, review_reply
+    kind: str  # campaign, social_post, winback, review_reply, competitor_report
     persona: str
     instructions: str
     template: str  # the text made from `facts` by the step's own template: the answer without a model

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import pytest
 
+from scheduler.runtime import Runtime
 from tests.conftest import running
+from tests.fakes.writer import ScriptedWriter
 from tests.scheduler.test_competitor_scan import add, page, run_steps
 
 SITES = {"Higher Level": "higher-level.html", "Budget Buds": "budget-buds.html", "Green Leaf": "green-leaf.html",
@@ -125,3 +127,22 @@ async def test_the_shop_and_its_snapshots_work_on_postgresql(pg_settings, site):
     assert day2["detect_price_changes"]["change_count"] == 2
     assert (day2["track_new_products"]["new_count"], day2["track_new_products"]["removed_count"]) == (1, 1)
     assert day2["analyze_pricing"]["price_gap"] == 26.7  # their shatter dropped to $22: ours is $30
+
+
+async def test_with_a_model_the_report_is_its_text_from_the_facts_and_the_html_stays_escaped(loopback, site):
+    site.page("/buds", page("budget-buds.html"))
+    writer = ScriptedWriter("Budget Buds undercuts your pre-rolls by 25%. <script>alert(1)</script>")
+    runtime = Runtime.build(loopback, demo=True, writer=writer)
+    await runtime.start()
+    try:
+        await add(runtime, "Budget Buds", f"{site.url}/buds")
+        run = await run_steps(runtime, [{"action": "scan_competitors"}, {"action": "generate_competitor_report"}], "model")
+    finally:
+        await runtime.stop()
+    report = outputs(run)["generate_competitor_report"]
+    assert (report["report"], report["written_by"]) == (writer.texts[0], "fake-model")
+    [asked] = writer.requests
+    assert (asked.kind, asked.persona) == ("competitor_report", "ezal")
+    assert "Budget Buds sells Sour Diesel Pre-Roll 1g for 25% less than you ($9.00 vs $12.00)" in asked.template
+    assert "<script>" not in report["html"] and "$9.00 vs $12.00" in report["html"]  # the sections, never the model's markup
+    assert run["cost"]["tokens"] == 120

@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel
 
+from scheduler.marketing.writer import TextRequest
 from scheduler.pricing import OurProduct
 from scheduler.steps.base import Step, StepContext, StepOutput
 from scheduler.steps.intelligence.changes import CompareParams, change_line, menu_changes, price_changes
@@ -29,6 +30,9 @@ class ReportOutput(StepOutput):
     report: str
     html: str
     sections: list[Section]
+    written_by: str = "template"  # `template`, or the model that wrote the report's text
+    tokens: int = 0
+    cost_usd: float = 0.0
 
 
 def _capped(lines: list[str], what: str) -> list[str]:
@@ -99,8 +103,15 @@ class GenerateCompetitorReport(Step):
         sections.append(Section(title="New and removed products", lines=_capped(menu_lines, "menu changes") or ["None."]))
         promo_lines = [promotion_line(p) for p in promos] + [f"{b.competitor} announces: \"{b.text}\"" for b in banners]
         sections.append(Section(title="Promotions", lines=_capped(promo_lines, "promotions") or ["None found."]))
-        text = render_text(title, sections)
-        return ReportOutput(report=text, html=render_html(title, sections), sections=sections, summary=text)
+        facts = {"title": title, "sections": [section.model_dump() for section in sections]}
+        # Ezal writes it through the model when the app gives one; the sections' own text otherwise. The HTML
+        # stays the sections, escaped: a model's words are never markup.
+        written = await ctx.writer.write(TextRequest(
+            kind="competitor_report", persona="ezal", template=render_text(title, sections), facts=facts, max_chars=8000,
+            instructions="A short competitor report for a dispensary owner: the biggest undercuts first, then changes "
+                         "and promotions. Use only the facts given; keep every price and percentage exactly."))
+        return ReportOutput(report=written.text, html=render_html(title, sections), sections=sections, summary=written.text,
+                            written_by=written.source, tokens=written.tokens, cost_usd=written.cost_usd)
 
 
 def _price_range(products: list[Any]) -> str:
