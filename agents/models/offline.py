@@ -20,6 +20,7 @@ from langchain_core.messages import (
     AIMessageChunk,
     BaseMessage,
     HumanMessage,
+    SystemMessage,
     ToolMessage,
 )
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
@@ -27,6 +28,9 @@ from langchain_core.runnables import Runnable
 from langchain_core.utils.function_calling import convert_to_openai_tool
 
 from agents.conversation import Call, Event, ToolAnswered, UserSaid, WeSaid, next_move
+from agents.handoffs import PREFIX, is_handoff
+from agents.router import latest_user_text, owner_of, speaks_of
+from scheduler.catalog import PERSONAS
 from tools.artifacts import Artifact
 
 # Where api.stream.chat keeps artifacts a client showed as data parts of an assistant message.
@@ -37,6 +41,7 @@ class OfflineChatModel(BaseChatModel):
     """Understands the common requests through the planner; asks a question otherwise."""
 
     zone: str = "UTC"
+    persona: str | None = None  # who it answers as: a request clearly for a colleague is handed over
 
     @property
     def _llm_type(self) -> str:
@@ -69,11 +74,28 @@ class OfflineChatModel(BaseChatModel):
 
     def _respond(self, messages: list[BaseMessage], kwargs: dict[str, Any]) -> AIMessage:
         tools = {t["function"]["name"] for t in kwargs.get("tools") or []}
+        colleague = self._colleague_for(messages, tools)
+        if colleague is not None:
+            reason = f"this is {PERSONAS[colleague].name}'s work ({PERSONAS[colleague].owns})"
+            call_id = f"call_{uuid.uuid4().hex[:12]}"
+            return AIMessage(content="", tool_calls=[
+                {"name": f"{PREFIX}{colleague}", "args": {"reason": reason}, "id": call_id, "type": "tool_call"}])
         move = next_move(history(messages), self.zone, tools)
         if isinstance(move, Call):
             call_id = f"call_{uuid.uuid4().hex[:12]}"
             return AIMessage(content="", tool_calls=[{"name": move.tool, "args": move.args, "id": call_id, "type": "tool_call"}])
         return AIMessage(content=move.text)
+
+    def _colleague_for(self, messages: list[BaseMessage], tools: set[str]) -> str | None:
+        """The colleague a fresh request is clearly for: it uses their words and none of ours, and we may hand over."""
+        last = next((m for m in reversed(messages) if not isinstance(m, SystemMessage)), None)
+        if self.persona is None or not isinstance(last, HumanMessage):
+            return None  # mid-turn (a tool answered, or we were just handed the request): do the work
+        text = latest_user_text(messages)
+        owner = owner_of(text)
+        if owner is None or owner == self.persona or speaks_of(self.persona, text) or f"{PREFIX}{owner}" not in tools:
+            return None
+        return owner
 
 
 def history(messages: Sequence[BaseMessage]) -> list[Event]:
@@ -83,6 +105,8 @@ def history(messages: Sequence[BaseMessage]) -> list[Event]:
         if isinstance(message, HumanMessage):
             events.append(UserSaid(_text(message)))
         elif isinstance(message, ToolMessage):
+            if is_handoff(message.name):
+                continue  # a hand-off is between personas; the conversation goes on as if asked here
             artifact = message.artifact if isinstance(message.artifact, Artifact) else None
             error = _text(message) if message.status == "error" else None
             events.append(ToolAnswered(message.name or "", artifact, error))

@@ -7,6 +7,8 @@ from typing import Any
 
 from langchain_core.messages import AIMessage, AIMessageChunk, ToolMessage
 
+from agents.graph import MODEL_ERROR
+from agents.threads import thread_id
 from api.stream import uistream as ui
 from api.stream.history import to_langchain
 from scheduler.auth.tokens import Principal
@@ -33,6 +35,7 @@ class _Turn:
         self.text_id: str | None = None
         self.streamed_text = False
         self.calls: dict[int, str] = {}
+        self.failed = False
 
     def close_text(self) -> list[ui.Part]:
         parts = [ui.text_end(self.text_id)] if self.text_id else []
@@ -66,6 +69,10 @@ class _Turn:
     def on_agent_message(self, message: AIMessage) -> list[ui.Part]:
         # The message is complete: its last text block (say, words after its tool calls) ends here.
         parts = self.close_text()
+        if message.response_metadata.get(MODEL_ERROR) and isinstance(message.content, str):
+            # The model failed: its words (if any came) are cut off; the explanation always shows, as its own block.
+            self.failed = True
+            return [*parts, *ui.text(ui.new_id("txt"), message.content)]
         if isinstance(message.content, str) and message.content and not self.streamed_text:
             # A model that does not stream still shows its whole text.
             parts += [*ui.text(ui.new_id("txt"), message.content)]
@@ -86,16 +93,38 @@ class _Turn:
         return parts
 
 
+def newest(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The client's messages after its last assistant message: what is new to a thread that keeps the rest."""
+    start = len(messages)
+    while start > 0 and messages[start - 1].get("role") != "assistant":
+        start -= 1
+    return messages[start:]
+
+
+async def turn_input(
+    graph: Any, who: Principal, messages: list[dict[str, Any]], persona: str | None, chat_id: str | None,
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The graph input and config of a turn: with a stored thread only the new messages go in (the thread has the rest)."""
+    if getattr(graph, "checkpointer", None) is None:
+        return {"messages": to_langchain(messages), "requested": persona}, None
+    # A body without an id is a conversation of one turn: a thread of its own, which nobody continues.
+    config = {"configurable": {"thread_id": thread_id(who, chat_id or f"once-{ui.new_id()}")}}
+    stored = await graph.aget_state(config)
+    known = bool(stored and stored.values.get("messages"))
+    return {"messages": to_langchain(newest(messages) if known else messages), "requested": persona}, config
+
+
 async def chat_parts(
     graph: Any, runtime: Runtime, who: Principal, messages: list[dict[str, Any]], persona: str | None,
+    chat_id: str | None = None,
 ) -> AsyncIterator[ui.Part]:
     """The UI stream of one chat turn through the process's graph: text, tool calls and their results."""
-    state = {"messages": to_langchain(messages), "persona": persona}
+    state, config = await turn_input(graph, who, messages, persona, chat_id)
     turn = _Turn()
     yield ui.start(ui.new_id("msg"))
     # The context reads the organisation's zone from the store: off the event loop.
     context = await asyncio.to_thread(chat_context_for, runtime, who)
-    stream = graph.astream(state, context=context, stream_mode=["messages", "updates"])
+    stream = graph.astream(state, config, context=context, stream_mode=["messages", "updates"])
     async for mode, payload in stream:
         if mode == "messages":
             chunk, meta = payload
@@ -114,4 +143,4 @@ async def chat_parts(
     for part in turn.close_text():
         yield part
     yield ui.finish_step()
-    yield ui.finish("stop")
+    yield ui.finish("error" if turn.failed else "stop")
