@@ -27,6 +27,14 @@ def chat_context_for(runtime: Runtime, who: Principal) -> ChatContext:
     )
 
 
+def text_of(content: Any) -> str:
+    """The text of a message or chunk: a string, or the text blocks of a content list (Claude's shape with tools)."""
+    if isinstance(content, str):
+        return content
+    blocks = content if isinstance(content, list) else []
+    return "".join(b.get("text") or "" for b in blocks if isinstance(b, dict) and b.get("type") in ("text", "text_delta"))
+
+
 class _Turn:
     """State of one streamed answer: which step, which text block, which tool calls are open."""
 
@@ -58,24 +66,26 @@ class _Turn:
                 parts += [*self.close_text(), ui.tool_input_start(tc["id"], tc.get("name") or "")]
             if tc.get("args") and index in self.calls:
                 parts.append(ui.tool_input_delta(self.calls[index], tc["args"]))
-        if isinstance(chunk.content, str) and chunk.content:
+        text = text_of(chunk.content)
+        if text:
             if self.text_id is None:
                 self.text_id = ui.new_id("txt")
                 parts.append(ui.text_start(self.text_id))
             self.streamed_text = True
-            parts.append(ui.text_delta(self.text_id, chunk.content))
+            parts.append(ui.text_delta(self.text_id, text))
         return parts
 
     def on_agent_message(self, message: AIMessage) -> list[ui.Part]:
         # The message is complete: its last text block (say, words after its tool calls) ends here.
         parts = self.close_text()
-        if message.response_metadata.get(MODEL_ERROR) and isinstance(message.content, str):
+        text = text_of(message.content)
+        if message.response_metadata.get(MODEL_ERROR):
             # The model failed: its words (if any came) are cut off; the explanation always shows, as its own block.
             self.failed = True
-            return [*parts, *ui.text(ui.new_id("txt"), message.content)]
-        if isinstance(message.content, str) and message.content and not self.streamed_text:
+            return [*parts, *ui.text(ui.new_id("txt"), text)]
+        if text and not self.streamed_text:
             # A model that does not stream still shows its whole text.
-            parts += [*ui.text(ui.new_id("txt"), message.content)]
+            parts += [*ui.text(ui.new_id("txt"), text)]
         for call in message.tool_calls:
             parts.append(ui.tool_input_available(call["id"], call["name"], call["args"]))
         return parts

@@ -2,7 +2,8 @@
 
 `POST /v1/messages` answers from a script: each entry is one model turn, either a
 list of blocks (`"text"` strings and `tool_use(...)` dicts), an `Overloaded`
-(HTTP 529 before any byte, as the API answers when it is busy), a `BreaksOff`
+(HTTP 529 before any byte, as the API answers when it is busy), a `Fails` (any
+other error status), a `BreaksOff`
 (a 200 stream that starts, then sends an `overloaded_error` event, as the API
 does mid-answer), or a function of the request body that returns one of these.
 Streamed answers are the real SSE events: `message_start`, `content_block_start`
@@ -32,13 +33,21 @@ class Overloaded:
 
 
 @dataclass(frozen=True)
+class Fails:
+    """An error answer before any byte of a stream: `status` with an error body of `kind` (401 authentication_error...)."""
+
+    status: int
+    kind: str
+
+
+@dataclass(frozen=True)
 class BreaksOff:
     """A stream that begins (message_start, some text) and then sends an `overloaded_error` event."""
 
     text: str = ""
 
 
-Turn = list[Block] | Overloaded | BreaksOff | Callable[[dict[str, Any]], Any]
+Turn = list[Block] | Overloaded | Fails | BreaksOff | Callable[[dict[str, Any]], Any]
 
 
 def tool_use(name: str, **args: Any) -> dict[str, Any]:
@@ -48,7 +57,7 @@ def tool_use(name: str, **args: Any) -> dict[str, Any]:
 
 @dataclass
 class FakeAnthropic:
-    """`with FakeAnthropic([...]) as api:` -> api.url for ANTHROPIC_BASE_URL; api.requests; api.left."""
+    """`with FakeAnthropic([...]) as api:` -> api.url for ANTHROPIC_BASE_URL; api.requests, api.headers; api.left."""
 
     script: list[Turn]
     requests: list[dict[str, Any]] = field(default_factory=list)
@@ -97,11 +106,14 @@ def _handler(api: FakeAnthropic) -> type[BaseHTTPRequestHandler]:
             body = json.loads(self.rfile.read(int(self.headers.get("content-length") or 0)) or b"{}")
             if self.path.split("?")[0] != "/v1/messages":
                 return self._json(404, _error("not_found_error", f"no route {self.path}"))
-            if not self.headers.get("x-api-key"):
-                return self._json(401, _error("authentication_error", "x-api-key header is required"))
+            # Older clients send the key as x-api-key, newer ones as a bearer token.
+            if not (self.headers.get("x-api-key") or self.headers.get("authorization", "").startswith("Bearer ")):
+                return self._json(401, _error("authentication_error", "an API key is required"))
             turn = api.next_turn(body, {k.lower(): v for k, v in self.headers.items()})
             if isinstance(turn, Overloaded):
                 return self._json(529, _error("overloaded_error", "Overloaded"), {"retry-after-ms": str(turn.retry_after_ms)})
+            if isinstance(turn, Fails):
+                return self._json(turn.status, _error(turn.kind, f"fake {turn.kind}"))
             if not body.get("stream"):
                 if isinstance(turn, BreaksOff):
                     return self._json(529, _error("overloaded_error", "Overloaded"), {"retry-after-ms": "10"})
