@@ -18,28 +18,20 @@ from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
-from pydantic import BaseModel
 from sqlalchemy.engine import make_url
 
 from scheduler.auth.tokens import Principal
-from tools import artifacts
 
 BUSY_TIMEOUT_MS = 30_000  # the engine writes to the same SQLite file; wait for its turn rather than fail
 
 
-def _models(module: object) -> list[tuple[str, str]]:
-    return [(v.__module__, v.__name__) for v in vars(module).values()
-            if isinstance(v, type) and issubclass(v, BaseModel) and v.__module__ == module.__name__]  # type: ignore[attr-defined]
-
-
-def _subclasses(cls: type) -> list[type]:
-    return [s for c in cls.__subclasses__() for s in (c, *_subclasses(c))]
-
-
 def serializer() -> JsonPlusSerializer:
-    """Checkpoint serialization that reads back only the types our tools put into messages (their artifacts)."""
-    allowed = set(_models(artifacts)) | {(c.__module__, c.__name__) for c in _subclasses(artifacts.Artifact)}
-    return JsonPlusSerializer(allowed_msgpack_modules=sorted(allowed))
+    """Checkpoint serialization that revives only LangGraph's safe types (messages, plain data), never arbitrary classes.
+
+    A tool's artifact inside a message is stored as plain data; readers turn it back
+    into its typed artifact (`tools.artifacts.artifact_from_output`).
+    """
+    return JsonPlusSerializer(allowed_msgpack_modules=None)
 
 
 def thread_id(who: Principal, chat_id: str) -> str:

@@ -31,7 +31,7 @@ from agents.conversation import Call, Event, ToolAnswered, UserSaid, WeSaid, nex
 from agents.handoffs import PREFIX, is_handoff
 from agents.router import latest_user_text, owner_of, speaks_of
 from scheduler.catalog import PERSONAS
-from tools.artifacts import Artifact
+from tools.artifacts import Artifact, artifact_from_output
 
 # Where api.stream.chat keeps artifacts a client showed as data parts of an assistant message.
 SHOWN_KEY = "shown_artifacts"
@@ -107,14 +107,19 @@ def history(messages: Sequence[BaseMessage]) -> list[Event]:
         elif isinstance(message, ToolMessage):
             if is_handoff(message.name):
                 continue  # a hand-off is between personas; the conversation goes on as if asked here
-            artifact = message.artifact if isinstance(message.artifact, Artifact) else None
+            artifact = _artifact(message.artifact)
             error = _text(message) if message.status == "error" else None
             events.append(ToolAnswered(message.name or "", artifact, error))
         elif isinstance(message, AIMessage):
-            shown = tuple(a for a in message.additional_kwargs.get(SHOWN_KEY, ()) if isinstance(a, Artifact))
+            shown = tuple(a for a in map(_artifact, message.additional_kwargs.get(SHOWN_KEY, ())) if a is not None)
             if _text(message) or shown:
                 events.append(WeSaid(_text(message), shown))
     return events
+
+
+def _artifact(value: Any) -> Artifact | None:
+    # A thread read back from the checkpointer holds artifacts as plain data: typed again here.
+    return value if isinstance(value, Artifact) else artifact_from_output(value)
 
 
 def _emit(chunk: AIMessageChunk, run_manager: CallbackManagerForLLMRun | None) -> ChatGenerationChunk:

@@ -50,9 +50,9 @@ class BreaksOff:
 Turn = list[Block] | Overloaded | Fails | BreaksOff | Callable[[dict[str, Any]], Any]
 
 
-def tool_use(name: str, **args: Any) -> dict[str, Any]:
+def tool_use(tool: str, /, **args: Any) -> dict[str, Any]:
     """A tool_use block the fake model writes."""
-    return {"type": "tool_use", "id": f"toolu_{uuid.uuid4().hex[:20]}", "name": name, "input": args}
+    return {"type": "tool_use", "id": f"toolu_{uuid.uuid4().hex[:20]}", "name": tool, "input": args}
 
 
 @dataclass
