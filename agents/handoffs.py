@@ -16,6 +16,7 @@ from langgraph.types import Command
 
 from scheduler.catalog import PERSONAS, Persona
 from tools.artifacts import Artifact
+from tools.context import ChatContext
 
 MAX_HANDOFFS = 2  # A -> B -> C in one turn; a chain longer than that is a loop, not a plan
 PREFIX = "transfer_to_"
@@ -40,10 +41,11 @@ class DelegationArtifact(Artifact):
 def transfer_tool(target: Persona) -> BaseTool:
     """The tool that hands the conversation to `target`."""
 
-    @tool(f"{PREFIX}{target.id}", response_format="content_and_artifact",
-          description=f"Hand this conversation to {target.name}, who owns {target.owns}. Use it when the user's "
-                      f"request is {target.name}'s work, not yours; say why in `reason`. {target.name} answers next.")
-    def transfer(reason: str, tool_runtime: ToolRuntime) -> Command:
+    description = (f"Hand this conversation to {target.name}, who owns {target.owns}. Use it when the user's request is "
+                   f"{target.name}'s work, not yours; say why in `reason`. {target.name} answers next.")
+
+    @tool(f"{PREFIX}{target.id}", description=description)
+    def transfer(reason: str, tool_runtime: ToolRuntime[ChatContext]) -> Command:
         state = tool_runtime.state if isinstance(tool_runtime.state, dict) else {}
         source = state.get("persona") or ""
         depth = int(state.get("handoffs") or 0)

@@ -164,3 +164,18 @@ def test_a_refused_key_or_an_unknown_model_is_named_for_whoever_runs_the_service
     # Not retried: the same request would fail the same way.
     assert status == 200 and done and len(api.requests) == 1
     assert words in text_of(parts) and parts[-1]["finishReason"] == "error"
+
+
+def test_claude_hands_over_to_a_colleague_who_answers_on_the_strong_model(tmp_path):
+    script = [[tool_use("transfer_to_money_mike", reason="price gaps are Money Mike's")], ["Money Mike here: on it."]]
+    with FakeAnthropic(script) as api, LiveServer(claude_settings(tmp_path, api)) as server:
+        _, parts, _ = chat(server, "how do our prices compare?", agent="craig")
+    (delegation,) = of(parts, "data-delegation")
+    assert (delegation["data"]["fromAgent"], delegation["data"]["toAgent"]) == ("craig", "money_mike")
+    first, second = api.requests
+    systems = [r["system"] if isinstance(r["system"], str) else r["system"][0]["text"] for r in (first, second)]
+    assert systems[0].startswith("You are Craig") and systems[1].startswith("You are Money Mike")
+    # A colleague handed a request reads it afresh: the strong model again.
+    assert first["model"] == second["model"] == "claude-strong-test"
+    assert "transfer_to_money_mike" not in {t["name"] for t in second["tools"]}
+    assert text_of(parts) == "Money Mike here: on it."
