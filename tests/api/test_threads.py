@@ -10,6 +10,7 @@ import json
 from typing import Any
 
 import httpx
+import pytest
 
 from agents.threads import open_checkpointer, thread_id
 from scheduler.auth.tokens import authenticate_token, issue_agent_key, issue_session_token
@@ -106,3 +107,17 @@ def _messages(settings: Any, token: str, engine: Any, chat_id: str) -> list[Any]
             return stored.checkpoint["channel_values"]["messages"] if stored else []
 
     return asyncio.run(read())
+
+
+@pytest.mark.postgres
+def test_a_thread_goes_on_after_a_restart_on_postgresql(pg_settings):
+    with LiveServer(pg_settings) as first:
+        token = issue_session_token(first.runtime.engine, "demo", "owner@example.com")
+        first.runtime.playbooks.create("demo", sales_report_spec("0 18 * * *", name="Evening Sales Report"))
+        parts = chat(first, [user("Every day at 9am email me a sales report", "u1")], "thread-pg", token)
+        created = next(p for p in parts if p["type"] == "data-playbook")["data"]["name"]
+    with LiveServer(pg_settings) as second:
+        chat(second, [user("pause it", "u2")], "thread-pg", token)
+        assert statuses(second) == {created: "paused", "Evening Sales Report": "active"}
+    said = [m.content for m in _messages(pg_settings, token, second.runtime.engine, "thread-pg") if m.type == "human"]
+    assert said == ["Every day at 9am email me a sales report", "pause it"]
