@@ -113,15 +113,19 @@ def newest(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 async def turn_input(
     graph: Any, who: Principal, messages: list[dict[str, Any]], persona: str | None, chat_id: str | None,
-) -> tuple[dict[str, Any], dict[str, Any] | None]:
-    """The graph input and config of a turn: with a stored thread only the new messages go in (the thread has the rest)."""
+) -> tuple[Any, dict[str, Any], dict[str, Any] | None]:
+    """The graph, input and config of a turn: on a stored thread only the new messages go in (the thread has the rest)."""
+    whole = {"messages": to_langchain(messages), "requested": persona}
     if getattr(graph, "checkpointer", None) is None:
-        return {"messages": to_langchain(messages), "requested": persona}, None
-    # A body without an id is a conversation of one turn: a thread of its own, which nobody continues.
-    config = {"configurable": {"thread_id": thread_id(who, chat_id or f"once-{ui.new_id()}")}}
+        return graph, whole, None
+    if chat_id is None:
+        # A body without an id names no thread: the turn runs on what it was sent and is kept nowhere.
+        return graph.copy({"checkpointer": None}), whole, None
+    config = {"configurable": {"thread_id": thread_id(who, chat_id)}}
     stored = await graph.aget_state(config)
-    known = bool(stored and stored.values.get("messages"))
-    return {"messages": to_langchain(newest(messages) if known else messages), "requested": persona}, config
+    if not (stored and stored.values.get("messages")):
+        return graph, whole, config
+    return graph, {"messages": to_langchain(newest(messages)), "requested": persona}, config
 
 
 async def chat_parts(
@@ -129,7 +133,7 @@ async def chat_parts(
     chat_id: str | None = None,
 ) -> AsyncIterator[ui.Part]:
     """The UI stream of one chat turn through the process's graph: text, tool calls and their results."""
-    state, config = await turn_input(graph, who, messages, persona, chat_id)
+    graph, state, config = await turn_input(graph, who, messages, persona, chat_id)
     turn = _Turn()
     yield ui.start(ui.new_id("msg"))
     # The context reads the organisation's zone from the store: off the event loop.

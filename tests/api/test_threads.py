@@ -121,3 +121,17 @@ def test_a_thread_goes_on_after_a_restart_on_postgresql(pg_settings):
         assert statuses(second) == {created: "paused", "Evening Sales Report": "active"}
     said = [m.content for m in _messages(pg_settings, token, second.runtime.engine, "thread-pg") if m.type == "human"]
     assert said == ["Every day at 9am email me a sales report", "pause it"]
+
+
+def test_a_body_without_an_id_is_kept_nowhere(settings):
+    import sqlite3
+
+    with LiveServer(settings) as server:
+        token = issue_session_token(server.runtime.engine, "demo", "owner@example.com")
+        parts = chat(server, [user("Every day at 9am email me a sales report", "u1")], None, token)
+        assert [p["type"] for p in parts if p["type"] == "data-playbook"] == ["data-playbook"]
+        with sqlite3.connect(settings.home / "playbooks.db") as db:
+            assert db.execute("SELECT count(*) FROM checkpoints").fetchone() == (0,)
+        chat(server, [user("Every day at 9am email me a sales report", "u1")], "kept", token)
+        with sqlite3.connect(settings.home / "playbooks.db") as db:
+            assert db.execute("SELECT count(DISTINCT thread_id) FROM checkpoints").fetchone() == (1,)
