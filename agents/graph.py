@@ -20,7 +20,7 @@ from agents.handoffs import MAX_HANDOFFS, handoff_tools
 from agents.models.failures import model_failure_text
 from agents.models.tiers import ModelFactory, pick
 from agents.personas import PERSONAS, persona_prompt
-from agents.router import latest_user_text, owner_of
+from agents.router import choose_persona, latest_user_text, owner_of
 from scheduler.catalog import DEFAULT_PERSONA
 from tools.context import ChatContext
 from tools.heartbeat_tools import heartbeat_tools
@@ -69,10 +69,10 @@ def build_graph(make_model: ModelFactory, checkpointer: BaseCheckpointSaver | No
         if requested in PERSONAS:
             persona = requested
         else:
-            # The words of the new message pick their owner; a follow-up without such words ("make it 8am")
-            # stays with whoever answered the thread so far.
-            persona = owner_of(latest_user_text(state["messages"])) or state.get("persona") or DEFAULT_PERSONA
-            persona = persona if persona in PERSONAS else DEFAULT_PERSONA
+            persona = choose_persona(state["messages"])
+            if persona == DEFAULT_PERSONA and not owner_of(latest_user_text(state["messages"])):
+                # No words of anyone's ("make it 8am"): the thread stays with whoever answered it so far.
+                persona = state.get("persona") if state.get("persona") in PERSONAS else DEFAULT_PERSONA
         return {"persona": persona, "handoffs": 0}
 
     async def agent(state: ChatState, config: RunnableConfig, runtime: Runtime[ChatContext]) -> dict[str, Any]:

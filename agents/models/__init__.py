@@ -20,6 +20,6 @@ def model_factory(settings: Settings) -> ModelFactory:
         return on_claude
 
     def offline(persona: str, ctx: ChatContext) -> OfflineChatModel:
-        return OfflineChatModel(zone=ctx.org_zone, persona=persona)
+        return OfflineChatModel(zone=ctx.org_zone, persona=persona, now=ctx.now)
 
     return offline

@@ -11,6 +11,7 @@ import json
 import re
 import uuid
 from collections.abc import Iterator, Sequence
+from datetime import datetime
 from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
@@ -41,7 +42,9 @@ class OfflineChatModel(BaseChatModel):
     """Understands the common requests through the planner; asks a question otherwise."""
 
     zone: str = "UTC"
-    persona: str | None = None  # who it answers as: a request clearly for a colleague is handed over
+    # Who answers (replies are signed by it) and the turn's time ("pause it until Monday"), from the chat context.
+    persona: str | None = None
+    now: datetime | None = None
 
     @property
     def _llm_type(self) -> str:
@@ -55,13 +58,13 @@ class OfflineChatModel(BaseChatModel):
         self, messages: list[BaseMessage], stop: list[str] | None = None,
         run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any,
     ) -> ChatResult:
-        return ChatResult(generations=[ChatGeneration(message=self._respond(messages, kwargs))])
+        return ChatResult(generations=[ChatGeneration(message=self._answer(messages, kwargs))])
 
     def _stream(
         self, messages: list[BaseMessage], stop: list[str] | None = None,
         run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
-        message = self._respond(messages, kwargs)
+        message = self._answer(messages, kwargs)
         for call in message.tool_calls:
             args = json.dumps(call["args"])
             for i in range(0, len(args), 48):
@@ -74,17 +77,20 @@ class OfflineChatModel(BaseChatModel):
 
     def _respond(self, messages: list[BaseMessage], kwargs: dict[str, Any]) -> AIMessage:
         tools = {t["function"]["name"] for t in kwargs.get("tools") or []}
-        colleague = self._colleague_for(messages, tools)
-        if colleague is not None:
-            reason = f"this is {PERSONAS[colleague].name}'s work ({PERSONAS[colleague].owns})"
-            call_id = f"call_{uuid.uuid4().hex[:12]}"
-            return AIMessage(content="", tool_calls=[
-                {"name": f"{PREFIX}{colleague}", "args": {"reason": reason}, "id": call_id, "type": "tool_call"}])
         move = next_move(history(messages), self.zone, tools)
         if isinstance(move, Call):
             call_id = f"call_{uuid.uuid4().hex[:12]}"
             return AIMessage(content="", tool_calls=[{"name": move.tool, "args": move.args, "id": call_id, "type": "tool_call"}])
         return AIMessage(content=move.text)
+
+    def _answer(self, messages: list[BaseMessage], kwargs: dict[str, Any]) -> AIMessage:
+        """A hand-off when the request is clearly a colleague's, else the conversation's own move."""
+        colleague = self._colleague_for(messages, {t["function"]["name"] for t in kwargs.get("tools") or []})
+        if colleague is None:
+            return self._respond(messages, kwargs)
+        reason = f"this is {PERSONAS[colleague].name}'s work ({PERSONAS[colleague].owns})"
+        call = {"name": f"{PREFIX}{colleague}", "args": {"reason": reason}, "id": f"call_{uuid.uuid4().hex[:12]}", "type": "tool_call"}
+        return AIMessage(content="", tool_calls=[call])
 
     def _colleague_for(self, messages: list[BaseMessage], tools: set[str]) -> str | None:
         """The colleague a fresh request is clearly for: it uses their words and none of ours, and we may hand over."""

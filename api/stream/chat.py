@@ -113,19 +113,19 @@ def newest(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 async def turn_input(
     graph: Any, who: Principal, messages: list[dict[str, Any]], persona: str | None, chat_id: str | None,
-) -> tuple[Any, dict[str, Any], dict[str, Any] | None]:
-    """The graph, input and config of a turn: on a stored thread only the new messages go in (the thread has the rest)."""
+) -> tuple[Any, dict[str, Any]]:
+    """The graph (bound to the thread) and input of a turn: on a stored thread only the new messages go in."""
     whole = {"messages": to_langchain(messages), "requested": persona}
     if getattr(graph, "checkpointer", None) is None:
-        return graph, whole, None
+        return graph, whole
     if chat_id is None:
         # A body without an id names no thread: the turn runs on what it was sent and is kept nowhere.
-        return graph.copy({"checkpointer": None}), whole, None
-    config = {"configurable": {"thread_id": thread_id(who, chat_id)}}
-    stored = await graph.aget_state(config)
+        return graph.copy({"checkpointer": None}), whole
+    threaded = graph.with_config(configurable={"thread_id": thread_id(who, chat_id)})
+    stored = await threaded.aget_state(threaded.config)
     if not (stored and stored.values.get("messages")):
-        return graph, whole, config
-    return graph, {"messages": to_langchain(newest(messages)), "requested": persona}, config
+        return threaded, whole
+    return threaded, {"messages": to_langchain(newest(messages)), "requested": persona}
 
 
 async def chat_parts(
@@ -133,12 +133,12 @@ async def chat_parts(
     chat_id: str | None = None,
 ) -> AsyncIterator[ui.Part]:
     """The UI stream of one chat turn through the process's graph: text, tool calls and their results."""
-    graph, state, config = await turn_input(graph, who, messages, persona, chat_id)
+    graph, state = await turn_input(graph, who, messages, persona, chat_id)
     turn = _Turn()
     yield ui.start(ui.new_id("msg"))
     # The context reads the organisation's zone from the store: off the event loop.
     context = await asyncio.to_thread(chat_context_for, runtime, who)
-    stream = graph.astream(state, config, context=context, stream_mode=["messages", "updates"])
+    stream = graph.astream(state, context=context, stream_mode=["messages", "updates"])
     async for mode, payload in stream:
         if mode == "messages":
             chunk, meta = payload
