@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import aiosqlite
+from langchain_core.messages import AIMessage, ToolMessage
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
 from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
@@ -20,18 +22,46 @@ from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 from sqlalchemy.engine import make_url
 
+from agents.models.offline import SHOWN_KEY
 from scheduler.auth.tokens import Principal
+from tools.artifacts import Artifact, artifact_from_output
 
 BUSY_TIMEOUT_MS = 30_000  # the engine writes to the same SQLite file; wait for its turn rather than fail
 
 
-def serializer() -> JsonPlusSerializer:
-    """Checkpoint serialization that revives only LangGraph's safe types (messages, plain data), never arbitrary classes.
+class ThreadSerializer(JsonPlusSerializer):
+    """Revives only LangGraph's safe types (messages, plain data), never arbitrary classes; artifacts come back typed.
 
-    A tool's artifact inside a message is stored as plain data; readers turn it back
-    into its typed artifact (`tools.artifacts.artifact_from_output`).
+    A tool message's artifact is stored as plain data inside the message; reading a
+    thread turns it back into its typed artifact (`tools.artifacts.artifact_from_output`),
+    so tools and models see a stored thread as they saw it live.
     """
-    return JsonPlusSerializer(allowed_msgpack_modules=None)
+
+    def __init__(self) -> None:
+        super().__init__(allowed_msgpack_modules=None)
+
+    def loads_typed(self, data: tuple[str, bytes]) -> Any:
+        """The stored value, with the artifacts in its messages typed again."""
+        return _typed(super().loads_typed(data))
+
+
+def _typed(value: Any) -> Any:
+    # A checkpoint is plain containers around the channels' values: walk them to the messages.
+    if isinstance(value, list):
+        return [_typed(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _typed(v) for k, v in value.items()}
+    if isinstance(value, ToolMessage) and isinstance(value.artifact, dict):
+        value.artifact = artifact_from_output(value.artifact) or value.artifact
+    elif isinstance(value, AIMessage) and value.additional_kwargs.get(SHOWN_KEY):
+        shown = [a if isinstance(a, Artifact) else artifact_from_output(a) for a in value.additional_kwargs[SHOWN_KEY]]
+        value.additional_kwargs[SHOWN_KEY] = [a for a in shown if a is not None]
+    return value
+
+
+def serializer() -> ThreadSerializer:
+    """The checkpoints' serializer."""
+    return ThreadSerializer()
 
 
 def thread_id(who: Principal, chat_id: str) -> str:

@@ -135,3 +135,14 @@ def test_a_body_without_an_id_is_kept_nowhere(settings):
         chat(server, [user("Every day at 9am email me a sales report", "u1")], "kept", token)
         with sqlite3.connect(settings.home / "playbooks.db") as db:
             assert db.execute("SELECT count(DISTINCT thread_id) FROM checkpoints").fetchone() == (1,)
+
+
+def test_a_stored_threads_artifacts_come_back_typed(settings):
+    from tools.artifacts import PlaybookArtifact
+
+    with LiveServer(settings) as server:
+        token = issue_session_token(server.runtime.engine, "demo", "owner@example.com")
+        chat(server, [user("Every day at 9am email me a sales report", "u1")], "typed", token)
+        stored = _messages(settings, token, server.runtime.engine, "typed")
+    (answer,) = [m for m in stored if m.type == "tool"]
+    assert isinstance(answer.artifact, PlaybookArtifact) and answer.artifact.playbook.name == "Daily Sales Report"
