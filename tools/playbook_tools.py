@@ -136,11 +136,11 @@ def update_playbook(
 ) -> tuple[str, Any]:
     """Change a playbook (by id or the user's words): name, steps, status, "time" ("08:00"); `schedule`: the new schedule in words."""
     ctx = chat_context(tool_runtime)
+    if schedule or "triggers" in changes:
+        changes = {**changes, "triggers": with_schedule_words(changes.get("triggers", []), schedule, ctx)}
     with model_fixable():
         playbook = _the_playbook(ctx, name, playbook_id)
         changes = dict(changes)
-        if schedule or "triggers" in changes:
-            changes["triggers"] = with_schedule_words(changes.get("triggers", dump_spec(playbook.trigger_specs)), schedule, ctx)
         if "time" in changes:
             changes["triggers"] = dump_spec(with_time(playbook.trigger_specs, str(changes.pop("time"))))
         changed = ctx.services.playbooks.update(ctx.org_id, playbook.id, changes)

@@ -179,3 +179,20 @@ def test_claude_hands_over_to_a_colleague_who_answers_on_the_strong_model(tmp_pa
     assert first["model"] == second["model"] == "claude-strong-test"
     assert "transfer_to_money_mike" not in {t["name"] for t in second["tools"]}
     assert text_of(parts) == "Money Mike here: on it."
+
+
+def test_claude_moves_a_schedule_by_words_and_cannot_write_cron_into_an_update(tmp_path):
+    cron = [{"type": "schedule", "cron": "0 6 * * 2", "timezone": "America/New_York"}]
+    script = [
+        [tool_use("update_playbook", name="Weekday Sales Report", changes={"triggers": cron})],
+        [tool_use("update_playbook", name="Weekday Sales Report", changes={}, schedule="every Tuesday at 6am Pacific")],
+        ["Moved to Tuesdays at 6:00 AM Pacific."],
+    ]
+    with FakeAnthropic(script) as api, LiveServer(claude_settings(tmp_path, api)) as server:
+        server.runtime.playbooks.create("demo", {**SPEC, "triggers": [
+            {"type": "schedule", "cron": "30 8 * * 1-5", "timezone": "America/Los_Angeles"}]})
+        _, parts, _ = chat(server, "move it to Tuesdays at 6am Pacific")
+        (stored,) = server.runtime.playbooks.list("demo")[0]
+    (refused,) = of(parts, "tool-output-error")
+    assert WORDS_ONLY in refused["errorText"] and api.left == 0
+    assert stored.triggers == [{"type": "schedule", "cron": "0 6 * * 2", "timezone": "America/Los_Angeles"}]
