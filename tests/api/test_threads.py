@@ -146,3 +146,11 @@ def test_a_stored_threads_artifacts_come_back_typed(settings):
         stored = _messages(settings, token, server.runtime.engine, "typed")
     (answer,) = [m for m in stored if m.type == "tool"]
     assert isinstance(answer.artifact, PlaybookArtifact) and answer.artifact.playbook.name == "Daily Sales Report"
+
+
+@pytest.mark.parametrize("chat_id", ["", "x" * 201])
+def test_a_bad_thread_id_is_a_clear_422(server, user_token, chat_id):
+    body = {"id": chat_id, "messages": [user("hello")]}
+    r = httpx.post(f"{server.url}/api/chat", json=body, headers=auth(user_token))
+    assert r.status_code == 422 and r.headers["content-type"].startswith("application/problem+json")
+    assert "id" in r.text
