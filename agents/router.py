@@ -22,3 +22,18 @@ def choose_persona(messages: Sequence[BaseMessage]) -> str:
         if pattern.search(text.lower()):
             return persona
     return DEFAULT_PERSONA
+
+
+def latest_user_text(messages: Sequence[BaseMessage]) -> str:
+    """The text of the latest user message ('' when there is none)."""
+    return next((m.content for m in reversed(messages) if isinstance(m, HumanMessage) and isinstance(m.content, str)), "")
+
+
+def owner_of(text: str) -> str | None:
+    """The persona whose routing words the text uses (by precedence); None when it uses none."""
+    return next((persona for persona, pattern in OWNERS if pattern.search(text.lower())), None)
+
+
+def speaks_of(persona: str, text: str) -> bool:
+    """True when the text uses any of this persona's own routing words."""
+    return any(p == persona and pattern.search(text.lower()) for p, pattern in OWNERS)

@@ -9,6 +9,7 @@ from fastapi.staticfiles import StaticFiles
 
 from agents.graph import ModelFactory, build_graph
 from agents.models import model_factory as default_model_factory
+from agents.threads import open_checkpointer
 from api.problems import install_problem_handlers
 from api.routes import (
     approvals,
@@ -38,20 +39,22 @@ def create_app(
 ) -> FastAPI:
     """An app whose engine starts with the server and stops with it; `model_factory` picks the chat models."""
     settings = settings or get_settings()
+    make_model = model_factory or default_model_factory(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime = Runtime.build(settings, clock=clock, demo=demo)
         app.state.runtime = runtime
-        await runtime.start()
-        try:
-            yield
-        finally:
-            await runtime.stop()
+        # The graph is built once per process, with its threads kept in the same database; each turn brings its context.
+        async with open_checkpointer(settings.resolved_database_url) as checkpointer:
+            app.state.chat_graph = build_graph(make_model, checkpointer=checkpointer)
+            await runtime.start()
+            try:
+                yield
+            finally:
+                await runtime.stop()
 
     app = FastAPI(title="Playbooks", version="0.1.0", lifespan=lifespan)
-    # The chat graph is built once per process; each turn brings its own context.
-    app.state.chat_graph = build_graph(model_factory or default_model_factory(settings))
     install_problem_handlers(app)
     for module in (health, playbooks, executions, chat, products, competitors, competitive_actions, approvals, heartbeat,
                    notifications, web, events, inventory, orders, customers):

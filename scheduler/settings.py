@@ -26,6 +26,12 @@ class Settings(BaseSettings):
     anthropic_base_url: str | None = Field(
         None, validation_alias="ANTHROPIC_BASE_URL"
     )
+    # Claude: the cheaper model answers routine turns (wording a tool's result), the stronger one reads
+    # a request and composes or changes a playbook, where a better plan pays for itself.
+    model_fast: str = Field("claude-haiku-4-5", validation_alias="PLAYBOOKS_MODEL_FAST")
+    model_strong: str = Field("claude-sonnet-4-5", validation_alias="PLAYBOOKS_MODEL_STRONG")
+    # Retries of an overloaded or failing Claude call (the client backs off between them) before the user is told.
+    model_retries: int = Field(2, ge=0, le=10, validation_alias="PLAYBOOKS_MODEL_RETRIES")
     smtp_url: str | None = Field(None, validation_alias="PLAYBOOKS_SMTP_URL")
     executor: str = Field("inline", validation_alias="PLAYBOOKS_EXECUTOR")
     redis_url: str | None = Field(None, validation_alias="PLAYBOOKS_REDIS_URL")
@@ -67,13 +73,12 @@ class Settings(BaseSettings):
             raise ValueError(f"PLAYBOOKS_EXECUTOR={value!r} is not available yet; use 'inline'")
         return value
 
-    @field_validator("anthropic_api_key")
+    @field_validator("model_fast", "model_strong")
     @classmethod
-    def _claude_not_built(cls, value: str | None) -> str | None:
-        if value:
-            # Refuse rather than quietly run the offline model when Claude was asked for.
-            raise ValueError("ANTHROPIC_API_KEY is set, but the Claude path is not built yet; unset it to use the offline model")
-        return None
+    def _model_named(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("PLAYBOOKS_MODEL_FAST and PLAYBOOKS_MODEL_STRONG must name Claude models, e.g. claude-sonnet-4-5")
+        return value.strip()
 
     @field_validator("smtp_url")
     @classmethod

@@ -25,6 +25,7 @@ from tools.artifacts import (
     answer,
 )
 from tools.context import ChatContext, chat_context
+from tools.schedule_words import with_schedule_words
 
 Ctx = ToolRuntime[ChatContext]
 
@@ -86,9 +87,10 @@ def _the_playbook(ctx: ChatContext, name: str, playbook_id: str | None) -> Playb
 
 
 @tool(response_format="content_and_artifact")
-def create_playbook(playbook: dict[str, Any], tool_runtime: Ctx) -> tuple[str, Any]:
-    """Create and schedule a playbook: name, agent, category, status, triggers, steps (see the planner contract)."""
+def create_playbook(playbook: dict[str, Any], tool_runtime: Ctx, schedule: str | None = None) -> tuple[str, Any]:
+    """Create a playbook (name, agent, category, triggers, steps); `schedule`: the user's words for when it runs."""
     ctx = chat_context(tool_runtime)
+    playbook = {**playbook, "triggers": with_schedule_words(playbook.get("triggers"), schedule, ctx)}
     with model_fixable():
         stored, created = ctx.services.playbooks.create_once(ctx.org_id, playbook, created_by=ctx.user_id)
     return answer(PlaybookArtifact(playbook=describe_playbook(ctx, stored), created=created, already_existed=not created))
@@ -131,9 +133,13 @@ def set_playbook_status(name: str, status: str, tool_runtime: Ctx, playbook_id: 
 
 
 @tool(response_format="content_and_artifact")
-def update_playbook(name: str, changes: dict[str, Any], tool_runtime: Ctx, playbook_id: str | None = None) -> tuple[str, Any]:
-    """Change a playbook (by id or the user's words): name, triggers, steps, status, or "time" ("08:00": same days)."""
+def update_playbook(
+    name: str, changes: dict[str, Any], tool_runtime: Ctx, playbook_id: str | None = None, schedule: str | None = None,
+) -> tuple[str, Any]:
+    """Change a playbook (by id or the user's words): name, steps, status, "time" ("08:00"); `schedule`: the new schedule in words."""
     ctx = chat_context(tool_runtime)
+    if schedule or "triggers" in changes:
+        changes = {**changes, "triggers": with_schedule_words(changes.get("triggers", []), schedule, ctx)}
     with model_fixable():
         playbook = _the_playbook(ctx, name, playbook_id)
         changes = dict(changes)

@@ -11,6 +11,7 @@ import json
 import re
 import uuid
 from collections.abc import Iterator, Sequence
+from datetime import datetime
 from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
@@ -20,6 +21,7 @@ from langchain_core.messages import (
     AIMessageChunk,
     BaseMessage,
     HumanMessage,
+    SystemMessage,
     ToolMessage,
 )
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
@@ -27,7 +29,10 @@ from langchain_core.runnables import Runnable
 from langchain_core.utils.function_calling import convert_to_openai_tool
 
 from agents.conversation import Call, Event, ToolAnswered, UserSaid, WeSaid, next_move
-from tools.artifacts import Artifact
+from agents.handoffs import PREFIX, is_handoff
+from agents.router import latest_user_text, owner_of, speaks_of
+from scheduler.catalog import PERSONAS
+from tools.artifacts import Artifact, artifact_from_output
 
 # Where api.stream.chat keeps artifacts a client showed as data parts of an assistant message.
 SHOWN_KEY = "shown_artifacts"
@@ -37,6 +42,9 @@ class OfflineChatModel(BaseChatModel):
     """Understands the common requests through the planner; asks a question otherwise."""
 
     zone: str = "UTC"
+    # Who answers (replies are signed by it) and the turn's time ("pause it until Monday"), from the chat context.
+    persona: str | None = None
+    now: datetime | None = None
 
     @property
     def _llm_type(self) -> str:
@@ -50,13 +58,13 @@ class OfflineChatModel(BaseChatModel):
         self, messages: list[BaseMessage], stop: list[str] | None = None,
         run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any,
     ) -> ChatResult:
-        return ChatResult(generations=[ChatGeneration(message=self._respond(messages, kwargs))])
+        return ChatResult(generations=[ChatGeneration(message=self._answer(messages, kwargs))])
 
     def _stream(
         self, messages: list[BaseMessage], stop: list[str] | None = None,
         run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
-        message = self._respond(messages, kwargs)
+        message = self._answer(messages, kwargs)
         for call in message.tool_calls:
             args = json.dumps(call["args"])
             for i in range(0, len(args), 48):
@@ -75,6 +83,26 @@ class OfflineChatModel(BaseChatModel):
             return AIMessage(content="", tool_calls=[{"name": move.tool, "args": move.args, "id": call_id, "type": "tool_call"}])
         return AIMessage(content=move.text)
 
+    def _answer(self, messages: list[BaseMessage], kwargs: dict[str, Any]) -> AIMessage:
+        """A hand-off when the request is clearly a colleague's, else the conversation's own move."""
+        colleague = self._colleague_for(messages, {t["function"]["name"] for t in kwargs.get("tools") or []})
+        if colleague is None:
+            return self._respond(messages, kwargs)
+        reason = f"this is {PERSONAS[colleague].name}'s work ({PERSONAS[colleague].owns})"
+        call = {"name": f"{PREFIX}{colleague}", "args": {"reason": reason}, "id": f"call_{uuid.uuid4().hex[:12]}", "type": "tool_call"}
+        return AIMessage(content="", tool_calls=[call])
+
+    def _colleague_for(self, messages: list[BaseMessage], tools: set[str]) -> str | None:
+        """The colleague a fresh request is clearly for: it uses their words and none of ours, and we may hand over."""
+        last = next((m for m in reversed(messages) if not isinstance(m, SystemMessage)), None)
+        if self.persona is None or not isinstance(last, HumanMessage):
+            return None  # mid-turn (a tool answered, or we were just handed the request): do the work
+        text = latest_user_text(messages)
+        owner = owner_of(text)
+        if owner is None or owner == self.persona or speaks_of(self.persona, text) or f"{PREFIX}{owner}" not in tools:
+            return None
+        return owner
+
 
 def history(messages: Sequence[BaseMessage]) -> list[Event]:
     """LangChain messages as the conversation's structured history (system prompts left out)."""
@@ -83,14 +111,21 @@ def history(messages: Sequence[BaseMessage]) -> list[Event]:
         if isinstance(message, HumanMessage):
             events.append(UserSaid(_text(message)))
         elif isinstance(message, ToolMessage):
-            artifact = message.artifact if isinstance(message.artifact, Artifact) else None
+            if is_handoff(message.name):
+                continue  # a hand-off is between personas; the conversation goes on as if asked here
+            artifact = _artifact(message.artifact)
             error = _text(message) if message.status == "error" else None
             events.append(ToolAnswered(message.name or "", artifact, error))
         elif isinstance(message, AIMessage):
-            shown = tuple(a for a in message.additional_kwargs.get(SHOWN_KEY, ()) if isinstance(a, Artifact))
+            shown = tuple(a for a in map(_artifact, message.additional_kwargs.get(SHOWN_KEY, ())) if a is not None)
             if _text(message) or shown:
                 events.append(WeSaid(_text(message), shown))
     return events
+
+
+def _artifact(value: Any) -> Artifact | None:
+    # A thread read back from the checkpointer holds artifacts as plain data: typed again here.
+    return value if isinstance(value, Artifact) else artifact_from_output(value)
 
 
 def _emit(chunk: AIMessageChunk, run_manager: CallbackManagerForLLMRun | None) -> ChatGenerationChunk:

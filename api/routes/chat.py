@@ -39,7 +39,8 @@ class UIMessage(BaseModel):
 
 
 class ChatRequest(BaseModel):
-    id: str | None = None
+    # The thread: with the same id a conversation goes on, even when only the newest message is sent.
+    id: str | None = Field(None, min_length=1, max_length=200)
     messages: list[UIMessage] = Field(min_length=1, max_length=200)
     agent: PersonaId | None = None
 
@@ -55,4 +56,4 @@ class ChatRequest(BaseModel):
 async def chat(body: ChatRequest, graph: ChatGraphDep, runtime: RuntimeDep, who: CurrentPrincipal) -> Any:
     """Stream a persona's answer: text, tool calls and results, data-playbook parts."""
     messages = [m.model_dump(exclude_none=True) for m in body.messages]
-    return await uistream.ui_stream_response(chat_parts(graph, runtime, who, messages, body.agent or who.agent))
+    return await uistream.ui_stream_response(chat_parts(graph, runtime, who, messages, body.agent or who.agent, body.id))

@@ -7,6 +7,8 @@ from typing import Any
 
 from langchain_core.messages import AIMessage, AIMessageChunk, ToolMessage
 
+from agents.graph import MODEL_ERROR
+from agents.threads import thread_id
 from api.stream import uistream as ui
 from api.stream.history import to_langchain
 from scheduler.auth.tokens import Principal
@@ -25,6 +27,14 @@ def chat_context_for(runtime: Runtime, who: Principal) -> ChatContext:
     )
 
 
+def text_of(content: Any) -> str:
+    """The text of a message or chunk: a string, or the text blocks of a content list (Claude's shape with tools)."""
+    if isinstance(content, str):
+        return content
+    blocks = content if isinstance(content, list) else []
+    return "".join(b.get("text") or "" for b in blocks if isinstance(b, dict) and b.get("type") in ("text", "text_delta"))
+
+
 class _Turn:
     """State of one streamed answer: which step, which text block, which tool calls are open."""
 
@@ -33,6 +43,7 @@ class _Turn:
         self.text_id: str | None = None
         self.streamed_text = False
         self.calls: dict[int, str] = {}
+        self.failed = False
 
     def close_text(self) -> list[ui.Part]:
         parts = [ui.text_end(self.text_id)] if self.text_id else []
@@ -55,20 +66,26 @@ class _Turn:
                 parts += [*self.close_text(), ui.tool_input_start(tc["id"], tc.get("name") or "")]
             if tc.get("args") and index in self.calls:
                 parts.append(ui.tool_input_delta(self.calls[index], tc["args"]))
-        if isinstance(chunk.content, str) and chunk.content:
+        text = text_of(chunk.content)
+        if text:
             if self.text_id is None:
                 self.text_id = ui.new_id("txt")
                 parts.append(ui.text_start(self.text_id))
             self.streamed_text = True
-            parts.append(ui.text_delta(self.text_id, chunk.content))
+            parts.append(ui.text_delta(self.text_id, text))
         return parts
 
     def on_agent_message(self, message: AIMessage) -> list[ui.Part]:
         # The message is complete: its last text block (say, words after its tool calls) ends here.
         parts = self.close_text()
-        if isinstance(message.content, str) and message.content and not self.streamed_text:
+        text = text_of(message.content)
+        if message.response_metadata.get(MODEL_ERROR):
+            # The model failed: its words (if any came) are cut off; the explanation always shows, as its own block.
+            self.failed = True
+            return [*parts, *ui.text(ui.new_id("txt"), text)]
+        if text and not self.streamed_text:
             # A model that does not stream still shows its whole text.
-            parts += [*ui.text(ui.new_id("txt"), message.content)]
+            parts += [*ui.text(ui.new_id("txt"), text)]
         for call in message.tool_calls:
             parts.append(ui.tool_input_available(call["id"], call["name"], call["args"]))
         return parts
@@ -86,11 +103,37 @@ class _Turn:
         return parts
 
 
+def newest(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The client's messages after its last assistant message: what is new to a thread that keeps the rest."""
+    start = len(messages)
+    while start > 0 and messages[start - 1].get("role") != "assistant":
+        start -= 1
+    return messages[start:]
+
+
+async def turn_input(
+    graph: Any, who: Principal, messages: list[dict[str, Any]], persona: str | None, chat_id: str | None,
+) -> tuple[Any, dict[str, Any]]:
+    """The graph (bound to the thread) and input of a turn: on a stored thread only the new messages go in."""
+    whole = {"messages": to_langchain(messages), "requested": persona}
+    if getattr(graph, "checkpointer", None) is None:
+        return graph, whole
+    if chat_id is None:
+        # A body without an id names no thread: the turn runs on what it was sent and is kept nowhere.
+        return graph.copy({"checkpointer": None}), whole
+    threaded = graph.with_config(configurable={"thread_id": thread_id(who, chat_id)})
+    stored = await threaded.aget_state(threaded.config)
+    if not (stored and stored.values.get("messages")):
+        return threaded, whole
+    return threaded, {"messages": to_langchain(newest(messages)), "requested": persona}
+
+
 async def chat_parts(
     graph: Any, runtime: Runtime, who: Principal, messages: list[dict[str, Any]], persona: str | None,
+    chat_id: str | None = None,
 ) -> AsyncIterator[ui.Part]:
     """The UI stream of one chat turn through the process's graph: text, tool calls and their results."""
-    state = {"messages": to_langchain(messages), "persona": persona}
+    graph, state = await turn_input(graph, who, messages, persona, chat_id)
     turn = _Turn()
     yield ui.start(ui.new_id("msg"))
     # The context reads the organisation's zone from the store: off the event loop.
@@ -114,4 +157,4 @@ async def chat_parts(
     for part in turn.close_text():
         yield part
     yield ui.finish_step()
-    yield ui.finish("stop")
+    yield ui.finish("error" if turn.failed else "stop")

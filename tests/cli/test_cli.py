@@ -94,7 +94,7 @@ def test_plan_batch_prints_one_line_per_request_in_order(tmp_path):
 
 
 @pytest.mark.parametrize("env,needle", [
-    ({"ANTHROPIC_API_KEY": "sk-test"}, "Claude path is not built yet"),
+    ({"ANTHROPIC_API_KEY": "sk-test", "PLAYBOOKS_MODEL_STRONG": " "}, "PLAYBOOKS_MODEL_STRONG must name Claude models"),
     ({"PLAYBOOKS_SMTP_URL": "smtp://localhost:abc"}, "bad port"),
     ({"PLAYBOOKS_EXECUTOR": "celery"}, "not available yet"),
 ])
