@@ -101,12 +101,12 @@ def test_chat_asks_when_it_does_not_understand(server, user_token):
     assert httpx.get(f"{server.url}/api/playbooks", headers=auth(user_token)).json()["items"] == []
 
 
-def test_chat_reports_a_step_that_is_not_built_yet_without_storing_anything(server, user_token):
+def test_chat_makes_a_social_posts_playbook_now_that_the_step_exists(server, user_token):
     _, parts, _ = chat(server, user_token, "Every Monday at 10am write 3 social posts for Instagram")
-    err = next(p for p in parts if p["type"] == "tool-output-error")
-    assert "unknown action" in err["errorText"]
-    assert "couldn't" in text_of(parts)
-    assert httpx.get(f"{server.url}/api/playbooks", headers=auth(user_token)).json()["items"] == []
+    playbook = next(p for p in parts if p["type"] == "data-playbook")["data"]
+    assert [s["action"] for s in playbook["steps"]][0] == "generate_social_post"
+    [stored] = httpx.get(f"{server.url}/api/playbooks", headers=auth(user_token)).json()["items"]
+    assert stored["id"] == playbook["id"] and stored["triggers"][0]["cron"] == "0 10 * * 1"
 
 
 def test_chat_needs_a_token(server):
