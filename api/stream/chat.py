@@ -95,8 +95,14 @@ async def chat_parts(
     yield ui.start(ui.new_id("msg"))
     # The context reads the organisation's zone from the store: off the event loop.
     context = await asyncio.to_thread(chat_context_for, runtime, who)
-    stream = graph.astream(state, context=context, stream_mode=["messages", "updates"])
+    stream = graph.astream(state, context=context, stream_mode=["messages", "updates", "custom"])
     async for mode, payload in stream:
+        if mode == "custom":
+            # A tool's progress while it works (a run's steps as they finish): a data part, replaced by id.
+            if isinstance(payload, dict) and payload.get("part"):
+                for part in [*turn.close_text(), ui.data(payload["part"], payload.get("data"), id=payload.get("id"))]:
+                    yield part
+            continue
         if mode == "messages":
             chunk, meta = payload
             if isinstance(chunk, AIMessageChunk) and meta.get("langgraph_node") == "agent":
