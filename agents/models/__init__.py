@@ -11,6 +11,6 @@ def model_factory(settings: Settings) -> ModelFactory:
     """A function (persona, chat context) -> chat model for these settings."""
 
     def offline(persona: str, ctx: ChatContext) -> OfflineChatModel:
-        return OfflineChatModel(zone=ctx.org_zone)
+        return OfflineChatModel(zone=ctx.org_zone, persona=persona, now=ctx.now)
 
     return offline

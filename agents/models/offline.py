@@ -11,6 +11,7 @@ import json
 import re
 import uuid
 from collections.abc import Iterator, Sequence
+from datetime import datetime
 from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
@@ -37,6 +38,9 @@ class OfflineChatModel(BaseChatModel):
     """Understands the common requests through the planner; asks a question otherwise."""
 
     zone: str = "UTC"
+    # Who answers (replies are signed by it) and the turn's time ("pause it until Monday"), from the chat context.
+    persona: str | None = None
+    now: datetime | None = None
 
     @property
     def _llm_type(self) -> str:
@@ -69,7 +73,7 @@ class OfflineChatModel(BaseChatModel):
 
     def _respond(self, messages: list[BaseMessage], kwargs: dict[str, Any]) -> AIMessage:
         tools = {t["function"]["name"] for t in kwargs.get("tools") or []}
-        move = next_move(history(messages), self.zone, tools)
+        move = next_move(history(messages), self.zone, tools, self.persona, self.now)
         if isinstance(move, Call):
             call_id = f"call_{uuid.uuid4().hex[:12]}"
             return AIMessage(content="", tool_calls=[{"name": move.tool, "args": move.args, "id": call_id, "type": "tool_call"}])

@@ -24,6 +24,7 @@ def find_event(low: str) -> tuple[str, re.Match] | None:
 
 
 # An address said in the request ("email it to purchasing@shop.com"): it is the recipient, never dropped.
+_ME_TOO = re.compile(r"\b(?:email|send|mail)\s+(?:it\s+to\s+)?(?:me|us)\b|\b(?:me|us)\s+and\b|\band\s+(?:me|us)\b")
 _ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
 
@@ -32,7 +33,7 @@ def _recipient(low: str, event: str | None, channel: str) -> str | list[str]:
     if channel == "send_email":
         said = list(dict.fromkeys(a.rstrip(".") for a in _ADDRESS.findall(low)))
         if said:
-            me = [] if not re.search(r"\b(?:email|send|mail)\s+(?:it\s+to\s+)?(?:me|us)\b|\b(?:me|us)\s+and\b|\band\s+(?:me|us)\b", low) else ["{{user.email}}"]
+            me = ["{{user.email}}"] if _ME_TOO.search(low) else []
             return said[0] if len(said) == 1 and not me else me + said
         return "{{event.customer.email}}" if customer else "{{org.team_email}}" if V.TEAM.search(low) else "{{user.email}}"
     return "{{event.customer.phone}}" if customer else "{{user.phone}}"
