@@ -233,7 +233,9 @@ def about_runs(history: Sequence[Event], tools: set[str]) -> Call | None:
         return None
     question = "why" if why else "last"
     named = RUN_NAMED.search(text)
-    name = named.group("name").strip() if named and named.group("name").lower() not in PRONOUNS else ""
+    name = named.group("name").strip() if named else ""
+    if name.lower() in PRONOUNS or re.fullmatch(r"(?:last|latest|most\s+recent|previous|first|next)", name.lower()):
+        name = ""
     if name:
         return Call("run_history", {"name": name, "question": question})
     meant = last_shown(history[:-1])
