@@ -93,7 +93,10 @@ def _add_recipients(spec: dict[str, Any], addresses: list[str]) -> None:
     for step in emails:
         params = step.setdefault("params", {})
         have = _recipients(params.get("to"))
-        params["to"] = have + [a for a in addresses if a.lower() not in {h.lower() for h in have}]
+        for address in addresses:
+            if address.lower() not in {h.lower() for h in have}:
+                have.append(address)
+        params["to"] = have
 
 
 def _threshold(steps: list[dict[str, Any]], number: Any) -> None:
