@@ -55,8 +55,13 @@ def _before_after(before: list[str] | None, after: list[str] | None) -> str:
 def _confirm(artifact: PlaybookArtifact) -> str:
     playbook = artifact.playbook
     if playbook.status != "active":
-        until = f" until {artifact.resume_at}" if artifact.resume_at else ""
-        return f"“{playbook.name}” is now {playbook.status}{until}; it won't run on its own until you resume it."
+        if artifact.resume_text and artifact.resume_stored:
+            return f"“{playbook.name}” is now {playbook.status} until {artifact.resume_text}; it picks up again by itself then."
+        if artifact.resume_text:
+            # The store cannot keep the end of a pause yet: say so rather than promise it.
+            return (f"“{playbook.name}” is now {playbook.status}. You want it back on {artifact.resume_text}; "
+                    "I can't resume it by myself yet, so ask me to resume it then.")
+        return f"“{playbook.name}” is now {playbook.status}; it won't run on its own until you resume it."
     if artifact.updated and artifact.before is not None:
         text = f"Updated “{playbook.name}”." + _before_after(artifact.before, artifact.after)
         if playbook.next_runs_text:

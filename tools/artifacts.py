@@ -75,8 +75,10 @@ class PlaybookArtifact(Artifact):
     # A change shown as before -> after, one line each ("runs every Monday at 7:00 AM ...").
     before: list[str] | None = None
     after: list[str] | None = None
-    # When a pause ends, as the user said it ("until Monday"), ISO-8601.
+    # When a pause ends ("until Monday"), ISO-8601; its words; whether the store keeps it (resumes by itself).
     resume_at: str | None = None
+    resume_text: str | None = None
+    resume_stored: bool | None = None
 
     def ui_data(self) -> tuple[Any, str | None]:
         """The playbook, keyed by its id so a later part replaces it in the UI."""

@@ -169,8 +169,14 @@ def set_playbook_status(name: str, status: str, tool_runtime: Ctx, playbook_id: 
             changed = ctx.services.playbooks.update(ctx.org_id, playbook.id, changes)
     except Unresolved as exc:
         return answer(exc.artifact)
-    return answer(PlaybookArtifact(playbook=describe_playbook(ctx, changed), updated=True,
-                                   **({"resume_at": resume_at} if resume_at and status == "paused" else {})))
+    until: dict[str, Any] = {}
+    if resume_at and status == "paused":
+        try:
+            words = human_time(datetime.fromisoformat(resume_at.replace("Z", "+00:00")), ctx.org_zone)
+        except ValueError as exc:
+            raise ToolException(f"resume_at must be an ISO-8601 time, got {resume_at!r}") from exc
+        until = {"resume_at": resume_at, "resume_text": words, "resume_stored": "resume_at" in changes}
+    return answer(PlaybookArtifact(playbook=describe_playbook(ctx, changed), updated=True, **until))
 
 
 @tool(response_format="content_and_artifact")
