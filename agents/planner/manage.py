@@ -74,6 +74,11 @@ def _update_changes(text: str, low: str, after: str, timezone: str, verb: str = 
     channels = [c for c, p in V.channels().items() if p.search(wanted)] or [
         c for c, p in _BARE_CHANNELS.items() if p.search(wanted)]  # "from email to text"
     channels = [c for c in channels if c != "notify"] or channels
+    if len(channels) > 1 and re.search(r"\binstead\b", wanted):
+        # "by email and get a text instead": the clause saying "instead" names the new channel
+        clause = next(c for c in re.split(r",|;|\s+and\s+|\s+but\s+", wanted) if re.search(r"\binstead\b", c))
+        channels = [c for c in channels if V.channels()[c].search(clause)
+                    or (c in _BARE_CHANNELS and _BARE_CHANNELS[c].search(clause))] or channels
     adding = bool(_ADD.search(after))
     if channels and not adding:
         changes["delivery"] = channels

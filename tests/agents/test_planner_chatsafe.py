@@ -91,3 +91,8 @@ def test_pause_until_monday_is_the_next_monday_midnight_in_the_zone():
 def test_a_days_only_change_keeps_the_time():
     decided = plan("change the weekly sales summary to Tuesdays", NY)
     assert decided["target"] == "weekly sales summary" and decided["changes"]["days"] == "2"
+
+
+def test_a_channel_said_with_instead_is_the_new_one():
+    decided = plan("I'd like to stop getting the price alert by email and get a text instead", NY)
+    assert decided["intent"] == "update_playbook" and decided["changes"]["delivery"] == ["send_sms"]
