@@ -143,6 +143,17 @@ async def test_a_new_recipient_is_shown_before_it_is_added(settings):
         assert email["params"]["to"] == ["{{user.email}}", "jane@example.com"]
 
 
+async def test_removing_a_delivery_is_shown_before_and_after_and_waits_for_yes(settings):
+    async with running(settings) as runtime:
+        made = make(runtime, "Daily Sales Report")
+        chat = Conversation(runtime, settings)
+        asked = await chat.say("notify me in the app instead of emailing for the daily sales report")
+        assert "stops email you" in asked and "Before:" in asked and "After:" in asked
+        assert [s["action"] for s in runtime.playbooks.get("demo", made.id).steps] == ["sales_report", "send_email"]
+        await chat.say("yes")
+        assert [s["action"] for s in runtime.playbooks.get("demo", made.id).steps] == ["sales_report", "notify"]
+
+
 # --- follow-ups as edits -------------------------------------------------------------------------
 
 
