@@ -1,6 +1,7 @@
 """Runs in chat: run a playbook now and follow it step by step; read its last runs and why a slot did not run."""
 from __future__ import annotations
 
+import asyncio
 import time
 from datetime import datetime
 from typing import Any, Literal
@@ -47,11 +48,12 @@ def _zone(ctx: ChatContext, playbook: Any) -> str:
     return next((t.zone for _, t in playbook.schedules), ctx.org_zone)
 
 
-def follow(ctx: ChatContext, execution_id: str, playbook: Any, write: Any) -> RunArtifact:
+async def follow(ctx: ChatContext, execution_id: str, playbook: Any, write: Any) -> RunArtifact:
     """Watch a run until it settles (or FOLLOW_SECONDS pass), writing each change of its steps as it happens."""
     zone, last, deadline = _zone(ctx, playbook), None, time.monotonic() + FOLLOW_SECONDS
     while True:
-        shown = run_artifact(get_execution(ctx.services.engine, ctx.org_id, execution_id), playbook.name, zone)
+        run = await asyncio.to_thread(get_execution, ctx.services.engine, ctx.org_id, execution_id)
+        shown = run_artifact(run, playbook.name, zone)
         moment = (shown.status, [(s["index"], s["status"]) for s in shown.steps or []])
         if moment != last:
             last = moment
@@ -59,25 +61,31 @@ def follow(ctx: ChatContext, execution_id: str, playbook: Any, write: Any) -> Ru
                 write({"part": "run", "id": shown.execution_id, "data": shown.ui_data()[0]})
         if shown.status in SETTLED or time.monotonic() > deadline:
             return shown
-        time.sleep(POLL_SECONDS)
+        await asyncio.sleep(POLL_SECONDS)
 
 
-@tool(response_format="content_and_artifact")
-def run_playbook(name: str, tool_runtime: Ctx, playbook_id: str | None = None) -> tuple[str, Any]:
-    """Run a playbook now (by id when known, else by the user's words) and follow it until it ends: steps, result or error."""
-    ctx = chat_context(tool_runtime)
-    try:
-        with model_fixable():
-            playbook = resolve(ctx, name, playbook_id, "run_playbook", {})
-    except Unresolved as exc:
-        return answer(exc.artifact)
+def _start(ctx: ChatContext, name: str, playbook_id: str | None) -> tuple[Any, str]:
+    """The playbook meant and the run opened for it (blocking store work: called off the event loop)."""
+    with model_fixable():
+        playbook = resolve(ctx, name, playbook_id, "run_playbook", {})
     try:
         opened = ctx.services.runs.start_run(
             playbook, Firing(TriggeredBy.agent if ctx.agent else TriggeredBy.manual, user_id=ctx.user_id))
     except RunRefused as exc:
         raise ToolException(f"“{playbook.name}” is archived; resume it first if it should run"
                             if exc.reason == Refusal.archived else str(exc)) from exc
-    return answer(follow(ctx, opened.execution.id, playbook, getattr(tool_runtime, "stream_writer", None)))
+    return playbook, opened.execution.id
+
+
+@tool(response_format="content_and_artifact")
+async def run_playbook(name: str, tool_runtime: Ctx, playbook_id: str | None = None) -> tuple[str, Any]:
+    """Run a playbook now (by id when known, else by the user's words) and follow it until it ends: steps, result or error."""
+    ctx = chat_context(tool_runtime)
+    try:
+        playbook, execution_id = await asyncio.to_thread(_start, ctx, name, playbook_id)
+    except Unresolved as exc:
+        return answer(exc.artifact)
+    return answer(await follow(ctx, execution_id, playbook, getattr(tool_runtime, "stream_writer", None)))
 
 
 @tool(response_format="content_and_artifact")
