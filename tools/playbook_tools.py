@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -137,11 +137,21 @@ def create_playbook(playbook: dict[str, Any], tool_runtime: Ctx, separate: bool 
 
 
 def doing_the_same(ctx: ChatContext, steps: list[dict[str, Any]], triggers: list[dict[str, Any]]) -> Playbook | None:
-    """A live playbook with the same steps on another schedule: better changed than doubled."""
+    """A live playbook with the same steps on another schedule: better changed than doubled.
+
+    Playbooks made in this same turn do not count: two asked for at once are both wanted.
+    """
     for existing in ctx.services.playbooks.list(ctx.org_id, limit=1000)[0]:
+        if ctx.now is not None and _aware(existing.created_at) >= ctx.now:
+            continue
         if existing.status != "archived" and existing.steps == steps and existing.triggers != triggers:
             return existing
     return None
+
+
+def _aware(moment: datetime) -> datetime:
+    # SQLite hands back naive UTC.
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 @tool(response_format="content_and_artifact")
