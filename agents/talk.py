@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from scheduler.catalog import ACTIONS, DEFAULT_PERSONA, PERSONAS
+from scheduler.steps.registry import default_registry
 
 _OPENER = r"^(?:(?:hey|hi|hello|ok|okay|so|well)\b[\s,!]*)?(?:@\w+[\s,]*)?"
 GREETING = re.compile(r"^(?:@\w+[\s,]*)?(?:hi|hey|hello|howdy|hiya|yo|good\s+(?:morning|afternoon|evening)|greetings)"
@@ -31,8 +33,14 @@ def sign(text: str, persona: str | None) -> str:
     return f"{text}\n\n— {persona_name(persona)}"
 
 
+@cache
+def _built() -> frozenset[str]:
+    # Only steps that exist are offered: the catalog also declares actions not built yet.
+    return frozenset(default_registry().names())
+
+
 def _examples(persona: str) -> list[str]:
-    owned = [a for a in ACTIONS.values() if a.owner == persona and not a.delivery]
+    owned = [a for a in ACTIONS.values() if a.owner == persona and not a.delivery and a.name in _built()]
     return [a.phrase for a in owned][:5]
 
 

@@ -173,7 +173,8 @@ def _negation(r: Reading) -> None:
         return
     verb = Verb("pause_playbook" if r.claim(V.FOR_NOW) else "delete_playbook", m)
     # "no more low stock alerts": a bare noun phrase ending in a playbook noun names one too
-    bare = re.match(r"(?:[a-z-]+\s+){0,4}" + V.PLAYBOOK_NOUN + r"(?:\s+(?:please|anymore|any\s+more))?[\s.!]*$", verb.rest)
+    bare = re.match(r"(?!to\b|miss\b|lose\b|any\b)(?:[a-z-]+\s+){0,4}" + V.PLAYBOOK_NOUN
+                    + r"(?:\s+(?:please|anymore|any\s+more))?[\s.!]*$", verb.rest)
     if not (_refers(r, verb) or bare):  # "I don't want to miss a sale" is no playbook to remove
         return
     r.verb = verb
