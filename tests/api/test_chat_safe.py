@@ -14,6 +14,7 @@ from api.stream.chat import chat_parts
 from scheduler.auth.tokens import Principal
 from scheduler.expressions.templates import render_value
 from scheduler.runs.history import list_executions
+from scheduler.runs.start import Firing
 from tests.conftest import running, sales_report_spec
 from tests.fakes.chat_model import ScriptedChatModel, call
 from tests.fakes.ui_client import assemble, user
@@ -241,6 +242,17 @@ async def test_why_didnt_it_run_names_the_condition_and_the_value_it_saw(setting
         await chat.say("run the big sales alert now")
         why = await chat.say("why didn't it send anything?")
         assert re.search(r"`\{\{sales_report.revenue\}\}` was [\d.]+, so `> 100000000` was false", why), why
+
+
+async def test_why_didnt_it_run_this_morning_reads_the_slot_record(settings):
+    async with running(settings) as runtime:
+        made = make(runtime, "Daily Sales Report")
+        slot = runtime.clock.now().replace(hour=14, minute=0, second=0, microsecond=0)
+        runtime.runs.start_run(made, Firing.of_missed_slot(slot, "the service was down at 9:00 AM"))
+        chat = Conversation(runtime, settings)
+        why = await chat.say("why didn't the daily sales report run this morning?")
+        assert "missed: the service was down at 9:00 AM" in why, why
+        assert "Next run:" in why
 
 
 # --- talk ----------------------------------------------------------------------------------------
