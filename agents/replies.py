@@ -126,7 +126,10 @@ def run_words(run: RunArtifact) -> str:
     steps = "\n".join(_step_line(s) for s in run.steps or [])
     tail = f"\n{steps}" if steps else ""
     if run.status == "completed":
-        return f"“{run.playbook}” ran: " + (run.result or "every step completed") + "." + tail
+        done = sum(1 for s in run.steps or [] if s.get("status") == "completed")
+        skipped = sum(1 for s in run.steps or [] if s.get("status") == "skipped")
+        counts = f"{done} step{'s' if done != 1 else ''} completed" + (f", {skipped} skipped" if skipped else "")
+        return f"“{run.playbook}” ran ({counts}):" + (tail or f" {run.result or 'done'}.")
     if run.status == "failed":
         return f"“{run.playbook}” failed: {run.error or 'a step failed'}." + tail
     if run.status == "waiting_approval":

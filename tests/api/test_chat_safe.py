@@ -214,7 +214,7 @@ async def test_run_it_now_streams_the_steps_and_ends_with_the_result(settings):
         runs = chat.data("run")
         assert runs[-1]["status"] == "completed"
         assert [s["status"] for s in runs[-1]["steps"]] == ["completed", "completed"]
-        assert "ran:" in reply and "Running" not in reply
+        assert "ran (2 steps completed):" in reply and "Running" not in reply
         last = await chat.say("show me the last run")
         assert "The last run of “Daily Sales Report”" in last and "completed" in last
 

@@ -288,7 +288,7 @@ def test_client_reads_a_followed_run_and_a_held_delete(node: str, server, user_t
     ran = read("run the daily sales report now")
     (run,) = _parts(ran, "data-run")
     assert run["data"]["status"] == "completed" and [s["status"] for s in run["data"]["steps"]] == ["completed", "completed"]
-    assert "ran:" in " ".join(part["text"] for part in _parts(ran, "text"))
+    assert "ran (2 steps completed)" in " ".join(part["text"] for part in _parts(ran, "text"))
     held = read("delete the daily sales report")
     (confirm,) = _parts(held, "data-confirm")
     assert confirm["data"]["tool"] == "delete_playbook" and confirm["data"]["name"] == "Daily Sales Report"
