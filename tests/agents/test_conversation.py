@@ -21,6 +21,8 @@ from agents.conversation import (
 from agents.models.offline import SHOWN_KEY, OfflineChatModel, history
 from api.stream.history import to_langchain
 from tools.artifacts import (
+    ChoiceArtifact,
+    ConfirmArtifact,
     DeletedArtifact,
     PlaybookArtifact,
     PlaybookListArtifact,
@@ -214,7 +216,6 @@ def test_the_heartbeat_is_not_called_when_not_bound_or_for_a_request():
 
 # --- answers to our questions, follow-ups, runs, talk ---------------------------------------------
 
-from tools.artifacts import ChoiceArtifact, ConfirmArtifact  # noqa: E402
 
 ALL_TOOLS = TOOLS | {"run_history"}
 
