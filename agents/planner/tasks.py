@@ -25,6 +25,7 @@ def find_event(low: str) -> tuple[str, re.Match] | None:
 
 # An address said in the request ("email it to purchasing@shop.com"): it is the recipient, never dropped.
 _ME_TOO = re.compile(r"\b(?:email|send|mail)\s+(?:it\s+to\s+)?(?:me|us)\b|\b(?:me|us)\s+and\b|\band\s+(?:me|us)\b")
+_IN_APP = re.compile(r"\bin[\s-]?(?:the\s+)?app\b|\bapp\s+notifications?\b|\bpush\s+notifications?\b")
 _ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
 
@@ -77,8 +78,11 @@ def _channels(low: str, reminder: str | None) -> list[str]:
     hits = {c: next((m for m in p.finditer(scope) if not V.NEGATED.search(scope, 0, m.start())), None)
             for c, p in V.channels().items()}
     found = sorted((c for c in hits if hits[c]), key=lambda c: hits[c].start())  # in the order said
-    if len(found) > 1 and "notify" in found:
-        found.remove("notify")  # "alert me on Slack" is one Slack message, not two
+    if len(found) > 1 and "notify" in found and not _IN_APP.search(scope):
+        found.remove("notify")  # "alert me on Slack" is one Slack message, not two; "in the app" is its own channel
+    if _ADDRESS.search(scope) and "send_email" not in found:
+        # "send the report to accounting@shop.com": an address is mailed
+        found = [c for c in found if c != "notify"] + ["send_email"]
     return found or (["notify"] if reminder else [])
 
 

@@ -96,3 +96,8 @@ def test_a_days_only_change_keeps_the_time():
 def test_a_channel_said_with_instead_is_the_new_one():
     decided = plan("I'd like to stop getting the price alert by email and get a text instead", NY)
     assert decided["intent"] == "update_playbook" and decided["changes"]["delivery"] == ["send_sms"]
+
+
+def test_in_the_app_is_a_channel_of_its_own_next_to_email():
+    actions = [s["action"] for s in _steps("We want an alert in the app whenever inventory runs low. Also email me.")]
+    assert actions == ["notify", "send_email"]
