@@ -79,6 +79,28 @@ async def test_delete_is_shown_first_and_applied_only_after_yes(settings):
         assert names(runtime) == []
 
 
+async def test_a_client_keeping_only_text_and_data_parts_can_still_say_yes(settings):
+    async with running(settings) as runtime:
+        make(runtime, "Daily Sales Report")
+        chat = Conversation(runtime, settings)
+        await chat.say("delete the daily sales report")
+        kept = chat.messages[-1]
+        kept["parts"] = [p for p in kept["parts"] if p["type"] == "text" or p["type"].startswith("data-")]
+        assert [p["type"] for p in kept["parts"]].count("data-confirm") == 1
+        assert "Deleted" in await chat.say("yes")
+        assert names(runtime) == []
+
+
+async def test_a_client_keeping_only_text_gets_nothing_deleted_by_a_bare_yes(settings):
+    async with running(settings) as runtime:
+        make(runtime, "Daily Sales Report")
+        chat = Conversation(runtime, settings)
+        await chat.say("delete the daily sales report")
+        chat.messages[-1]["parts"] = [p for p in chat.messages[-1]["parts"] if p["type"] == "text"]
+        await chat.say("yes")
+        assert names(runtime) == ["Daily Sales Report"]
+
+
 async def test_no_leaves_the_playbook_and_a_second_call_without_yes_deletes_nothing(settings):
     async with running(settings) as runtime:
         make(runtime, "Daily Sales Report")
