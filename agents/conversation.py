@@ -28,6 +28,7 @@ from tools.artifacts import (
     PlaybookListArtifact,
     PlaybookSummary,
     RunArtifact,
+    RunLogArtifact,
 )
 from tools.consent import says_no, says_yes
 
@@ -317,8 +318,10 @@ def last_shown(history: Sequence[Event]) -> Referent | None:
             deleted.add(artifact.id)
         elif isinstance(artifact, PlaybookArtifact) and artifact.playbook.id not in deleted:
             return Referent(artifact.playbook.id, artifact.playbook.name)
-        elif isinstance(artifact, RunArtifact) and artifact.playbook_id not in deleted:
+        elif isinstance(artifact, RunArtifact | RunLogArtifact) and artifact.playbook_id not in deleted:
             return Referent(artifact.playbook_id, artifact.playbook)
+        elif isinstance(artifact, ConfirmArtifact) and artifact.playbook_id and artifact.playbook_id not in deleted:
+            return Referent(artifact.playbook_id, artifact.name or "")
         elif isinstance(artifact, PlaybookListArtifact):
             alive = [p for p in artifact.playbooks if p.id not in deleted]
             # A listing of several is no single "it": stop looking further back.

@@ -28,6 +28,7 @@ from tools.artifacts import (
     PlaybookListArtifact,
     PlaybookSummary,
     RunArtifact,
+    RunLogArtifact,
     artifact_from_output,
 )
 
@@ -264,3 +265,15 @@ def test_run_questions_read_the_run_log_of_the_playbook_in_context():
 def test_talk_is_answered_and_signed():
     reply = next_move([UserSaid("what can you do?")], ZONE, TOOLS, persona="money_mike")
     assert isinstance(reply, Say) and "I'm Money Mike" in reply.text and reply.text.endswith("— Money Mike")
+
+
+def test_it_is_the_playbook_a_question_or_a_run_log_was_about():
+    held = ConfirmArtifact(tool="delete_playbook", args={"name": "Weekly Sales Report", "playbook_id": "pb2"},
+                           question="Delete?", playbook_id="pb2", name="Weekly Sales Report")
+    said_no = [UserSaid("delete the weekly one"), ToolAnswered("delete_playbook", held), WeSaid("Delete?"), UserSaid("no"),
+               WeSaid("OK")]
+    assert next_move([*said_no, UserSaid("make it 8am")], ZONE, TOOLS).args["playbook_id"] == "pb2"
+    log = RunLogArtifact(playbook_id="pb1", playbook="Daily Sales Report", status="active")
+    move = next_move([UserSaid("show me the last run of the daily sales report"), ToolAnswered("run_history", log),
+                      WeSaid("..."), UserSaid("run it now")], ZONE, TOOLS)
+    assert move == Call("run_playbook", {"name": "Daily Sales Report", "playbook_id": "pb1"})
