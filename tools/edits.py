@@ -12,6 +12,7 @@ import re
 from typing import Any
 
 from scheduler.catalog import ACTIONS
+from scheduler.expressions.templates import literal
 from scheduler.timing.cron import describe as cron_words
 
 # What the update tool understands besides the stored fields (name, agent, category, status, triggers, steps).
@@ -64,7 +65,8 @@ def _body_of(steps: list[dict[str, Any]]) -> tuple[str, str | None]:
 def delivery_step(action: str, body: str, condition: str | None, subject: str, to: Any = None) -> dict[str, Any]:
     """A new delivery step saying `body`, under `condition`, to the user unless `to` says otherwise."""
     if action == "send_email":
-        params: dict[str, Any] = {"to": to or ME["send_email"], "subject": subject, "body": body}
+        # The subject is the playbook's name: words, never a template.
+        params: dict[str, Any] = {"to": to or ME["send_email"], "subject": literal(subject), "body": body}
     elif action == "send_sms":
         params = {"to": to or ME["send_sms"], "message": body}
     else:
@@ -119,6 +121,8 @@ def apply(spec: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
     for key in ("name", "agent", "category", "status", "triggers", "steps"):
         if key in changes:
             new[key] = copy.deepcopy(changes[key])
+    if "name" in changes:
+        new["name"] = re.sub(r"\s+", " ", re.sub(r"[{}%#]+", " ", str(new["name"]))).strip()  # a name is plain words
     if "time" in changes:
         hour, minute = _hhmm(changes["time"])
         new["triggers"] = _schedules(new["triggers"], lambda f: [str(minute), str(hour), *f[2:]])

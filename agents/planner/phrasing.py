@@ -9,6 +9,7 @@ import re
 
 from scheduler.catalog import ACTIONS, PERSONAS
 from scheduler.catalog import EVENTS as EVENT_TYPES
+from scheduler.expressions.templates import literal
 
 # --- words out: names, parameters, message bodies ------------------------------------
 
@@ -49,16 +50,6 @@ def count_before(noun: str, low: str) -> int | None:
     if not m:
         return None
     return int(m.group(1)) if m.group(1).isdigit() else NUMBER_WORDS[m.group(1)]
-
-
-def literal(words: str) -> str:
-    """The user's words placed in a stored template, rendered exactly as typed ("check {{ 7*7 }}" is not "check 49")."""
-    if not re.search(r"[{}]|\{%|\{#", words):
-        return words
-    if "endraw" not in words.lower():
-        return "{% raw %}" + words + "{% endraw %}"
-    # Text that could close a raw block: every brace becomes a string literal instead.
-    return re.sub(r"[{}]", lambda m: "{{ '" + m.group(0) + "' }}", words)
 
 
 def plain(words: str) -> str:

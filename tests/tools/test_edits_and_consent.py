@@ -84,3 +84,12 @@ def test_consent_is_to_exactly_the_change_asked_about_in_the_last_answer():
     assert not consented([*asked, HumanMessage("hmm, later")], "delete_playbook", args)
     assert not consented([*asked, HumanMessage("no"), HumanMessage("yes")], "delete_playbook", args)
     assert not consented([HumanMessage("yes")], "delete_playbook", args)
+
+
+def test_user_words_in_an_edit_stay_words():
+    from scheduler.expressions.templates import render_value
+
+    renamed = apply({**SPEC, "steps": SPEC["steps"][:2]}, {"name": "Check {{ 7*7 }}", "add_recipients": ["a@b.example"]})
+    assert renamed["name"] == "Check 7*7"
+    added = apply({**SPEC, "name": "Check {{ 7*7 }}", "steps": SPEC["steps"][:2]}, {"add_steps": ["send_email"]})
+    assert render_value(added["steps"][-1]["params"]["subject"], {}) == "Check {{ 7*7 }}"
