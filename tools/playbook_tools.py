@@ -99,9 +99,9 @@ def _asked_first(tool_runtime: Ctx, confirm: ConfirmArtifact) -> bool:
     return not consented(_messages(tool_runtime), confirm.tool, confirm.args)
 
 
-def _latest_user_text(tool_runtime: Ctx) -> str:
-    last = next((m for m in reversed(_messages(tool_runtime)) if isinstance(m, HumanMessage)), None)
-    return (last.content if last is not None and isinstance(last.content, str) else "").lower()
+def _user_typed(tool_runtime: Ctx) -> str:
+    """Everything the user typed in this conversation (an address they typed is one they named)."""
+    return " ".join(m.content for m in _messages(tool_runtime) if isinstance(m, HumanMessage) and isinstance(m.content, str)).lower()
 
 
 @tool(response_format="content_and_artifact")
@@ -124,7 +124,7 @@ def create_playbook(playbook: dict[str, Any], tool_runtime: Ctx, separate: bool 
                 playbook_id=same.id, name=same.name, before=before, after=describe(apply(service.spec_of(same), changes)),
                 alternative={"tool": "create_playbook", "args": {"playbook": playbook, "separate": True}},
                 question=f"You already have “{same.name}” doing this. Should I change it instead of adding another?"))
-        typed = _latest_user_text(tool_runtime)
+        typed = _user_typed(tool_runtime)
         unsaid = sorted(a for a in new_recipients({"steps": dump_spec(spec.steps)}) if a not in typed)
         args = {"playbook": playbook, **({"separate": True} if separate else {})}
         confirm = ConfirmArtifact(tool="create_playbook", args=args, name=spec.name,
