@@ -8,10 +8,10 @@ from typing import Any
 from langchain_core.messages import AIMessage, AIMessageChunk, ToolMessage
 
 from api.stream import uistream as ui
-from api.stream.history import to_langchain
+from api.stream.history import approval_id, to_langchain, uses_approvals
 from scheduler.auth.tokens import Principal
 from scheduler.runtime import Runtime
-from tools.artifacts import Artifact
+from tools.artifacts import Artifact, ConfirmArtifact
 from tools.context import ChatContext
 
 __all__ = ["chat_context_for", "chat_parts", "to_langchain"]
@@ -28,7 +28,8 @@ def chat_context_for(runtime: Runtime, who: Principal) -> ChatContext:
 class _Turn:
     """State of one streamed answer: which step, which text block, which tool calls are open."""
 
-    def __init__(self) -> None:
+    def __init__(self, approvals: bool = False) -> None:
+        self.approvals = approvals  # the client reads tool-approval-request parts (AI SDK 6)
         self.step: Any = None
         self.text_id: str | None = None
         self.streamed_text = False
@@ -78,6 +79,11 @@ class _Turn:
         if message.status == "error":
             return [*parts, ui.tool_output_error(message.tool_call_id, str(message.content))]
         artifact = message.artifact if isinstance(message.artifact, Artifact) else None
+        if self.approvals and isinstance(artifact, ConfirmArtifact):
+            # A held change: the client asks for approval on the tool part itself; the data part keeps the change.
+            parts.append(ui.tool_approval_request(approval_id(message.tool_call_id), message.tool_call_id))
+            payload, part_id = artifact.ui_data()
+            return [*parts, ui.data(artifact.ui_part or "confirm", payload, id=part_id)]
         # The output is the artifact's own data, not its JSON text read back; other tools' content goes as is.
         parts.append(ui.tool_output_available(message.tool_call_id, artifact.output() if artifact else message.content))
         if artifact is not None and artifact.ui_part:
@@ -88,10 +94,14 @@ class _Turn:
 
 async def chat_parts(
     graph: Any, runtime: Runtime, who: Principal, messages: list[dict[str, Any]], persona: str | None,
+    approvals: bool = False,
 ) -> AsyncIterator[ui.Part]:
-    """The UI stream of one chat turn through the process's graph: text, tool calls and their results."""
+    """The UI stream of one chat turn through the process's graph: text, tool calls and their results.
+
+    `approvals`: the client reads `tool-approval-request` parts (AI SDK 6); also assumed when its history has them.
+    """
     state = {"messages": to_langchain(messages), "persona": persona}
-    turn = _Turn()
+    turn = _Turn(approvals or uses_approvals(messages))
     yield ui.start(ui.new_id("msg"))
     # The context reads the organisation's zone from the store: off the event loop.
     context = await asyncio.to_thread(chat_context_for, runtime, who)
