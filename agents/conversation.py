@@ -203,7 +203,8 @@ def answer_to_pending(history: Sequence[Event], tools: set[str]) -> Say | Call |
             return Say(f"OK, I left “{open_.name}” as it was." if open_.name else "OK, I left everything as it was.")
         return None
     if isinstance(open_, ChoiceArtifact) and open_.action in tools:
-        picked = pick(text, open_.candidates)
+        # "yes" to the one closest playbook offered picks it (a delete still asks again before it acts).
+        picked = open_.candidates[0] if len(open_.candidates) == 1 and says_yes(text) else pick(text, open_.candidates)
         if picked is not None:
             return Call(open_.action, {**open_.args, "name": picked.name, "playbook_id": picked.id})
     return None

@@ -122,7 +122,8 @@ async def test_the_price_alert_never_deletes_the_low_stock_alert(settings):
         reply = await chat.say("delete the price alert")
         assert "couldn't find a playbook called “price alert”" in reply and "Low Stock Alert" in reply
         assert "Nothing was changed" in reply
-        await chat.say("yes")
+        again = await chat.say("yes")  # yes to the closest one offered: still a question before any delete
+        assert "Delete “Low Stock Alert”" in again
         assert names(runtime) == ["Low Stock Alert"]
 
 
