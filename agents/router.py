@@ -15,9 +15,23 @@ OWNERS = [
 ]
 
 
+# "@craig", "@money_mike", "@moneymike", "@mike": the user names who should answer.
+MENTIONS = {**{p.id: p.id for p in PERSONAS.values()}, **{p.name.lower().replace(" ", ""): p.id for p in PERSONAS.values()},
+            **{p.name.lower().split()[-1]: p.id for p in PERSONAS.values()}}
+MENTION = re.compile(r"(?<![\w.])@([a-z_]+)\b")
+
+
+def mentioned(text: str) -> str | None:
+    """The persona an "@name" in the text names, if any."""
+    return next((MENTIONS[m] for m in MENTION.findall(text.lower()) if m in MENTIONS), None)
+
+
 def choose_persona(messages: Sequence[BaseMessage]) -> str:
-    """The persona that owns what the latest user message is about (the catalog's default otherwise)."""
+    """The persona named with "@name", else the owner of what the latest user message is about (else the default)."""
     text = next((m.content for m in reversed(messages) if isinstance(m, HumanMessage) and isinstance(m.content, str)), "")
+    named = mentioned(text)
+    if named:
+        return named
     for persona, pattern in OWNERS:
         if pattern.search(text.lower()):
             return persona

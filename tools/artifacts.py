@@ -72,6 +72,13 @@ class PlaybookArtifact(Artifact):
     created: bool | None = None
     already_existed: bool | None = None
     updated: bool | None = None
+    # A change shown as before -> after, one line each ("runs every Monday at 7:00 AM ...").
+    before: list[str] | None = None
+    after: list[str] | None = None
+    # When a pause ends ("until Monday"), ISO-8601; its words; whether the store keeps it (resumes by itself).
+    resume_at: str | None = None
+    resume_text: str | None = None
+    resume_stored: bool | None = None
 
     def ui_data(self) -> tuple[Any, str | None]:
         """The playbook, keyed by its id so a later part replaces it in the UI."""
@@ -100,7 +107,7 @@ class PlaybookListArtifact(Artifact):
 
 
 class RunArtifact(Artifact):
-    """A run just started."""
+    """A run: started, and as far as it got while the chat waited (each step's status, the result or the error)."""
 
     ui_part: ClassVar[str | None] = "run"
     kind: Literal["run"] = "run"
@@ -109,15 +116,71 @@ class RunArtifact(Artifact):
     playbook_id: str
     playbook: str
     status: str
+    steps: list[dict[str, Any]] | None = None
+    error: str | None = None
+    result: str | None = None
+    scheduled_for: str | None = None
+    triggered_by: str | None = None
+    at: str | None = None
 
     def ui_data(self) -> tuple[Any, str | None]:
-        """The run, keyed by its execution id."""
-        return self.model_dump(mode="json", by_alias=True, exclude={"kind", "started"}), self.execution_id
+        """The run, keyed by its execution id (a later part with the same id replaces the earlier)."""
+        return self.model_dump(mode="json", by_alias=True, exclude={"kind", "started"}, exclude_none=True), self.execution_id
 
     @classmethod
     def from_ui_data(cls, data: Any) -> RunArtifact:
         """The run a `data-run` part showed."""
         return cls.model_validate(data)
+
+
+class RunLogArtifact(Artifact):
+    """A playbook's recent runs and slots, read from the run ledger, and what the user asked of them."""
+
+    kind: Literal["runlog"] = "runlog"
+    playbook_id: str
+    playbook: str
+    question: Literal["last", "why"] = "last"
+    status: str
+    schedule: list[str] = Field(default_factory=list)
+    runs: list[RunArtifact] = Field(default_factory=list)
+    # Why a step did not run: its condition and the values it saw, as the executor recorded them.
+    skipped: list[dict[str, Any]] = Field(default_factory=list)
+    next_runs_text: list[str] = Field(default_factory=list)
+
+
+class ConfirmArtifact(Artifact):
+    """A change held back until the user says yes: the exact call that will apply it, and what it changes."""
+
+    ui_part: ClassVar[str | None] = "confirm"
+    kind: Literal["confirm"] = "confirm"
+    tool: str
+    args: dict[str, Any]
+    question: str
+    playbook_id: str | None = None
+    name: str | None = None
+    before: list[str] = Field(default_factory=list)
+    after: list[str] = Field(default_factory=list)
+    # The other way the user may answer (e.g. "no, a new one" to an offered update): a call {tool, args}.
+    alternative: dict[str, Any] | None = None
+
+    def ui_data(self) -> tuple[Any, str | None]:
+        """The pending change, keyed by the call it waits for."""
+        return self.model_dump(mode="json", by_alias=True, exclude={"kind"}), f"confirm-{self.tool}-{self.playbook_id}"
+
+    @classmethod
+    def from_ui_data(cls, data: Any) -> ConfirmArtifact:
+        """The pending change a `data-confirm` part showed."""
+        return cls.model_validate(data)
+
+
+class ChoiceArtifact(Artifact):
+    """The words could name several playbooks (or none exactly): the user picks; nothing was done."""
+
+    kind: Literal["choice"] = "choice"
+    said: str
+    action: str
+    args: dict[str, Any] = Field(default_factory=dict)
+    candidates: list[PlaybookSummary] = Field(default_factory=list)
 
 
 class DeletedArtifact(Artifact):
@@ -138,12 +201,13 @@ class HeartbeatArtifact(Artifact):
 
 
 AnyArtifact = Annotated[
-    PlaybookArtifact | PlaybookListArtifact | RunArtifact | DeletedArtifact | HeartbeatArtifact,
+    PlaybookArtifact | PlaybookListArtifact | RunArtifact | DeletedArtifact | HeartbeatArtifact | RunLogArtifact
+    | ConfirmArtifact | ChoiceArtifact,
     Field(discriminator="kind"),
 ]
 _READER: TypeAdapter[Artifact] = TypeAdapter(AnyArtifact)
 # The artifacts that become UI data parts, found again from those parts.
-_SHOWN: tuple[type[Artifact], ...] = (PlaybookArtifact, RunArtifact)
+_SHOWN: tuple[type[Artifact], ...] = (PlaybookArtifact, RunArtifact, ConfirmArtifact)
 
 
 def answer(artifact: Artifact) -> tuple[str, Artifact]:

@@ -77,7 +77,7 @@ class OfflineChatModel(BaseChatModel):
 
     def _respond(self, messages: list[BaseMessage], kwargs: dict[str, Any]) -> AIMessage:
         tools = {t["function"]["name"] for t in kwargs.get("tools") or []}
-        move = next_move(history(messages), self.zone, tools)
+        move = next_move(history(messages), self.zone, tools, self.persona, self.now)
         if isinstance(move, Call):
             call_id = f"call_{uuid.uuid4().hex[:12]}"
             return AIMessage(content="", tool_calls=[{"name": move.tool, "args": move.args, "id": call_id, "type": "tool_call"}])

@@ -38,6 +38,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from agents.planner import phrasing as W
 from agents.planner.conditions import event_filter, keep_criteria, numbers
 from agents.planner.extract import Reading, read, target_of
+from agents.planner.followup import parts
 from agents.planner.intents import FLOOR, decide
 from agents.planner.manage import clarify, manage, result
 from agents.planner.normalise import normalise
@@ -128,6 +129,10 @@ def plan(text: str, timezone: str) -> dict:
     if len((text or "").strip()) > MAX_CHARS:
         return clarify("That's a long message. Could you describe one playbook in a sentence or two: "
                         "what to do and when?")
+    pieces = parts(text, timezone)
+    if len(pieces) > 1:  # several schedules in one message: several playbooks (the chat makes them), never a merge
+        listed = "; ".join(f"“{p}”" for p in pieces)
+        return clarify(f"That asks for {len(pieces)} schedules: {listed}. I'll set them up as separate playbooks; shall I?")
     said = normalise(text)
     if said.words() < 2 and not re.match(r"(?:list|show|help)", said.core):
         return clarify("Could you tell me a bit more? Say what to do and when, e.g. "

@@ -145,6 +145,8 @@ def _verb(r: Reading) -> None:
     rest = verb.rest
     if verb.intent == "pause_playbook" and r.claim(_FOR_GOOD):
         verb.intent = "delete_playbook"  # "stop the order alert for good": it should not come back
+    elif verb.intent == "pause_playbook" and _INSTEAD.search(rest) and any(p.search(rest) for p in V.channels().values()):
+        verb.intent = "update_playbook"  # "stop getting the price alert by email, text me instead": a new channel
     r.verb = verb
     if verb.match.string == r.text.core:  # a verb at the start: its words are used (not one in a later clause)
         r.free = " " * verb.match.start("rest") + r.free[verb.match.start("rest"):]
@@ -170,7 +172,10 @@ def _negation(r: Reading) -> None:
     if m is None:
         return
     verb = Verb("pause_playbook" if r.claim(V.FOR_NOW) else "delete_playbook", m)
-    if not _refers(r, verb):  # "I don't want to miss a sale" is no playbook to remove
+    # "no more low stock alerts": a bare noun phrase ending in a playbook noun names one too
+    bare = re.match(r"(?!to\b|miss\b|lose\b|any\b)(?:[a-z-]+\s+){0,4}" + V.PLAYBOOK_NOUN
+                    + r"(?:\s+(?:please|anymore|any\s+more))?[\s.!]*$", verb.rest)
+    if not (_refers(r, verb) or bare):  # "I don't want to miss a sale" is no playbook to remove
         return
     r.verb = verb
     if r.claim(_SOME_TIMES):  # "don't run the sales report on weekends": not gone, only not then

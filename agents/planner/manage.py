@@ -43,6 +43,9 @@ _BARE_CHANNELS = {"send_email": re.compile(r"\be-?mail\b"), "send_sms": re.compi
                   "post_slack": re.compile(r"\bslack\b"), "notify": re.compile(r"\b(?:in-?app|the\s+app|notifications?)\b")}
 _OLD_WHEN = re.compile(r"(?i)\b(?:instead\s+of|rather\s+than|not|from)\s+(?:at\s+|on\s+)?(?:\d{1,2}(?::\d{2})?\s*(?:am|pm)?|"
                        r"noon|midnight|(?:mon|tues|wednes|thurs|fri|satur|sun)days?)(?=\W|$)")
+_ONLY_DAYS = re.compile(r"\b(?:(?:mon|tues|wednes|thurs|fri|satur|sun)days?|weekdays|weekends?|week\s?days)\b")
+_A_TIME = re.compile(r"\d|\b(?:noon|midnight|morning|afternoon|evening|night|nightly|hourly|daily|every\s+day)\b")
+_ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _NO = re.compile(r"\b(?:don't|do\s+not|no\s+longer|not|never|no\s+more)\b")
 _ADD = re.compile(r"\b(?:also|add|adds|adding|plus|as\s+well|too|include|including)\b")
 
@@ -56,11 +59,13 @@ def _update_changes(text: str, low: str, after: str, timezone: str, verb: str = 
     try:
         sched = parse_schedule(said, timezone)
         changes["triggers"] = [schedule_trigger(sched)]
+        minute, hour, dom, month, dow = sched.cron.split()
         if not re.search(r"\b(?:every|each|daily|nightly|hourly|weekly|monthly|quarterly|week|month|"
                          r"[a-z]+days?|weekends?|mornings|evenings)\b", after):
-            minute, hour = sched.cron.split()[:2]
             if minute.isdigit() and hour.isdigit():
                 changes["time"] = f"{int(hour):02d}:{int(minute):02d}"
+        elif _ONLY_DAYS.search(after) and not _A_TIME.search(after) and (dom, month) == ("*", "*") and dow != "*":
+            changes["days"] = dow  # "move it to Tuesdays": the playbook keeps its time and zone
     except ScheduleTextError:
         pass
     wanted = _NOT_CHANNEL.sub(" ", f"{verb} {after}")  # "text me instead of email": only the new channel
@@ -69,6 +74,11 @@ def _update_changes(text: str, low: str, after: str, timezone: str, verb: str = 
     channels = [c for c, p in V.channels().items() if p.search(wanted)] or [
         c for c, p in _BARE_CHANNELS.items() if p.search(wanted)]  # "from email to text"
     channels = [c for c in channels if c != "notify"] or channels
+    if len(channels) > 1 and re.search(r"\binstead\b", wanted):
+        # "by email and get a text instead": the clause saying "instead" names the new channel
+        clause = next(c for c in re.split(r",|;|\s+and\s+|\s+but\s+", wanted) if re.search(r"\binstead\b", c))
+        channels = [c for c in channels if V.channels()[c].search(clause)
+                    or (c in _BARE_CHANNELS and _BARE_CHANNELS[c].search(clause))] or channels
     adding = bool(_ADD.search(after))
     if channels and not adding:
         changes["delivery"] = channels
@@ -81,6 +91,14 @@ def _update_changes(text: str, low: str, after: str, timezone: str, verb: str = 
     added = [a for a in actions(after, None)[0] if not ACTIONS[a].delivery]
     if adding and not rename and (added or channels):  # "also post to Slack": one more step
         changes["add_steps"] = added + channels
+    addresses = list(dict.fromkeys(a.rstrip(".") for a in _ADDRESS.findall(after)))
+    if addresses:  # "send it to jane@example.com as well": more recipients, not an email to me
+        changes["add_recipients"] = addresses
+        for key in ("add_steps", "delivery"):
+            if key in changes and "send_email" in changes[key] and not re.search(r"\b(?:me|us)\b", after):
+                changes[key] = [c for c in changes[key] if c != "send_email"]
+                if not changes[key]:
+                    del changes[key]
     return changes
 
 
@@ -91,6 +109,8 @@ def _update_message(name: str, changes: dict) -> str:
         if "time" in changes:  # only a time was said: the playbook keeps its days
             hour, minute = map(int, changes["time"].split(":"))
             when = f"at {(hour % 12) or 12}:{minute:02d} {'AM' if hour < 12 else 'PM'} on its usual days"
+        elif "days" in changes:  # only days were said: the playbook keeps its time and zone
+            when = f"{when.split(' at ')[0]} at its usual time"
         said.append(f"it will now run {when}")
     if "delivery" in changes:
         said.append("it will now " + W.join_words([ACTIONS[c].phrase for c in changes["delivery"]]))
@@ -100,6 +120,8 @@ def _update_message(name: str, changes: dict) -> str:
         said.append(f"it is now called '{changes['name']}'")
     if "add_steps" in changes:
         said.append("it will also " + W.join_words([ACTIONS[a].phrase for a in changes["add_steps"]]))
+    if "add_recipients" in changes:
+        said.append("it will also go to " + W.join_words(changes["add_recipients"]))
     if not said:
         return f"What should I change about {name}? A time, a channel, a threshold or a step?"
     return f"Updated {name}: " + "; ".join(said) + "."

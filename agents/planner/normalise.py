@@ -26,9 +26,16 @@ class Text:
         return len(re.findall(r"[a-z]{2,}", self.core))
 
 
+# "every 2 hours during business hours" must not run all night: business hours are said as a window the
+# schedule parser reads (9 AM to 5 PM; days stay as said).
+BUSINESS_HOURS = re.compile(r"\b(?:during|in|within|over)\s+(?:normal\s+|regular\s+|our\s+)?(?:business|work(?:ing)?|office|"
+                            r"opening|store|shop)\s+hours\b|\bwhile\s+(?:we'?re|we\s+are|the\s+(?:store|shop)\s+is)\s+open\b",
+                            re.IGNORECASE)
+
+
 def normalise(text: str) -> Text:
     """The request as text, lower-cased text and core."""
-    text = fix_spelling((text or "").strip())
+    text = BUSINESS_HOURS.sub("between 9am and 5pm", fix_spelling((text or "").strip()))
     low = text.lower().replace("\u2019", "'").replace("\u2018", "'")
     for pattern, words in V.SHORTHAND:
         low = pattern.sub(words, low)

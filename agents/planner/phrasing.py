@@ -9,6 +9,7 @@ import re
 
 from scheduler.catalog import ACTIONS, PERSONAS
 from scheduler.catalog import EVENTS as EVENT_TYPES
+from scheduler.expressions.templates import literal
 
 # --- words out: names, parameters, message bodies ------------------------------------
 
@@ -53,6 +54,11 @@ def count_before(noun: str, low: str) -> int | None:
     return int(m.group(1)) if m.group(1).isdigit() else NUMBER_WORDS[m.group(1)]
 
 
+def plain(words: str) -> str:
+    """The user's words where no template may appear at all (names, subjects): brace marks dropped."""
+    return re.sub(r"\s+", " ", re.sub(r"[{}%#]+", " ", words)).strip()
+
+
 def step_params(action: str, text: str, low: str, f: dict, units: float | None, clause: str) -> dict:
     """Parameters for one task step, read from the request."""
     if action == "scan_competitors":
@@ -62,7 +68,7 @@ def step_params(action: str, text: str, low: str, f: dict, units: float | None, 
         return {"focus": focus or ["prices"], **({"limit": top} if top else {})}
     if action == "analyze_pricing":
         product = re.search(r"\bsells?\s+(.+?)\s+(?:for|at)\s+(?:less|a\s+lower|cheaper|under)", text, re.I)
-        return {"compare_to": "our_prices", **({"products": [product.group(1)]} if product else {})}
+        return {"compare_to": "our_prices", **({"products": [literal(product.group(1))]} if product else {})}
     if action == "check_inventory":
         which = "out_of_stock" if f["out_of_stock"] else "low_stock" if f["low_stock"] else "all"
         return {"filter": which, **({"threshold": units} if units is not None else {})}
@@ -77,9 +83,9 @@ def step_params(action: str, text: str, low: str, f: dict, units: float | None, 
     if action == "generate_social_post":
         topic = re.search(r"\bposts?\s+(?:for|about|on|featuring)\s+(?:our\s+)?(.+?)(?:[,.;!?]|\s+and\s+|$)", low)
         return {"count": count_before(r"(?:posts?|tweets?|captions?)\b", low) or 1,
-                **({"topic": topic.group(1)} if topic else {})}
+                **({"topic": literal(topic.group(1))} if topic else {})}
     if action == "create_campaign_draft":
-        return {"brief": clause or text.strip()}
+        return {"brief": literal(clause or text.strip())}
     if action == "segment_customers":
         segment = next((s for s in ("loyalty", "vip", "lapsed", "inactive", "new") if s in low), None)
         away = LAPSED.search(low)
@@ -140,7 +146,7 @@ def playbook_name(actions: list[str], low: str, event: str | None, cron: str | N
                   reminder: str | None, conditional: bool, dataset: str | None) -> str:
     """Short title-case name: 'Weekly Sales Report', 'Low Stock Alert'."""
     if reminder:
-        words = [w for w in reminder.split() if w not in ("the", "a", "an", "our", "my")][:4]
+        words = [w for w in plain(reminder).split() if w not in ("the", "a", "an", "our", "my")][:4]
         return " ".join(w.capitalize() for w in words) + " Reminder"
     # the catalog's title of the step that best names the playbook (lowest title_rank)
     name = min((ACTIONS[a] for a in actions if ACTIONS[a].title), key=lambda a: a.title_rank, default=None)

@@ -23,9 +23,19 @@ def find_event(low: str) -> tuple[str, re.Match] | None:
     return None
 
 
-def _recipient(low: str, event: str | None, channel: str) -> str:
+# An address said in the request ("email it to purchasing@shop.com"): it is the recipient, never dropped.
+_ME_TOO = re.compile(r"\b(?:email|send|mail)\s+(?:it\s+to\s+)?(?:me|us)\b|\b(?:me|us)\s+and\b|\band\s+(?:me|us)\b")
+_IN_APP = re.compile(r"\bin[\s-]?(?:the\s+)?app\b|\bapp\s+notifications?\b|\bpush\s+notifications?\b")
+_ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+def _recipient(low: str, event: str | None, channel: str) -> str | list[str]:
     customer = event and event.startswith("customer.") and V.TO_CUSTOMER.search(low)
     if channel == "send_email":
+        said = list(dict.fromkeys(a.rstrip(".") for a in _ADDRESS.findall(low)))
+        if said:
+            me = ["{{user.email}}"] if _ME_TOO.search(low) else []
+            return said[0] if len(said) == 1 and not me else me + said
         return "{{event.customer.email}}" if customer else "{{org.team_email}}" if V.TEAM.search(low) else "{{user.email}}"
     return "{{event.customer.phone}}" if customer else "{{user.phone}}"
 
@@ -68,8 +78,11 @@ def _channels(low: str, reminder: str | None) -> list[str]:
     hits = {c: next((m for m in p.finditer(scope) if not V.NEGATED.search(scope, 0, m.start())), None)
             for c, p in V.channels().items()}
     found = sorted((c for c in hits if hits[c]), key=lambda c: hits[c].start())  # in the order said
-    if len(found) > 1 and "notify" in found:
-        found.remove("notify")  # "alert me on Slack" is one Slack message, not two
+    if len(found) > 1 and "notify" in found and not _IN_APP.search(scope):
+        found.remove("notify")  # "alert me on Slack" is one Slack message, not two; "in the app" is its own channel
+    if _ADDRESS.search(scope) and "send_email" not in found:
+        # "send the report to accounting@shop.com": an address is mailed
+        found = [c for c in found if c != "notify"] + ["send_email"]
     return found or (["notify"] if reminder else [])
 
 
@@ -120,7 +133,7 @@ def build_steps(text: str, low: str, event: str | None, nums: list) -> tuple[lis
     for lo, hi, persona in spans:  # "have Craig handle it": nothing we know, so hand it over
         if not any(lo <= acts[a] < hi for a in acts) and low[lo:hi].strip():
             delegated.add(len(steps))
-            steps.append({"action": "delegate", "params": {"agent": persona, "task": low[lo:hi].strip()}})
+            steps.append({"action": "delegate", "params": {"agent": persona, "task": W.literal(low[lo:hi].strip())}})
     handoff: set[int] = set()
     for m in V.HAND_TO.finditer(low):  # work passed on after it is done, not asked of the persona up front
         persona = V.persona_id(m.group("who"))
@@ -128,7 +141,7 @@ def build_steps(text: str, low: str, event: str | None, nums: list) -> tuple[lis
             delegated.add(len(steps))
             handoff.add(len(steps))
             what = re.sub(r"^(?:it|them|this|that)\s*$", "", m.group("what").strip()) or "the results"
-            steps.append({"action": "delegate", "params": {"agent": persona, "task": f"follow up on {what}"}})
+            steps.append({"action": "delegate", "params": {"agent": persona, "task": W.literal(f"follow up on {what}")}})
     channels = _channels(low, reminder)
     if not channels and steps and V.SEND_TO_ME.search(low):
         channels = ["send_email"]
@@ -137,7 +150,7 @@ def build_steps(text: str, low: str, event: str | None, nums: list) -> tuple[lis
         channels = ["notify"]
     last = next((s["action"] for s in reversed(steps) if ACTIONS[s["action"]].stage < 3), None)
     field = "content" if last and "content" in ACTIONS[last].outputs else "summary"  # drafts carry their text
-    body = (f"Reminder: {reminder}" if reminder else f"{{{{{last}.{field}}}}}" if last
+    body = (f"Reminder: {W.literal(reminder)}" if reminder else f"{{{{{last}.{field}}}}}" if last
             else W.event_body(event, bool(f["welcome"])))
     steps += [{"action": c, "params": _delivery_params(c, text, low, event, body)} for c in channels]
     if condition:

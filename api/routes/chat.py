@@ -39,16 +39,22 @@ class UIMessage(BaseModel):
 
 
 class ChatRequest(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
     # The thread: with the same id a conversation goes on, even when only the newest message is sent.
     id: str | None = Field(None, min_length=1, max_length=200)
     messages: list[UIMessage] = Field(min_length=1, max_length=200)
     agent: PersonaId | None = None
+    # The client reads `tool-approval-request` parts (AI SDK 6); held changes are then approved on the tool part.
+    tool_approvals: bool = Field(default=False, alias="toolApprovals")
 
     @model_validator(mode="after")
     def _ends_with_the_user(self) -> ChatRequest:
         last = self.messages[-1]
-        if last.role != "user" or not ((last.content or "").strip() or any((p.text or "").strip() for p in last.parts)):
-            raise ValueError("the last message must be the user's, with some text")
+        answered = last.role == "assistant" and any(
+            isinstance(getattr(p, "approval", None), dict) and p.approval.get("approved") is not None for p in last.parts)
+        if not answered and (last.role != "user" or not (
+                (last.content or "").strip() or any((p.text or "").strip() for p in last.parts))):
+            raise ValueError("the last message must be the user's, with some text (or an answered tool approval)")
         return self
 
 
@@ -56,4 +62,5 @@ class ChatRequest(BaseModel):
 async def chat(body: ChatRequest, graph: ChatGraphDep, runtime: RuntimeDep, who: CurrentPrincipal) -> Any:
     """Stream a persona's answer: text, tool calls and results, data-playbook parts."""
     messages = [m.model_dump(exclude_none=True) for m in body.messages]
-    return await uistream.ui_stream_response(chat_parts(graph, runtime, who, messages, body.agent or who.agent, body.id))
+    return await uistream.ui_stream_response(
+        chat_parts(graph, runtime, who, messages, body.agent or who.agent, body.id, approvals=body.tool_approvals))

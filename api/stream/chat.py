@@ -10,10 +10,10 @@ from langchain_core.messages import AIMessage, AIMessageChunk, ToolMessage
 from agents.graph import MODEL_ERROR
 from agents.threads import thread_id
 from api.stream import uistream as ui
-from api.stream.history import to_langchain
+from api.stream.history import approval_id, to_langchain, uses_approvals
 from scheduler.auth.tokens import Principal
 from scheduler.runtime import Runtime
-from tools.artifacts import Artifact
+from tools.artifacts import Artifact, ConfirmArtifact
 from tools.context import ChatContext
 
 __all__ = ["chat_context_for", "chat_parts", "to_langchain"]
@@ -38,7 +38,8 @@ def text_of(content: Any) -> str:
 class _Turn:
     """State of one streamed answer: which step, which text block, which tool calls are open."""
 
-    def __init__(self) -> None:
+    def __init__(self, approvals: bool = False) -> None:
+        self.approvals = approvals  # the client reads tool-approval-request parts (AI SDK 6)
         self.step: Any = None
         self.text_id: str | None = None
         self.streamed_text = False
@@ -95,6 +96,11 @@ class _Turn:
         if message.status == "error":
             return [*parts, ui.tool_output_error(message.tool_call_id, str(message.content))]
         artifact = message.artifact if isinstance(message.artifact, Artifact) else None
+        if self.approvals and isinstance(artifact, ConfirmArtifact):
+            # A held change: the client asks for approval on the tool part itself; the data part keeps the change.
+            parts.append(ui.tool_approval_request(approval_id(message.tool_call_id), message.tool_call_id))
+            payload, part_id = artifact.ui_data()
+            return [*parts, ui.data(artifact.ui_part or "confirm", payload, id=part_id)]
         # The output is the artifact's own data, not its JSON text read back; other tools' content goes as is.
         parts.append(ui.tool_output_available(message.tool_call_id, artifact.output() if artifact else message.content))
         if artifact is not None and artifact.ui_part:
@@ -131,15 +137,25 @@ async def turn_input(
 async def chat_parts(
     graph: Any, runtime: Runtime, who: Principal, messages: list[dict[str, Any]], persona: str | None,
     chat_id: str | None = None,
+    approvals: bool = False,
 ) -> AsyncIterator[ui.Part]:
-    """The UI stream of one chat turn through the process's graph: text, tool calls and their results."""
+    """The UI stream of one chat turn through the process's graph: text, tool calls and their results.
+
+    `approvals`: the client reads `tool-approval-request` parts (AI SDK 6); also assumed when its history has them.
+    """
     graph, state = await turn_input(graph, who, messages, persona, chat_id)
-    turn = _Turn()
+    turn = _Turn(approvals or uses_approvals(messages))
     yield ui.start(ui.new_id("msg"))
     # The context reads the organisation's zone from the store: off the event loop.
     context = await asyncio.to_thread(chat_context_for, runtime, who)
-    stream = graph.astream(state, context=context, stream_mode=["messages", "updates"])
+    stream = graph.astream(state, context=context, stream_mode=["messages", "updates", "custom"])
     async for mode, payload in stream:
+        if mode == "custom":
+            # A tool's progress while it works (a run's steps as they finish): a data part, replaced by id.
+            if isinstance(payload, dict) and payload.get("part"):
+                for part in [*turn.close_text(), ui.data(payload["part"], payload.get("data"), id=payload.get("id"))]:
+                    yield part
+            continue
         if mode == "messages":
             chunk, meta = payload
             if isinstance(chunk, AIMessageChunk) and meta.get("langgraph_node") == "agent":

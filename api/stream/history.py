@@ -31,6 +31,9 @@ def to_langchain(messages: list[dict[str, Any]]) -> list[BaseMessage]:
                 out.append(HumanMessage(text))
         elif message.get("role") == "assistant":
             out += _assistant(parts, message.get("content") or "")
+            answers = [a for a in (approval_answer(p) for p in parts) if a]
+            if answers:  # an approval answered on a tool part is the user's yes (or no) to the held change
+                out.append(HumanMessage(answers[-1]))
     return out
 
 
@@ -78,18 +81,44 @@ def _steps(parts: list[Part]) -> list[list[Part]]:
     return [s for s in steps if s]
 
 
+# Tool part states of an AI SDK 6 client that was asked to approve a held change (api.stream.chat).
+APPROVAL_STATES = ("approval-requested", "approval-responded", "output-denied")
+
+
+def approval_id(tool_call_id: str) -> str:
+    """The approval id of a held tool call (one approval per call)."""
+    return f"approval-{tool_call_id}"
+
+
+def uses_approvals(messages: list[dict[str, Any]]) -> bool:
+    """Whether a client's history shows it handles tool approvals (an AI SDK 6 client)."""
+    return any(isinstance(p, dict) and (p.get("state") in APPROVAL_STATES or "approval" in p)
+               for m in messages for p in m.get("parts") or [])
+
+
+def approval_answer(part: Part) -> str | None:
+    """The user's answer to a held change, as words ("yes" / "no"), from an answered approval part."""
+    approval = part.get("approval") if isinstance(part.get("approval"), dict) else None
+    if approval is None or approval.get("approved") is None:
+        return None
+    return "yes" if approval["approved"] else "no"
+
+
 def _tool_call(part: Part) -> dict[str, Any] | None:
-    """The call of a finished tool part (`tool-<name>` or `dynamic-tool`); None for anything else."""
+    """The call of a finished (or held for approval) tool part (`tool-<name>` or `dynamic-tool`); None otherwise."""
     kind = str(part.get("type") or "")
     name = kind[5:] if kind.startswith("tool-") else part.get("toolName") if kind == "dynamic-tool" else None
     # A call that never got its answer is left out: a model would be handed a dangling tool use.
-    if not name or not part.get("toolCallId") or part.get("state") not in ("output-available", "output-error"):
+    if not name or not part.get("toolCallId") or part.get("state") not in ("output-available", "output-error", *APPROVAL_STATES):
         return None
     args = part.get("input") if isinstance(part.get("input"), dict) else {}
     return {"name": name, "args": args, "id": part["toolCallId"], "type": "tool_call"}
 
 
 def _tool_answer(part: Part, call: dict[str, Any]) -> ToolMessage:
+    if part.get("state") in APPROVAL_STATES:
+        # The held change itself rides in the message's data-confirm part; the user's answer follows as words.
+        return ToolMessage("The change waits for the user's approval.", tool_call_id=call["id"], name=call["name"])
     if part.get("state") == "output-error":
         return ToolMessage(str(part.get("errorText") or "error"), tool_call_id=call["id"], name=call["name"], status="error")
     output = part.get("output")

@@ -44,6 +44,7 @@ __all__ = [
     "text_delta",
     "text_end",
     "text_start",
+    "tool_approval_request",
     "tool_input_available",
     "tool_input_delta",
     "tool_input_error",
@@ -172,6 +173,11 @@ def tool_output_available(
         **_part("tool-output-available", toolCallId=tool_call_id, preliminary=preliminary),
         "output": output,
     }
+
+
+def tool_approval_request(approval_id: str, tool_call_id: str) -> Part:
+    """Ask the user to approve a tool call (AI SDK 6 clients; the 5.x client rejects this part, so send it on request only)."""
+    return _part("tool-approval-request", approvalId=approval_id, toolCallId=tool_call_id)
 
 
 def tool_output_error(tool_call_id: str, error_text: str) -> Part:

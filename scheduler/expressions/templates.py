@@ -31,7 +31,7 @@ from scheduler.expressions.core import (
     unknown_name_message,
 )
 
-__all__ = ["MAX_TEMPLATE_LENGTH", "render_value", "template_names"]
+__all__ = ["MAX_TEMPLATE_LENGTH", "literal", "render_value", "template_names"]
 
 # Limits keep a hostile or runaway template from costing more than a moment.
 MAX_TEMPLATE_LENGTH = 100_000
@@ -255,3 +255,13 @@ def render_value(value: Any, context: Mapping[str, Any]) -> Any:
     if isinstance(value, (list, tuple)):
         return type(value)(render_value(item, context) for item in value)
     return value
+
+
+def literal(words: str) -> str:
+    """Text placed in a stored template so that it renders exactly as written ("check {{ 7*7 }}" stays that)."""
+    if not re.search(r"[{}]", words):
+        return words
+    if "endraw" not in words.lower():
+        return "{% raw %}" + words + "{% endraw %}"
+    # Text that could close a raw block: every brace becomes a string literal instead.
+    return re.sub(r"[{}]", lambda m: "{{ '" + m.group(0) + "' }}", words)

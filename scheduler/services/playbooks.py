@@ -15,6 +15,7 @@ from scheduler.domain.clock import SYSTEM_CLOCK, Clock
 from scheduler.domain.spec import PlaybookSpec, dump_policy, dump_spec
 from scheduler.domain.status import PlaybookStatus
 from scheduler.events.listeners import derive_listeners
+from scheduler.services.names import resolve, unique_name, words_of
 from scheduler.services.validation import PlaybookInvalid, parse_spec
 from scheduler.steps.registry import StepRegistry
 from scheduler.store.tables import Organization, Playbook, iso_utc
@@ -40,7 +41,11 @@ class BadCursor(ValueError):
 
 
 class NotFound(LookupError):
-    """No such object in the caller's organisation (another tenant's ids look the same)."""
+    """No such object in the caller's organisation (another tenant's ids look the same); `candidates` come close."""
+
+    def __init__(self, message: str, candidates: tuple[Any, ...] = ()) -> None:
+        super().__init__(message)
+        self.candidates = candidates
 
 
 class AmbiguousName(NotFound):
@@ -61,12 +66,12 @@ class PlaybookService:
         self._lock = threading.RLock()
 
     def create(self, org_id: str, data: Any, created_by: str | None = None) -> Playbook:
-        """Validate and store a playbook; an active one is scheduled at once."""
+        """Validate and store a playbook (numbered if its name is taken); an active one is scheduled at once."""
         spec = parse_spec(data, self.org_timezone(org_id), self.registry)
         now = self.clock.now()
         _check_resume(spec, now, said=True)
         playbook = Playbook(
-            org_id=org_id, name=spec.name, agent=spec.agent, category=spec.category, status=spec.status,
+            org_id=org_id, name=self.unique_name(org_id, spec.name), agent=spec.agent, category=spec.category, status=spec.status,
             triggers=dump_spec(spec.triggers), steps=dump_spec(spec.steps), policy=dump_policy(spec.policy),
             resume_at=spec.resume_at, created_by=created_by, created_at=now, updated_at=now,
         )
@@ -175,22 +180,24 @@ class PlaybookService:
         return playbook
 
     def find(self, org_id: str, words: str) -> Playbook:
-        """The playbook whose name best matches the words a user said ("the price alert")."""
-        wanted = _words(words) - NOT_A_NAME
-        if not wanted:
+        """The playbook the user's words name ("the price alert"): exact, else a fuzzy match with a clear margin."""
+        if not words_of(words):
             # "it", "that one": words that name nothing must never match whatever shares them.
             raise NotFound(f"{words!r} names no playbook; say which one")
-        scored = sorted(
-            ((len(wanted & _words(p.name)) / (len(wanted) or 1), p) for p in self.list(org_id, limit=500)[0]),
-            key=lambda pair: -pair[0],
-        )
-        best = [p for score, p in scored if score > 0 and score == scored[0][0]]
-        if not best:
-            raise NotFound(f"no playbook matches {words!r}")
-        if len(best) > 1:
+        found = resolve(words, self.list(org_id, limit=500)[0], lambda p: p.name)
+        if found.match is not None:
+            return found.match
+        listed = "; ".join(f"{p.name} ({p.status})" for p in found.candidates)
+        if len(found.candidates) > 1:
             # Acting on a guess (a delete!) is worse than asking.
-            raise AmbiguousName(f"{words!r} matches several playbooks: " + "; ".join(sorted(f"{p.name} ({p.status})" for p in best)))
-        return best[0]
+            raise AmbiguousName(f"{words!r} could be several playbooks: {listed}", found.candidates)
+        if found.candidates:
+            raise NotFound(f"no playbook is called {words!r}; the closest is {listed}", found.candidates)
+        raise NotFound(f"no playbook matches {words!r}")
+
+    def unique_name(self, org_id: str, name: str) -> str:
+        """The name, numbered if the organisation already has a playbook by that name."""
+        return unique_name(name, [p.name for p in self.list(org_id, limit=1000)[0]])
 
     def next_runs(self, playbook: Playbook, count: int = 3) -> list[datetime]:
         """The next fire instants over all schedule triggers (none unless active, or paused until an instant: from then on)."""
@@ -242,14 +249,6 @@ def _check_resume(spec: PlaybookSpec, now: datetime, said: bool) -> None:
                                f"(status is {spec.status!r})"])
     if said and spec.resume_at <= now:
         raise PlaybookInvalid([f"resumeAt: {iso_utc(spec.resume_at)} is not in the future (now {iso_utc(now)})"])
-
-
-def _words(text: str) -> set[str]:
-    return {w.rstrip("s") for w in re.findall(r"[a-z0-9]+", text.lower())}
-
-
-# Words that say nothing about which playbook: articles, possessives, pronouns, the noun itself.
-NOT_A_NAME = _words("the my our a an playbook it its that this one them those these")
 
 
 def playbook_json(playbook: Playbook, next_run_at: datetime | None, upcoming: list[datetime] | None = None) -> dict[str, Any]:

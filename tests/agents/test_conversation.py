@@ -21,11 +21,14 @@ from agents.conversation import (
 from agents.models.offline import SHOWN_KEY, OfflineChatModel, history
 from api.stream.history import to_langchain
 from tools.artifacts import (
+    ChoiceArtifact,
+    ConfirmArtifact,
     DeletedArtifact,
     PlaybookArtifact,
     PlaybookListArtifact,
     PlaybookSummary,
     RunArtifact,
+    RunLogArtifact,
     artifact_from_output,
 )
 
@@ -210,3 +213,67 @@ def test_the_heartbeat_is_not_called_when_not_bound_or_for_a_request():
     assert not isinstance(next_move([UserSaid("anything I should know?")], ZONE, TOOLS), Call)
     move = next_move([UserSaid("email me any alerts every morning")], ZONE, TOOLS | {"heartbeat"})
     assert not (isinstance(move, Call) and move.tool == "heartbeat")
+
+
+# --- answers to our questions, follow-ups, runs, talk ---------------------------------------------
+
+
+ALL_TOOLS = TOOLS | {"run_history"}
+
+
+def test_yes_repeats_the_exact_call_held_and_no_leaves_it():
+    held = ConfirmArtifact(tool="delete_playbook", args={"name": "Daily Sales Report", "playbook_id": "pb1"},
+                           question="Delete?", name="Daily Sales Report")
+    asked = [UserSaid("delete the daily sales report"), ToolAnswered("delete_playbook", held), WeSaid("Delete?")]
+    assert next_move([*asked, UserSaid("yes please")], ZONE, TOOLS) == Call("delete_playbook", held.args)
+    assert next_move([*asked, UserSaid("no")], ZONE, TOOLS) == Say("OK, I left “Daily Sales Report” as it was.")
+    # Something else said: the held change is not applied.
+    assert next_move([*asked, UserSaid("list my playbooks")], ZONE, TOOLS) == Call("list_playbooks", {})
+
+
+def test_new_one_takes_the_alternative_of_an_offered_update():
+    offer = ConfirmArtifact(tool="update_playbook", args={"name": "Daily Sales Report", "playbook_id": "pb1", "changes": {}},
+                            question="Change it?", alternative={"tool": "create_playbook", "args": {"playbook": {}, "separate": True}})
+    move = next_move([UserSaid("x"), ToolAnswered("create_playbook", offer), WeSaid("?"), UserSaid("no, a new one")], ZONE, TOOLS)
+    assert move == Call("create_playbook", {"playbook": {}, "separate": True})
+
+
+@pytest.mark.parametrize(("said", "meant"), [("the 6pm one", "pb2"), ("the second", "pb2"), ("the first one", "pb1"),
+                                             ("weekly", "pb2")])
+def test_a_choice_is_answered_by_time_order_or_name(said, meant):
+    choice = ChoiceArtifact(said="sales report", action="set_playbook_status", args={"status": "paused"},
+                            candidates=[DAILY, WEEKLY])
+    move = next_move([UserSaid("pause the sales report"), ToolAnswered("set_playbook_status", choice), WeSaid("?"),
+                      UserSaid(said)], ZONE, TOOLS)
+    assert isinstance(move, Call) and move.args["playbook_id"] == meant and move.args["status"] == "paused"
+
+
+def test_follow_ups_edit_it_keeping_what_was_not_said():
+    move = next_move([UserSaid("x"), shown(WEEKLY), UserSaid("make it 8am")], ZONE, TOOLS)
+    assert move == Call("update_playbook", {"name": "Weekly Sales Report", "playbook_id": "pb2", "changes": {"time": "08:00"}})
+    move = next_move([UserSaid("x"), shown(WEEKLY), UserSaid("move it to Tuesdays at 10am")], ZONE, TOOLS)
+    assert move.args["changes"] == {"time": "10:00", "days": "2"}
+
+
+def test_run_questions_read_the_run_log_of_the_playbook_in_context():
+    for said, question in (("show me the last run", "last"), ("what did it find?", "last"),
+                           ("why didn't it run this morning?", "why")):
+        move = next_move([UserSaid("x"), shown(DAILY), UserSaid(said)], ZONE, ALL_TOOLS)
+        assert move == Call("run_history", {"name": "Daily Sales Report", "playbook_id": "pb1", "question": question})
+
+
+def test_talk_is_answered_and_signed():
+    reply = next_move([UserSaid("what can you do?")], ZONE, TOOLS, persona="money_mike")
+    assert isinstance(reply, Say) and "I'm Money Mike" in reply.text and reply.text.endswith("— Money Mike")
+
+
+def test_it_is_the_playbook_a_question_or_a_run_log_was_about():
+    held = ConfirmArtifact(tool="delete_playbook", args={"name": "Weekly Sales Report", "playbook_id": "pb2"},
+                           question="Delete?", playbook_id="pb2", name="Weekly Sales Report")
+    said_no = [UserSaid("delete the weekly one"), ToolAnswered("delete_playbook", held), WeSaid("Delete?"), UserSaid("no"),
+               WeSaid("OK")]
+    assert next_move([*said_no, UserSaid("make it 8am")], ZONE, TOOLS).args["playbook_id"] == "pb2"
+    log = RunLogArtifact(playbook_id="pb1", playbook="Daily Sales Report", status="active")
+    move = next_move([UserSaid("show me the last run of the daily sales report"), ToolAnswered("run_history", log),
+                      WeSaid("..."), UserSaid("run it now")], ZONE, TOOLS)
+    assert move == Call("run_playbook", {"name": "Daily Sales Report", "playbook_id": "pb1"})

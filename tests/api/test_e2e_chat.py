@@ -104,7 +104,7 @@ def test_chat_asks_when_it_does_not_understand(server, user_token):
 def test_chat_makes_a_social_posts_playbook_now_that_the_step_exists(server, user_token):
     _, parts, _ = chat(server, user_token, "Every Monday at 10am write 3 social posts for Instagram")
     playbook = next(p for p in parts if p["type"] == "data-playbook")["data"]
-    assert [s["action"] for s in playbook["steps"]][0] == "generate_social_post"
+    assert playbook["steps"][0]["action"] == "generate_social_post"
     [stored] = httpx.get(f"{server.url}/api/playbooks", headers=auth(user_token)).json()["items"]
     assert stored["id"] == playbook["id"] and stored["triggers"][0]["cron"] == "0 10 * * 1"
 
@@ -129,7 +129,9 @@ def test_chat_pauses_changes_resumes_and_deletes(server, user_token):
     changed = stored().json()
     assert changed["triggers"][0]["cron"] == "0 8 * * *" and changed["version"] == 2
     assert "8:00 AM" in text_of(parts)
-    chat(server, user_token, "Delete the sales report playbook")
+    _, asked, _ = chat(server, user_token, "Delete the sales report playbook")
+    assert "Delete “Daily Sales Report”" in text_of(asked) and stored().status_code == 200  # asked first
+    _chat_history(server, user_token, [user("Delete the sales report playbook"), assemble(asked), user("yes", "u2")])
     assert stored().status_code == 404 and server.runtime.jobs.job_ids() == []
 
 
@@ -193,7 +195,7 @@ def test_our_words_alone_name_no_playbook(server, user_token):
     playbook_id = next(p for p in parts if p["type"] == "data-playbook")["data"]["id"]
     reply = _chat_history(server, user_token, _turns("Every day at 9am email me a sales report", text_of(parts), "pause it"))
     assert not any(p["type"].startswith("tool-") for p in reply)
-    assert text_of(reply) == "Which playbook do you mean? Tell me its name."
+    assert text_of(reply) == "Which playbook do you mean? Tell me its name.\n\n— Pops"
     assert _status(server, user_token, playbook_id) == "active"
 
 
@@ -204,9 +206,11 @@ def test_it_with_nothing_shown_never_acts_on_a_playbook_whose_name_holds_it(serv
         "steps": [{"action": "notify", "params": {"message": "restock"}}]}).raise_for_status()
     _, created, _ = chat(server, user_token, "every monday at 7am email me a sales report")
     history = [user("every monday at 7am email me a sales report"), assemble(created), user("delete it", "u2")]
+    asked = _chat_history(server, user_token, history)
+    history += [assemble(asked, "a2"), user("yes", "u3")]
     first = _chat_history(server, user_token, history)
     assert "Deleted “Weekly Sales Report”" in text_of(first)
-    second = _chat_history(server, user_token, [*history, assemble(first, "a2"), user("delete it", "u3")])
+    second = _chat_history(server, user_token, [*history, assemble(first, "a3"), user("delete it", "u4")])
     assert not any(p["type"].startswith("tool-") for p in second)
     names = [p["name"] for p in httpx.get(f"{server.url}/api/playbooks", headers=auth(user_token)).json()["items"]]
     assert names == ["Restock It"]

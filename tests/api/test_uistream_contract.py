@@ -269,3 +269,27 @@ def test_client_reads_several_tool_calls_text_between_them_and_a_tool_error(node
     assert [p["data"]["name"] for p in shown] == ["Daily Sales Report", "Evening Sales Report"]
     assert [p["id"] for p in shown] == [t["output"]["playbook"]["id"] for t in created]
     assert len(_parts(message, "step-start")) == 2
+
+
+def test_client_reads_a_followed_run_and_a_held_delete(node: str, server, user_token) -> None:
+    """The real client keeps one data-run part per run (progress replaced by id) and the data-confirm of a delete."""
+    from tests.conftest import sales_report_spec
+
+    server.runtime.playbooks.create("demo", sales_report_spec())
+
+    def read(text: str) -> dict[str, Any]:
+        result = subprocess.run([node, str(SCRIPT), f"{server.url}/api/chat", text], cwd=CONTRACT_DIR,
+                                capture_output=True, text=True, timeout=60, env={**os.environ, "PLAYBOOKS_TOKEN": user_token})
+        assert result.returncode == 0, result.stderr
+        out = json.loads(result.stdout)
+        assert out["errors"] == [] and out["status"] == 200
+        return out["message"]
+
+    ran = read("run the daily sales report now")
+    (run,) = _parts(ran, "data-run")
+    assert run["data"]["status"] == "completed" and [s["status"] for s in run["data"]["steps"]] == ["completed", "completed"]
+    assert "ran (2 steps completed)" in " ".join(part["text"] for part in _parts(ran, "text"))
+    held = read("delete the daily sales report")
+    (confirm,) = _parts(held, "data-confirm")
+    assert confirm["data"]["tool"] == "delete_playbook" and confirm["data"]["name"] == "Daily Sales Report"
+    assert [p.name for p in server.runtime.playbooks.list("demo")[0]] == ["Daily Sales Report"]

@@ -34,6 +34,8 @@ def assemble(parts: list[dict[str, Any]], message_id: str = "assistant-1") -> di
                 tools[part["toolCallId"]] = {"type": f"tool-{part['toolName']}", "toolCallId": part["toolCallId"]}
                 out.append(tools[part["toolCallId"]])
             tools[part["toolCallId"]].update(state="input-available", input=part["input"])
+        elif kind == "tool-approval-request":  # AI SDK 6: the tool part waits for the user's approval
+            tools[part["toolCallId"]].update(state="approval-requested", approval={"id": part["approvalId"]})
         elif kind == "tool-output-available":
             tools[part["toolCallId"]].update(state="output-available", output=part["output"])
         elif kind == "tool-output-error":

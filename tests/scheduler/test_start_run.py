@@ -20,7 +20,7 @@ from scheduler.store.db import make_engine, migrate
 from scheduler.store.tables import Execution
 from tests.conftest import running, sales_report_spec
 from tools.context import ChatContext
-from tools.playbook_tools import run_playbook
+from tools.run_tools import run_playbook
 
 SLOT = datetime(2026, 11, 26, 14, 0, tzinfo=UTC)
 
@@ -173,11 +173,11 @@ async def test_the_chat_tool_starts_runs_through_the_same_policy(settings):
         playbook = runtime.playbooks.create("demo", sales_report_spec())
         tool_runtime = ToolRuntime(state={}, context=ChatContext(runtime, "demo", agent="pops"), config={},
                                    stream_writer=lambda _: None, tool_call_id="call_1", store=None)
-        answer = run_playbook.func(name="daily sales report", tool_runtime=tool_runtime)[1].model_dump(by_alias=True)
+        answer = (await run_playbook.coroutine(name="daily sales report", tool_runtime=tool_runtime))[1].model_dump(by_alias=True)
         await runtime.dispatcher.drain()
         with Session(runtime.engine) as session:
             row = session.get(Execution, answer["executionId"])
         assert row.status == "completed" and row.triggered_by == "agent" and row.dedupe_key.startswith("manual:")
         runtime.playbooks.set_status("demo", playbook.id, "archived")
         with pytest.raises(ToolException, match="archived; resume it first"):
-            run_playbook.func(name="daily sales report", tool_runtime=tool_runtime)
+            await run_playbook.coroutine(name="daily sales report", tool_runtime=tool_runtime)
