@@ -5,12 +5,12 @@ import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
-from langchain_core.messages import AIMessage, AIMessageChunk, ToolMessage
+from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, ToolMessage
 
 from agents.graph import MODEL_ERROR
 from agents.threads import thread_id
 from api.stream import uistream as ui
-from api.stream.history import approval_id, to_langchain, uses_approvals
+from api.stream.history import approval_answer, approval_id, to_langchain, uses_approvals
 from scheduler.auth.tokens import Principal
 from scheduler.runtime import Runtime
 from tools.artifacts import Artifact, ConfirmArtifact
@@ -131,7 +131,12 @@ async def turn_input(
     stored = await threaded.aget_state(threaded.config)
     if not (stored and stored.values.get("messages")):
         return threaded, whole
-    return threaded, {"messages": to_langchain(newest(messages)), "requested": persona}
+    fresh = to_langchain(newest(messages))
+    last = messages[-1] if messages else {}
+    if last.get("role") == "assistant":  # the thread holds the held change; what is new is the user's answer to it
+        answers = [a for a in (approval_answer(p) for p in last.get("parts") or [] if isinstance(p, dict)) if a]
+        fresh += [HumanMessage(answers[-1])] if answers else []
+    return threaded, {"messages": fresh, "requested": persona}
 
 
 async def chat_parts(

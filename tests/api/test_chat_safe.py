@@ -224,9 +224,10 @@ async def test_pause_until_monday_keeps_the_until(settings):
         (name, args), = chat.calls()
         assert name == "set_playbook_status" and args["status"] == "paused"
         assert re.fullmatch(r"\d{4}-\d\d-\d\dT0[45]:00:00Z", args["resume_at"])  # Monday 00:00 in New York
-        assert re.search(r"back on Mon \w{3} \d+, 12:00 AM E[SD]T", reply), reply
+        assert re.search(r"paused until Mon \w{3} \d+, 12:00 AM E[SD]T; it picks up again by itself", reply), reply
         (stored,) = runtime.playbooks.list("demo")[0]
-        assert stored.status == "paused"
+        assert stored.status == "paused" and stored.resume_at is not None
+        assert stored.resume_at.isoformat().replace("+00:00", "Z") == args["resume_at"]
 
 
 # --- runs in chat ------------------------------------------------------------------------------
