@@ -4,23 +4,27 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.engine import Engine
 
 from scheduler.demo.seed import seed_demo
 from scheduler.domain.clock import SYSTEM_CLOCK, Clock
+from scheduler.runs.children import ChildRunStarter
 from scheduler.runs.dispatch import InlineDispatcher
 from scheduler.runs.executor import Executor
 from scheduler.runs.ledger import release_waiting
 from scheduler.runs.recovery import orphaned_executions
 from scheduler.runs.start import RunStarter
+from scheduler.runs.wakeups import wake_due
 from scheduler.services.approvals import ApprovalService
 from scheduler.services.heartbeat import HeartbeatService
 from scheduler.services.playbooks import PlaybookService
 from scheduler.settings import Settings
+from scheduler.steps.host import DelegateRunner
 from scheduler.steps.registry import StepRegistry, default_registry
 from scheduler.store.db import make_engine, migrate
+from scheduler.triggers.doorbell import Doorbell
 from scheduler.triggers.schedule import ScheduleJobs
 
 log = logging.getLogger(__name__)
@@ -43,23 +47,33 @@ class Runtime:
     _sweeper: asyncio.Task[None] | None = field(default=None, repr=False)
     approvals: ApprovalService = field(init=False, repr=False)
     heartbeat: HeartbeatService = field(init=False, repr=False)
+    wakeups: Doorbell = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.approvals = ApprovalService(self.engine, self.clock)
         self.heartbeat = HeartbeatService(self.engine, self.clock, self.settings.heartbeat_interval_seconds)
         self.dispatcher.after_run = self._after_run
+        # Parked runs (wait, run_playbook wait) sleep in the ledger; this bell rings at the earliest wake_at.
+        self.wakeups = Doorbell(self._wake_ring, self.clock)
+        self.executor.on_park = self.wakeups.moved
+        self.executor.host.children = ChildRunStarter(self.engine, self.runs)
 
     @classmethod
     def build(
         cls, settings: Settings, clock: Clock = SYSTEM_CLOCK, demo: bool = False, registry: StepRegistry | None = None,
+        delegate: DelegateRunner | None = None,
     ) -> Runtime:
-        """Open the store (migrated, optionally seeded) and wire the parts; nothing runs yet."""
+        """Open the store (migrated, optionally seeded) and wire the parts; nothing runs yet.
+
+        `delegate` runs a persona for `delegate` steps (the app builds it from agents; the engine never imports them).
+        """
         engine = make_engine(settings)
         migrate(engine)
         if demo:
             seed_demo(engine, clock)
         registry = registry or default_registry()
         executor = Executor(engine, settings, registry, clock=clock)
+        executor.host.delegate = delegate
         dispatcher = InlineDispatcher(executor)
         runs = RunStarter(engine, dispatcher.dispatch, clock=clock, dispatch_many=dispatcher.dispatch_many)
         jobs = ScheduleJobs(engine, runs, clock=clock)
@@ -73,11 +87,14 @@ class Runtime:
         # Off the loop: after a long outage this files many rows.
         await asyncio.to_thread(self.jobs.catch_up)
         self.jobs.start()
+        _, earliest = await asyncio.to_thread(self.wake)
+        self.wakeups.start(earliest)
         self._sweeper = asyncio.get_running_loop().create_task(self._sweep_forever())
 
     async def stop(self, grace_seconds: float = 10.0) -> None:
         """Stop firing, let steps in flight finish (bounded), and hand unfinished runs to the next start."""
         self.jobs.shutdown()
+        self.wakeups.stop()
         if self._sweeper is not None:
             self._sweeper.cancel()
         # Cancelling mid-send would lose the record of a sent mail and send it again on resume.
@@ -94,7 +111,21 @@ class Runtime:
         self.dispatcher.dispatch_many(orphans)
         # Overlap policy queue: followers of runs that ended in another process, or before a restart.
         released = self.release_waiting()
-        return orphans + released
+        # Runs parked by another process (or whose child ended there) whose time has come.
+        woken, _ = self.wake()
+        return orphans + released + woken
+
+    def wake(self) -> tuple[list[str], datetime | None]:
+        """Queue and dispatch the parked runs that are due; answers them and the earliest wake-up left (the bell's ring)."""
+        woken, earliest = wake_due(self.engine, self.clock)
+        for execution_id in woken:
+            log.info("waking execution %s", execution_id)
+        self.dispatcher.dispatch_many(woken)
+        return woken, earliest
+
+    def _wake_ring(self) -> tuple[int, datetime | None]:
+        woken, earliest = self.wake()
+        return len(woken), earliest
 
     def release_waiting(self, ended: list[str] | None = None) -> list[str]:
         """Dispatch the runs queued behind runs that have ended (of `ended`, or any)."""

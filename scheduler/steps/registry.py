@@ -47,6 +47,11 @@ def default_registry() -> StepRegistry:
 def builtin_steps() -> list[Step]:
     """Every built-in step type: adding one is its module and one line here."""
     from scheduler.steps.control.approval import RequestApproval
+    from scheduler.steps.control.branch import Branch
+    from scheduler.steps.control.delegate import Delegate
+    from scheduler.steps.control.for_each import ForEach
+    from scheduler.steps.control.run_playbook import RunPlaybook
+    from scheduler.steps.control.wait import Wait
     from scheduler.steps.delivery.email import SendEmail
     from scheduler.steps.delivery.notify import Notify
     from scheduler.steps.intelligence.actions import AnalyzeCompetitiveIntelligence
@@ -67,7 +72,8 @@ def builtin_steps() -> list[Step]:
             SuggestPriceAdjustment(),
             RequestApproval(),
             CreateCampaignDraft(),
-            CreateReorderList()]
+            CreateReorderList(),
+            Wait(), RunPlaybook(), Delegate(), ForEach(), Branch()]
 
 
 def catalog_entries(registry: StepRegistry) -> list[dict[str, Any]]:
