@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from agents.delegate import PersonaDelegate
 from agents.graph import ModelFactory, build_graph
 from agents.models import model_factory as default_model_factory
 from api.problems import install_problem_handlers
@@ -33,10 +34,13 @@ def create_app(
 ) -> FastAPI:
     """An app whose engine starts with the server and stops with it; `model_factory` picks the chat models."""
     settings = settings or get_settings()
+    make_model = model_factory or default_model_factory(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime = Runtime.build(settings, clock=clock, demo=demo)
+        # delegate steps reach the personas through this runner; the engine never imports agents.
+        runtime.use_delegate(PersonaDelegate(make_model, runtime))
         app.state.runtime = runtime
         await runtime.start()
         try:
@@ -46,7 +50,7 @@ def create_app(
 
     app = FastAPI(title="Playbooks", version="0.1.0", lifespan=lifespan)
     # The chat graph is built once per process; each turn brings its own context.
-    app.state.chat_graph = build_graph(model_factory or default_model_factory(settings))
+    app.state.chat_graph = build_graph(make_model)
     install_problem_handlers(app)
     for module in (health, playbooks, executions, chat, products, competitors, competitive_actions, approvals, heartbeat, web):
         app.include_router(module.router)

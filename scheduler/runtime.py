@@ -61,24 +61,23 @@ class Runtime:
     @classmethod
     def build(
         cls, settings: Settings, clock: Clock = SYSTEM_CLOCK, demo: bool = False, registry: StepRegistry | None = None,
-        delegate: DelegateRunner | None = None,
     ) -> Runtime:
-        """Open the store (migrated, optionally seeded) and wire the parts; nothing runs yet.
-
-        `delegate` runs a persona for `delegate` steps (the app builds it from agents; the engine never imports them).
-        """
+        """Open the store (migrated, optionally seeded) and wire the parts; nothing runs yet."""
         engine = make_engine(settings)
         migrate(engine)
         if demo:
             seed_demo(engine, clock)
         registry = registry or default_registry()
         executor = Executor(engine, settings, registry, clock=clock)
-        executor.host.delegate = delegate
         dispatcher = InlineDispatcher(executor)
         runs = RunStarter(engine, dispatcher.dispatch, clock=clock, dispatch_many=dispatcher.dispatch_many)
         jobs = ScheduleJobs(engine, runs, clock=clock)
         playbooks = PlaybookService(engine, registry, jobs, clock=clock)
         return cls(settings, engine, registry, executor, dispatcher, jobs, playbooks, runs, clock)
+
+    def use_delegate(self, runner: DelegateRunner | None) -> None:
+        """Hand the engine the persona runner `delegate` steps use (the app builds it from agents; never imported here)."""
+        self.executor.host.delegate = runner
 
     async def start(self) -> None:
         """Catch up on slots that came due while down, arm the schedule doorbell, start the recovery sweep."""
