@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import Field
 
@@ -40,6 +40,7 @@ class RunPlaybook(Step):
     Output = RunPlaybookOutput
     side_effect = True
     max_attempts = 1  # refusals are final; the ledger key makes a repeat harmless anyway
+    example: ClassVar[dict[str, Any]] = {"playbook": "Contract target", "input": {"note": "hello"}}
 
     async def run(self, params: RunPlaybookParams, ctx: StepContext) -> RunPlaybookOutput:
         if ctx.host is None or ctx.host.children is None:
@@ -51,6 +52,8 @@ class RunPlaybook(Step):
             child = await asyncio.to_thread(ctx.host.children.start, link, params.playbook)
         except ValueError as exc:
             raise StepError(str(exc)) from None
+        # The child row's ledger key already stops a second start; the record shows it beside the other effects.
+        ctx.unit.keyed("child_run", {"child_execution_id": child.execution_id, "playbook_id": child.playbook_id})
         if params.wait:
             ctx.sleep_until(ctx.clock.now() + timedelta(minutes=params.timeout_minutes), wake_on=child.execution_id)
         verb = "started, waiting for it" if params.wait else "started"

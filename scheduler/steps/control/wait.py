@@ -46,7 +46,7 @@ class Wait(Step):
     name = "wait"
     Params = WaitParams
     Output = WaitOutput
-    example: ClassVar[dict[str, Any]] = {"minutes": 5}
+    example: ClassVar[dict[str, Any]] = {"minutes": 0.02}
 
     async def run(self, params: WaitParams, ctx: StepContext) -> WaitOutput:
         now = ctx.clock.now()
