@@ -8,6 +8,7 @@ the run's trace id (`execution_id:step_index`), its depth and the persona.
 """
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 
@@ -35,8 +36,9 @@ class PersonaDelegate:
         name = PERSONAS.get(request.persona, request.persona)
         log.info("delegation %s: %s takes %r (depth %d, org %s)", request.step_key, name, request.task,
                  request.depth, request.org_id)
-        ctx = ChatContext(services=self.runtime, org_id=request.org_id, agent=request.persona,
-                          org_zone=self.runtime.playbooks.org_timezone(request.org_id), now=self.runtime.clock.now())
+        zone = await asyncio.to_thread(self.runtime.playbooks.org_timezone, request.org_id)  # the store, off the loop
+        ctx = ChatContext(services=self.runtime, org_id=request.org_id, agent=request.persona, org_zone=zone,
+                          now=self.runtime.clock.now())
         model = self.make_model(request.persona, ctx)
         if isinstance(model, OfflineChatModel):
             answer = offline_answer(name, request)
