@@ -258,3 +258,28 @@ async def test_branch_takes_then_or_else_and_later_steps_read_what_ran(settings)
             assert (len(busy), len(quiet)) == ((1, 0) if taken == "then" else (0, 1))
             assert [n.body for n in _notes(runtime, f"after {threshold}")] == [
                 f"Notified: {'busy' if taken == 'then' else 'quiet'} {threshold}"]
+
+
+# ---- the same on PostgreSQL ------------------------------------------------------------------------------
+
+
+async def test_on_postgresql_a_parent_waits_for_its_child_and_a_wait_outlives_a_restart(pg_settings):
+    first = Runtime.build(pg_settings, demo=True)
+    await first.start()
+    _playbook(first, "PG child", [_note("pg child")])
+    parent = _playbook(first, "PG parent", [
+        {"action": "run_playbook", "params": {"playbook": "PG child", "wait": True}},
+        {"action": "wait", "params": {"hours": 1}},
+        _note("pg after"),
+    ])
+    run_id = await run_now(first, parent, "pg")
+    await until(lambda: (r := _row(first, run_id)).status == "waiting" and r.waits_for is None)
+    assert _run(first, run_id)["stepResults"][0]["output"]["status"] == "completed"
+    await first.stop()
+    later = Runtime.build(pg_settings, clock=Clock(offset=timedelta(hours=1, minutes=1)))
+    await later.start()
+    try:
+        await until(lambda: _row(later, run_id).status == "completed")
+        assert len(_notes(later, "pg after")) == 1 and len(_notes(later, "pg child")) == 1
+    finally:
+        await later.stop()
