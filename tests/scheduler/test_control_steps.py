@@ -93,6 +93,15 @@ async def test_the_wake_bell_resumes_a_short_wait_in_the_same_process(settings):
         assert len(_notes(runtime, "woke")) == 1
 
 
+async def test_a_wait_until_a_passed_instant_goes_straight_on(settings):
+    async with running(settings) as runtime:
+        playbook = _playbook(runtime, "Past", [{"action": "wait", "params": {"until": "2020-01-01T00:00:00+00:00"}},
+                                               _note("straight on")])
+        run = _run(runtime, await run_now(runtime, playbook, "past"))
+        assert run["status"] == "completed" and run["stepResults"][0]["output"]["seconds"] == 0
+        assert len(_notes(runtime, "straight on")) == 1
+
+
 async def test_a_wait_says_what_it_needs_on_save(settings):
     async with running(settings) as runtime:
         for params, words in (({}, "say how long"), ({"days": 31}, "at most 30 days"),
@@ -222,6 +231,35 @@ async def test_for_each_mails_each_item_once_even_when_the_run_is_resumed(settin
         await runtime.dispatcher.drain()
         assert _row(runtime, run_id).status == "completed"
         assert sorted(p.name for p in settings.outbox.glob("*.eml")) == outbox
+
+
+async def test_for_each_starts_one_child_per_item_and_a_rerun_starts_none_again(settings):
+    async with running(settings) as runtime:
+        _playbook(runtime, "Per item", [{"action": "notify", "params": {"title": "per item", "message": "{{parent.input.sku}}"}}])
+        playbook = _playbook(runtime, "Fan out", [{"action": "for_each", "params": {
+            "items": [{"sku": "A1"}, {"sku": "B2"}, {"sku": 3}], "on_error": "continue",
+            "step": {"action": "run_playbook", "params": {"playbook": "Per item", "input": {"sku": "{{item.sku}}"}},
+                     "condition": "{{index}} < 2"}}}])
+        run_id = await run_now(runtime, playbook, "fan")
+        out = _run(runtime, run_id)["stepResults"][0]["output"]
+        assert [r["status"] for r in out["results"]] == ["completed", "completed", "skipped"]
+        children = [r["output"]["child_execution_id"] for r in out["results"][:2]]
+        await until(lambda: all(_row(runtime, c).status == "completed" for c in children))
+        assert [_row(runtime, c).dedupe_key for c in children] == [f"parent:{run_id}:0:0", f"parent:{run_id}:0:1"]
+        assert sorted(n.body for n in _notes(runtime, "per item")) == ["A1", "B2"]
+        # The for_each step again, as after a crash before its checkpoint: the same children, none new.
+        with Session(runtime.engine) as session:
+            step = session.exec(select(StepRun).where(StepRun.execution_id == run_id)).one()
+            step.status, step.completed_at, step.output = "running", None, None
+            row = session.get(Execution, run_id)
+            row.status, row.completed_at = "queued", None
+            session.add_all([step, row])
+            session.commit()
+        runtime.dispatcher.dispatch(run_id)
+        await runtime.dispatcher.drain()
+        again = _run(runtime, run_id)["stepResults"][0]["output"]
+        assert [r["output"]["child_execution_id"] for r in again["results"][:2]] == children
+        assert len(_notes(runtime, "per item")) == 2
 
 
 async def test_for_each_refuses_nested_waits_and_unknown_names_on_save(settings):

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import asdict
 from datetime import timedelta
 from typing import Any, ClassVar
 
 from pydantic import Field
 
-from scheduler.steps.base import Step, StepContext, StepError, StepOutput, StepParams
-from scheduler.steps.host import ParentLink
+from scheduler.steps.base import Accepted, Step, StepContext, StepError, StepOutput, StepParams
+from scheduler.steps.host import ChildRun, ParentLink
 
 
 class RunPlaybookParams(StepParams):
@@ -43,20 +44,29 @@ class RunPlaybook(Step):
     example: ClassVar[dict[str, Any]] = {"playbook": "Contract target", "input": {"note": "hello"}}
 
     async def run(self, params: RunPlaybookParams, ctx: StepContext) -> RunPlaybookOutput:
-        if ctx.host is None or ctx.host.children is None:
+        host = ctx.host
+        if host is None or host.children is None:
             raise StepError("this process cannot start child runs (no engine)")
         link = ParentLink(org_id=ctx.org_id, execution_id=ctx.execution_id, playbook_id=ctx.chain[0] if ctx.chain else "",
                           step_index=ctx.step_index, step_key=ctx.idempotency_key, depth=ctx.depth, chain=ctx.chain,
                           wait=params.wait, input=params.input)
-        try:
-            child = await asyncio.to_thread(ctx.host.children.start, link, params.playbook)
-        except ValueError as exc:
-            raise StepError(str(exc)) from None
-        # The child row's ledger key already stops a second start; the record shows it beside the other effects.
-        ctx.unit.keyed("child_run", {"child_execution_id": child.execution_id, "playbook_id": child.playbook_id})
+
+        async def start(_accepted: Accepted) -> dict[str, Any]:
+            try:
+                child = await asyncio.to_thread(host.children.start, link, params.playbook)
+            except ValueError as exc:
+                raise StepError(str(exc)) from None
+            return asdict(child)
+
+        # Keyed twice over: the child's ledger key stops a second start, and the record answers a resumed step.
+        child = ChildRun(**(await ctx.once("child_run", start) if ctx.once else await start(_nothing)))
         if params.wait:
             ctx.sleep_until(ctx.clock.now() + timedelta(minutes=params.timeout_minutes), wake_on=child.execution_id)
         verb = "started, waiting for it" if params.wait else "started"
         return RunPlaybookOutput(child_execution_id=child.execution_id, playbook_id=child.playbook_id,
                                  playbook_name=child.playbook_name, status=child.status, waited=params.wait,
                                  summary=f"{child.playbook_name} {verb} ({child.execution_id})")
+
+
+async def _nothing(_result: dict[str, Any]) -> None:
+    return None
