@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from agents.delegate import PersonaDelegate
 from agents.graph import ModelFactory, build_graph
 from agents.models import model_factory as default_model_factory
 from agents.threads import open_checkpointer
@@ -44,6 +45,8 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime = Runtime.build(settings, clock=clock, demo=demo)
+        # delegate steps reach the personas through this runner; the engine never imports agents.
+        runtime.use_delegate(PersonaDelegate(make_model, runtime))
         app.state.runtime = runtime
         # The graph is built once per process, with its threads kept in the same database; each turn brings its context.
         async with open_checkpointer(settings.resolved_database_url) as checkpointer:

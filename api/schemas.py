@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, field_serializer
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, field_serializer, field_validator
 from pydantic.alias_generators import to_camel
 
 from scheduler.domain.spec import SchedulePolicy, StepSpec, Trigger
@@ -165,6 +165,14 @@ class ExecuteRequest(BaseModel):
     event: dict[str, Any] | None = Field(
         None, description='With triggeredBy "event": {"name"?, "data"?, "id"?} or the event data itself, as {{event.*}} '
                           "in the run (default: the playbook's event, with the catalog's example data)")
+
+    @field_validator("triggered_by")
+    @classmethod
+    def _not_a_child(cls, value: TriggeredBy | None) -> TriggeredBy | None:
+        # Only a run_playbook step starts a child run: it carries the link to its parent.
+        if value == TriggeredBy.playbook:
+            raise ValueError("'playbook' runs are started by a run_playbook step, not by a call")
+        return value
 
 
 class ExecuteResponse(BaseModel):

@@ -7,6 +7,7 @@ import json
 import typer
 from sqlmodel import Session, select
 
+from agents.delegate import PersonaDelegate
 from agents.graph import ModelFactory, build_graph
 from agents.models import model_factory as default_model_factory
 from api.stream.chat import chat_parts
@@ -20,8 +21,10 @@ async def run_chat(
     settings: Settings, org_id: str, email: str, agent: str | None, message: str, model_factory: ModelFactory | None = None,
 ) -> None:
     """Stream one answer to the terminal; runs it starts finish before returning."""
-    graph = build_graph(model_factory or default_model_factory(settings))
+    make_model = model_factory or default_model_factory(settings)
+    graph = build_graph(make_model)
     runtime = Runtime.build(settings)
+    runtime.use_delegate(PersonaDelegate(make_model, runtime))
     runtime.dispatcher.bind(asyncio.get_running_loop())
     with Session(runtime.engine) as session:
         if session.get(Organization, org_id) is None:

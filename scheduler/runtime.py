@@ -4,7 +4,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.engine import Engine
 
@@ -13,19 +13,23 @@ from scheduler.domain.clock import SYSTEM_CLOCK, Clock
 from scheduler.events.bus import EventBus
 from scheduler.events.lapsed import LapsedCustomers
 from scheduler.marketing.writer import TextWriter
+from scheduler.runs.children import ChildRunStarter
 from scheduler.runs.dispatch import InlineDispatcher
 from scheduler.runs.executor import Executor
 from scheduler.runs.ledger import release_waiting
 from scheduler.runs.recovery import orphaned_executions
 from scheduler.runs.start import RunStarter
+from scheduler.runs.wakeups import wake_due
 from scheduler.services.approvals import ApprovalService
 from scheduler.services.follow_up import follow_up
 from scheduler.services.heartbeat import HeartbeatService
 from scheduler.services.playbooks import PlaybookService
 from scheduler.services.shop import ShopService
 from scheduler.settings import Settings
+from scheduler.steps.host import DelegateRunner
 from scheduler.steps.registry import StepRegistry, default_registry
 from scheduler.store.db import make_engine, migrate
+from scheduler.triggers.doorbell import Doorbell
 from scheduler.triggers.schedule import ScheduleJobs
 
 log = logging.getLogger(__name__)
@@ -51,6 +55,7 @@ class Runtime:
     events: EventBus = field(init=False, repr=False)
     shop: ShopService = field(init=False, repr=False)
     lapsed: LapsedCustomers = field(init=False, repr=False)
+    wakeups: Doorbell = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.events = EventBus(self.engine, self.runs, self.clock, self.settings.event_chain_limit)
@@ -61,6 +66,10 @@ class Runtime:
         self.approvals = ApprovalService(self.engine, self.clock)
         self.heartbeat = HeartbeatService(self.engine, self.clock, self.settings.heartbeat_interval_seconds)
         self.dispatcher.after_run = self._after_run
+        # Parked runs (wait, run_playbook wait) sleep in the ledger; this bell rings at the earliest wake_at.
+        self.wakeups = Doorbell(self._wake_ring, self.clock)
+        self.executor.on_park = self.wakeups.moved
+        self.executor.host.children = ChildRunStarter(self.engine, self.runs)
 
     @classmethod
     def build(
@@ -83,6 +92,10 @@ class Runtime:
         playbooks = PlaybookService(engine, registry, jobs, clock=clock)
         return cls(settings, engine, registry, executor, dispatcher, jobs, playbooks, runs, clock)
 
+    def use_delegate(self, runner: DelegateRunner | None) -> None:
+        """Hand the engine the persona runner `delegate` steps use (the app builds it from agents; never imported here)."""
+        self.executor.host.delegate = runner
+
     async def start(self) -> None:
         """Catch up on slots that came due while down, arm the schedule doorbell, start the recovery sweep."""
         self.dispatcher.bind(asyncio.get_running_loop())
@@ -90,11 +103,14 @@ class Runtime:
         # Off the loop: after a long outage this files many rows.
         await asyncio.to_thread(self.jobs.catch_up)
         self.jobs.start()
+        _, earliest = await asyncio.to_thread(self.wake)
+        self.wakeups.start(earliest)
         self._sweeper = asyncio.get_running_loop().create_task(self._sweep_forever())
 
     async def stop(self, grace_seconds: float = 10.0) -> None:
         """Stop firing, let steps in flight finish (bounded), and hand unfinished runs to the next start."""
         self.jobs.shutdown()
+        self.wakeups.stop()
         if self._sweeper is not None:
             self._sweeper.cancel()
         # Cancelling mid-send would lose the record of a sent mail and send it again on resume.
@@ -113,7 +129,21 @@ class Runtime:
         self.dispatcher.dispatch_many(orphans)
         # Overlap policy queue: followers of runs that ended in another process, or before a restart.
         released = self.release_waiting()
-        return orphans + released
+        # Runs parked by another process (or whose child ended there) whose time has come.
+        woken, _ = self.wake()
+        return orphans + released + woken
+
+    def wake(self) -> tuple[list[str], datetime | None]:
+        """Queue and dispatch the parked runs that are due; answers them and the earliest wake-up left (the bell's ring)."""
+        woken, earliest = wake_due(self.engine, self.clock)
+        for execution_id in woken:
+            log.info("waking execution %s", execution_id)
+        self.dispatcher.dispatch_many(woken)
+        return woken, earliest
+
+    def _wake_ring(self) -> tuple[int, datetime | None]:
+        woken, earliest = self.wake()
+        return len(woken), earliest
 
     def release_waiting(self, ended: list[str] | None = None) -> list[str]:
         """Dispatch the runs queued behind runs that have ended (of `ended`, or any)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-SCHEDULE, IDEMPOTENCY, MANUAL, EVENT = "schedule", "idempotency", "manual", "event"
+SCHEDULE, IDEMPOTENCY, MANUAL, EVENT, PARENT = "schedule", "idempotency", "manual", "event", "parent"
 
 
 class DedupeKey(str):
@@ -37,6 +37,13 @@ class DedupeKey(str):
         if not event_id:
             raise ValueError("an event id must not be empty")
         return cls(f"{EVENT}:{event_id}")
+
+    @classmethod
+    def parent(cls, step_key: str) -> DedupeKey:
+        """The key of a child run: its parent's step key, so a resumed parent step starts no second child."""
+        if not step_key:
+            raise ValueError("a parent step key must not be empty")
+        return cls(f"{PARENT}:{step_key}")
 
     @property
     def kind(self) -> str:

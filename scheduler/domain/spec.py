@@ -9,7 +9,7 @@ from pydantic import AliasChoices, AwareDatetime, BaseModel, ConfigDict, Field, 
 from scheduler.catalog import CATEGORIES, EVENT_NAMES, PersonaId
 
 # Names a condition or template may use besides earlier steps' outputs.
-RUN_CONTEXT_NAMES = ("user", "org", "trigger", "event")
+RUN_CONTEXT_NAMES = ("user", "org", "trigger", "event", "parent")  # parent: child runs only (run_playbook)
 
 
 class _Spec(BaseModel):

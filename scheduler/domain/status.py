@@ -19,6 +19,7 @@ class ExecutionStatus(StrEnum):
     queued = "queued"
     running = "running"
     waiting_approval = "waiting_approval"
+    waiting = "waiting"  # asleep until wake_at (a wait step), or until the child run it waits for ends
     completed = "completed"
     failed = "failed"
     skipped = "skipped"
@@ -42,3 +43,4 @@ class TriggeredBy(StrEnum):
     manual = "manual"
     agent = "agent"
     event = "event"
+    playbook = "playbook"  # a run_playbook step of another run (its parent)

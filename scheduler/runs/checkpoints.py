@@ -20,6 +20,8 @@ from scheduler.store.tables import Execution, StepRun, new_id
 
 E, S = Execution.__table__, StepRun.__table__
 RESUMABLE = (ExecutionStatus.queued, ExecutionStatus.running)
+# A run that ended: a parent waiting for it (run_playbook wait) wakes.
+ENDED = (ExecutionStatus.completed, ExecutionStatus.failed, ExecutionStatus.skipped, ExecutionStatus.missed)
 # A step during which its process died this many times, running alone, is given up: it is the cause.
 MAX_STEP_CRASHES = 3
 # The per-step statements, built once: building and hashing a statement costs more than running it.
@@ -55,6 +57,13 @@ class RunState:
     previous: list[dict[str, Any]] = field(default_factory=list)
     # Events the last commit logged `pending` (a step's, the run's failure): the executor hands them to the relay.
     relay: list[str] = field(default_factory=list)
+    playbook_id: str = ""
+
+    @property
+    def parent(self) -> dict[str, Any]:
+        """The parent run's link when a run_playbook step started this run (its context's `parent`), else {}."""
+        link = self.values.get("parent")
+        return link if isinstance(link, dict) and "execution_id" in link else {}
 
     def absorb(self, index: int, output: dict[str, Any]) -> None:
         """A finished step's output becomes addressable by later steps, under its id and action."""
@@ -83,6 +92,9 @@ class Plan:
     failed: tuple[int, str, str] | None = None  # (index, action, error): the run fails there
     next: Next | None = None
     final: tuple[ExecutionStatus, str | None] | None = None
+    # A `waiting` final: when the run wakes, and the run it waits for (None: only the instant).
+    wake: tuple[datetime, str | None] | None = None
+    woke_parent: bool = False  # this run ended and its parent, waiting for it, was woken now
 
     def fail(self, index: int, action: str, error: str, run_error: str) -> Plan:
         """The step at `index` fails before it starts (bad template, unknown action, poison): so does the run."""
@@ -101,6 +113,8 @@ class Outcome:
     attempts: int
     unit: UnitOfWork | None = None
     waiting: bool = False  # the step asked for approval: the run waits (no next step) until it is decided
+    wake_at: datetime | None = None  # the step parked the run (wait, run_playbook wait): it sleeps until then
+    wake_on: str | None = None  # ... or until this run ends
 
 
 Planner = Callable[[RunState, int], Plan]
@@ -136,13 +150,15 @@ class Checkpoints:
             if taken.rowcount != 1:
                 conn.rollback()
                 return None
-            row = conn.execute(select(E.c.org_id, E.c.context, E.c.steps).where(E.c.id == execution_id)).one()
+            row = conn.execute(select(E.c.org_id, E.c.playbook_id, E.c.context, E.c.steps)
+                               .where(E.c.id == execution_id)).one()
             done = {
                 r.index: Checkpoint(r.status, r.output, r.attempts, r.crashes)
                 for r in conn.execute(select(S.c.index, S.c.status, S.c.output, S.c.attempts, S.c.crashes)
                                       .where(S.c.execution_id == execution_id))
             }
-            state = RunState(execution_id, row.org_id, parse_steps(row.steps), dict(row.context), done)
+            state = RunState(execution_id, row.org_id, parse_steps(row.steps), dict(row.context), done,
+                             playbook_id=row.playbook_id)
             planned = plan(state, 0)
             self._write(conn, state, None, planned, now)
             conn.commit()
@@ -163,6 +179,8 @@ class Checkpoints:
         """One commit: the step's outcome and staged effects, the steps skipped after it, the next one marked, the lease renewed."""
         if outcome.status == StepStatus.completed and outcome.waiting:
             planned = Plan(final=(ExecutionStatus.waiting_approval, None))
+        elif outcome.status == StepStatus.completed and outcome.wake_at is not None:
+            planned = Plan(final=(ExecutionStatus.waiting, None), wake=(outcome.wake_at, outcome.wake_on))
         elif outcome.status == StepStatus.completed:
             planned = plan(state, outcome.index + 1)
         else:
@@ -200,6 +218,20 @@ class Checkpoints:
             values = {"status": status, "error": error, "completed_at": now, "lease_owner": None, "lease_expires_at": None}
             if status == ExecutionStatus.waiting_approval:
                 del values["completed_at"]  # not over: a decision queues it again (scheduler.services.approvals)
+            elif status == ExecutionStatus.waiting and plan.wake is not None:
+                del values["completed_at"]  # asleep: the wake bell queues it again (scheduler.runs.wakeups)
+                wake_at, wake_on = plan.wake
+                if wake_on is not None and conn.execute(
+                        select(E.c.status).where(E.c.id == wake_on)).scalar() in ENDED:
+                    wake_at = now  # the child ended before its parent parked: wake at once
+                    plan.wake = (now, wake_on)
+                values.update(wake_at=wake_at, waits_for=wake_on)
+            elif state.parent.get("wait"):
+                # A parent parked until this child ends wakes now (the bell reads the child's status into its step).
+                woke = conn.execute(update(E).where(E.c.id == state.parent["execution_id"],
+                                                    E.c.status == ExecutionStatus.waiting, E.c.waits_for == state.id)
+                                    .values(wake_at=now))
+                plan.woke_parent = woke.rowcount == 1
         mine = conn.execute(_RUN_UPDATE, {"_run": state.id, "_owner": self.owner, **values})
         if mine.rowcount != 1:
             conn.rollback()  # nothing of this step is written: its new owner redoes it

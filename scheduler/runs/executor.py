@@ -5,7 +5,7 @@ import asyncio
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError
@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 
 from scheduler.domain.clock import SYSTEM_CLOCK, Clock
 from scheduler.domain.status import ExecutionStatus, StepStatus
-from scheduler.expressions import ExpressionError, evaluate_condition, render_value
+from scheduler.expressions import ExpressionError, evaluate_condition
 from scheduler.marketing.writer import TemplateWriter, TextWriter
 from scheduler.runs.checkpoints import (
     MAX_STEP_CRASHES,
@@ -27,7 +27,8 @@ from scheduler.runs.checkpoints import (
     RunState,
 )
 from scheduler.settings import Settings
-from scheduler.steps.base import Accepted, Once, StepContext, StepError
+from scheduler.steps.base import Accepted, Once, StepContext, StepError, render_params
+from scheduler.steps.host import StepHost
 from scheduler.steps.registry import StepRegistry
 from scheduler.store.repositories import Repositories, UnitOfWork
 from scheduler.store.tables import Execution, SideEffect
@@ -110,6 +111,10 @@ class Executor:
         self._lost: set[str] = set()
         self._heartbeat: asyncio.Task[None] | None = None
         self.gate = Gate()
+        # What control steps use; the runtime adds child runs and the app the persona runner.
+        self.host = StepHost(registry, self._once_for)
+        # Told each instant a run parked here wakes at (the runtime's wake bell arms itself).
+        self.on_park: Callable[[datetime], None] | None = None
 
     async def run(self, execution_id: str) -> str | None:
         """Run (or resume) one execution if its lease can be taken; returns its final status."""
@@ -135,6 +140,7 @@ class Executor:
                         state.absorb(outcome.index, outcome.output)
                     plan = await asyncio.to_thread(self.checkpoints.advance, state, outcome, self._plan)
                     await self._hand_over(state)
+                    self._parked(plan)
                 finally:
                     self.gate.leave(alone)
         except LeaseLost:
@@ -187,7 +193,7 @@ class Executor:
                     if not outcome.result:
                         plan.skipped.append((index, spec.action, outcome.seen))
                         continue
-                params = step.Params.model_validate(render_value(spec.params, state.values))
+                params = step.Params.model_validate(render_params(step, spec.params, state.values))
             except (ExpressionError, ValidationError) as exc:
                 why = params_problem(exc) if isinstance(exc, ValidationError) else str(exc)
                 return plan.fail(index, spec.action, why, f"steps[{index}] ({spec.action}): {why}")
@@ -200,15 +206,18 @@ class Executor:
 
     async def _run_step(self, state: RunState, nxt: Next) -> Outcome:
         step, key = nxt.step, f"{state.id}:{nxt.index}"
+        parent = state.parent
         ctx = StepContext(
             org_id=state.org_id, execution_id=state.id, step_index=nxt.index, values=state.values,
             settings=self.settings, store=self.store, clock=self.clock, previous=list(state.previous),
-            once=self._once_for(state.org_id, key), writer=self.writer,
+            once=self._once_for(state.org_id, key), writer=self.writer, host=self.host, depth=int(parent.get("depth", 0)),
+            chain=(state.playbook_id, *parent.get("chain", ())),
         )
         error, attempts = "no attempt made", 0
         while attempts < step.max_attempts:
             attempts += 1
             ctx.unit, ctx.waiting = UnitOfWork(), False  # what a failed attempt staged is dropped with it
+            ctx.wake_at = ctx.wake_on = None
             try:
                 async with asyncio.timeout(step.timeout_seconds):
                     result = await step.run(nxt.params, ctx)
@@ -227,11 +236,20 @@ class Executor:
                 error, retry = f"unexpected error: {exc.__class__.__name__}: {exc}", False
             else:
                 return Outcome(nxt.index, StepStatus.completed, output, None, nxt.base_attempts + attempts, ctx.unit,
-                               waiting=ctx.waiting)
+                               waiting=ctx.waiting, wake_at=ctx.wake_at, wake_on=ctx.wake_on)
             if not retry or attempts == step.max_attempts:
                 break
             await self.clock.sleep(self.backoff_seconds * 2 ** (attempts - 1))
         return Outcome(nxt.index, StepStatus.failed, None, error, nxt.base_attempts + attempts)
+
+    def _parked(self, plan: Plan) -> None:
+        """Ring the wake bell for a run that parked here, or for a parent this run's end woke."""
+        if self.on_park is None:
+            return
+        if plan.wake is not None:
+            self.on_park(plan.wake[0])
+        elif plan.woke_parent:
+            self.on_park(self.clock.now())
 
     async def _beat(self) -> None:
         """Renew the leases of all runs of this executor in one statement per interval, while it holds any."""
@@ -258,7 +276,7 @@ class Executor:
                 if done is not None:
                     return dict(done.result)
                 # Only the lease holder may act: a run taken over elsewhere must not send too.
-                owner = session.exec(select(Execution.lease_owner).where(Execution.id == key.rsplit(":", 1)[0])).first()
+                owner = session.exec(select(Execution.lease_owner).where(Execution.id == key.split(":", 1)[0])).first()
                 if owner != self.owner:
                     raise LeaseLost(key)
                 return None

@@ -77,6 +77,8 @@ class Firing:
     paused: str | None = None
     # What a slot does while the playbook's last scheduled run still goes (the playbook's overlap policy).
     overlap: str = "skip"
+    # A child run's link to its parent (run_playbook): becomes the run context's `parent`.
+    parent: dict[str, Any] | None = None
 
     @classmethod
     def of_slot(cls, slot: datetime, overlap: str = "skip") -> Firing:
@@ -255,10 +257,12 @@ class RunBatch:
                 waits_for = going
             elif going:
                 closed = (ExecutionStatus.skipped, f"the previous run {going} was still going")
+            context = contexts.of(playbook, firing.triggered_by, slot, firing.user_id, firing.event, firing.cause)
+            if firing.parent is not None:
+                context["parent"] = firing.parent
             row = execution_row(
                 playbook, triggered_by=firing.triggered_by, dedupe_key=key, scheduled_for=slot,
-                context=contexts.of(playbook, firing.triggered_by, slot, firing.user_id, firing.event, firing.cause),
-                closed_as=closed, now=stamp, waits_for=waits_for,
+                context=context, closed_as=closed, now=stamp, waits_for=waits_for,
             )
             rows[(playbook.id, key)] = row
             if slot is not None and closed is None and firing.overlap != Overlap.allow:

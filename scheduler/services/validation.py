@@ -12,9 +12,11 @@ from scheduler.domain.spec import (
     EventTrigger,
     PlaybookSpec,
     ScheduleTrigger,
+    StepSpec,
     step_aliases,
 )
 from scheduler.expressions import ExpressionError, condition_names, template_names
+from scheduler.steps.control.nested import nesting_errors
 from scheduler.steps.registry import StepRegistry
 from scheduler.timing.cron import CronError, validate_schedule
 
@@ -81,12 +83,60 @@ def _step_errors(spec: PlaybookSpec, registry: StepRegistry) -> list[str]:
             errors.append(f"{path}.action: unknown action {step.action!r} (available: {', '.join(registry.names())})")
         if step.condition:
             errors += _names_errors(f"{path}.condition", step.condition, known, condition=True)
-        for where, text in _strings(step.params, f"{path}.params"):
+        raw = step_type.raw_params if step_type is not None else frozenset()
+        for where, text in _strings({k: v for k, v in step.params.items() if k not in raw}, f"{path}.params"):
             errors += _names_errors(where, text, known, condition=False)
         if step_type is not None:
             errors += _params_errors(path, step.params, step_type.Params)
+            errors += _nested_errors(f"{path}.params", step, registry, known)
         known.update(step_aliases(step))
     return errors
+
+
+def _nested_errors(path: str, step: StepSpec, registry: StepRegistry, known: set[str]) -> list[str]:
+    """The steps a for_each or branch runs inside itself, checked as top-level steps are, by their own paths."""
+    if step.action == "for_each" and isinstance(step.params.get("step"), dict):
+        return _nested_spec_errors(f"{path}.step", step.params["step"], registry, known | {"item", "index"})
+    if step.action != "branch":
+        return []
+    errors = []
+    if isinstance(step.params.get("if"), str):
+        errors += _names_errors(f"{path}.if", step.params["if"], known, condition=True)
+    for arm in ("then", "else"):
+        inner = set(known)
+        listed = step.params.get(arm)
+        for i, raw in enumerate(listed if isinstance(listed, list) else []):
+            errors += _nested_spec_errors(f"{path}.{arm}[{i}]", raw, registry, inner)
+            if isinstance(raw, dict):
+                inner.update(n for n in (raw.get("id"), raw.get("action")) if isinstance(n, str))
+    return errors
+
+
+def _nested_spec_errors(path: str, raw: Any, registry: StepRegistry, known: set[str]) -> list[str]:
+    try:
+        spec = StepSpec.model_validate(raw)
+    except ValidationError as exc:
+        return [_at(path, e) for e in exc.errors()]
+    step_type = registry.get(spec.action)
+    if step_type is None:
+        return [f"{path}.action: unknown action {spec.action!r} (available: {', '.join(registry.names())})"]
+    errors = [f"{path}.action: {problem}" for problem in nesting_errors(spec)]
+    if spec.condition:
+        errors += _names_errors(f"{path}.condition", spec.condition, known, condition=True)
+    for where, text in _strings(spec.params, f"{path}.params"):
+        errors += _names_errors(where, text, known, condition=False)
+    try:
+        step_type.Params.model_validate(spec.params)
+    except ValidationError as exc:
+        errors += [_at(f"{path}.params", e) for e in exc.errors()
+                   if e["type"] in ("extra_forbidden", "missing") or not _is_template(_lookup(spec.params, e["loc"]))]
+    return errors
+
+
+def _at(path: str, err: Any) -> str:
+    """A pydantic error under `path`: `steps[2].params.step.params.to: Field required`."""
+    where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in err["loc"])
+    return f"{path}{where}: {err['msg']}"
 
 
 def _names_errors(path: str, text: str, known: set[str], condition: bool) -> list[str]:

@@ -4,11 +4,13 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
 from scheduler.domain.clock import Clock
+from scheduler.expressions import render_value
 from scheduler.marketing.writer import TemplateWriter, TextWriter
 from scheduler.settings import Settings
 from scheduler.store.repositories import Repositories, UnitOfWork
@@ -67,6 +69,14 @@ class StepContext:
     writer: TextWriter = field(default_factory=TemplateWriter)
     # Set by wait_for_approval(): the run stops after this step, in `waiting_approval`, until decided.
     waiting: bool = False
+    # Set by sleep_until(): the run sleeps after this step, in `waiting`, until then (or until `wake_on` ends).
+    wake_at: datetime | None = None
+    wake_on: str | None = None
+    # The engine's parts control steps use (nested steps, child runs, the persona runner); None in bare tests.
+    host: Any = None  # StepHost (scheduler.steps.host)
+    depth: int = 0  # how many parent runs this run has (run_playbook children)
+    chain: tuple[str, ...] = ()  # this run's playbook id, then its ancestors'
+    key_suffix: str = ""  # nested steps (for_each items, branch steps) key their side effects apart
 
     def digest(self) -> str:
         """The summaries of earlier steps, one a line: the default body of a message."""
@@ -77,10 +87,14 @@ class StepContext:
         """Stop the run after this step (status `waiting_approval`): the approvals it staged resume it once decided."""
         self.waiting = True
 
+    def sleep_until(self, instant: datetime, wake_on: str | None = None) -> None:
+        """Park the run after this step (status `waiting`, no worker held) until `instant`, or until run `wake_on` ends."""
+        self.wake_at, self.wake_on = instant, wake_on
+
     @property
     def idempotency_key(self) -> str:
-        """The key a side effect of this step is recorded under."""
-        return f"{self.execution_id}:{self.step_index}"
+        """The key a side effect of this step is recorded under (a nested step's adds its place)."""
+        return f"{self.execution_id}:{self.step_index}{self.key_suffix}"
 
 
 class Step(ABC):
@@ -93,8 +107,16 @@ class Step(ABC):
     # Params a contract test runs every registered step with, on the embedded default.
     example: ClassVar[dict[str, Any]] = {}
     timeout_seconds: ClassVar[float] = 30.0
+    # Params the executor leaves unrendered: the step renders them itself (nested steps, per item).
+    raw_params: ClassVar[frozenset[str]] = frozenset()
     max_attempts: ClassVar[int] = 3
 
     @abstractmethod
     async def run(self, params: Any, ctx: StepContext) -> StepOutput:
         """Do the work once; raise StepError (or RetryableStepError) on failure."""
+
+
+def render_params(step: Step, params: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+    """A step's params with templates rendered, except those it renders itself (`raw_params`: nested steps)."""
+    rendered = render_value({k: v for k, v in params.items() if k not in step.raw_params}, values)
+    return {**rendered, **{k: v for k, v in params.items() if k in step.raw_params}}

@@ -47,10 +47,15 @@ def default_registry() -> StepRegistry:
 def builtin_steps() -> list[Step]:
     """Every built-in step type: adding one is its module and one line here."""
     from scheduler.steps.control.approval import RequestApproval
+    from scheduler.steps.control.branch import Branch
+    from scheduler.steps.control.delegate import Delegate
     from scheduler.steps.control.emit import EmitEvent
+    from scheduler.steps.control.for_each import ForEach
     from scheduler.steps.control.log import Log
+    from scheduler.steps.control.run_playbook import RunPlaybook
     from scheduler.steps.control.summarize import Summarize
     from scheduler.steps.control.values import SetValues
+    from scheduler.steps.control.wait import Wait
     from scheduler.steps.delivery.drive import SaveToDrive
     from scheduler.steps.delivery.email import SendEmail
     from scheduler.steps.delivery.notify import Notify
@@ -91,7 +96,8 @@ def builtin_steps() -> list[Step]:
             CheckInventory(),
             TopSellers(),
             ExportCsv(),
-            EmitEvent()]
+            EmitEvent(),
+            Wait(), RunPlaybook(), Delegate(), ForEach(), Branch()]
 
 
 def catalog_entries(registry: StepRegistry) -> list[dict[str, Any]]:

@@ -194,6 +194,8 @@ class Execution(SQLModel, table=True):
     lease_expires_at: datetime | None = _ts(nullable=True)
     # Overlap policy queue: the scheduled run this one waits for; nobody claims it until that run ends.
     waits_for: str | None = None
+    # A `waiting` run (a wait step, or a child run it waits for) is queued again at this instant (indexed: the wake bell).
+    wake_at: datetime | None = _ts(nullable=True, index=True)
     attempts: int = 0
     created_at: datetime = _ts(nullable=False, default=utcnow)
     started_at: datetime | None = _ts(nullable=True)

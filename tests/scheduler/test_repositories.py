@@ -12,6 +12,8 @@ from sqlalchemy import event
 from sqlmodel import Session, select
 
 import scheduler.steps
+from agents.delegate import PersonaDelegate
+from agents.models import model_factory
 from scheduler.demo.seed import seed_demo
 from scheduler.domain.keys import DedupeKey
 from scheduler.domain.status import ExecutionStatus, TriggeredBy
@@ -60,6 +62,10 @@ async def test_a_run_of_every_step_type_sends_no_sql_from_the_event_loop_thread(
     async with running(settings) as runtime:
         step = REGISTRY.get(name)
         await connect_example_receivers(runtime, web)
+        runtime.use_delegate(PersonaDelegate(model_factory(settings), runtime))  # as the app does (delegate)
+        runtime.playbooks.create("demo", {  # what run_playbook's example starts
+            "name": "Contract target", "agent": "pops", "triggers": [{"type": "manual"}],
+            "steps": [{"action": "notify", "params": {"title": "target"}}]})
         playbook = runtime.playbooks.create("demo", {
             "name": f"Loop {name}", "agent": "pops", "triggers": [{"type": "manual"}],
             "steps": [{"action": name, "params": web.localise(step.example)}],
@@ -79,8 +85,9 @@ async def test_a_run_of_every_step_type_sends_no_sql_from_the_event_loop_thread(
         finally:
             event.remove(runtime.engine, "before_cursor_execute", spy)
         with Session(runtime.engine) as session:
-            # request_approval stops the run until someone decides (tests/scheduler/test_approvals.py)
-            assert session.get(Execution, run_id).status == ("waiting_approval" if name == "request_approval" else "completed")
+            # request_approval stops the run until someone decides (tests/scheduler/test_approvals.py); wait parks it
+            stopped = {"request_approval": "waiting_approval", "wait": "waiting"}
+            assert session.get(Execution, run_id).status == stopped.get(name, "completed")
         assert on_loop == []
 
 

@@ -5,11 +5,13 @@ import pytest
 from pydantic import ValidationError
 from sqlmodel import Session, select
 
+from agents.delegate import PersonaDelegate
+from agents.models import model_factory
 from scheduler.runs.history import get_execution
 from scheduler.steps.base import Step, StepOutput, StepParams
 from scheduler.steps.registry import StepRegistry, default_registry
 from scheduler.store.tables import Notification, SideEffect
-from tests.conftest import run_now, running
+from tests.conftest import run_now, running, until
 from tests.scheduler.delivery_helpers import connect_example_receivers
 
 REGISTRY = default_registry()
@@ -40,6 +42,10 @@ async def test_step_runs_for_real_and_side_effects_happen_once(settings, web, na
     async with running(settings) as runtime:
         step = REGISTRY.get(name)
         await connect_example_receivers(runtime, web)  # post_slack and post_webhook post only where the org configured
+        runtime.use_delegate(PersonaDelegate(model_factory(settings), runtime))  # as the app does (delegate)
+        runtime.playbooks.create("demo", {  # what run_playbook's example starts
+            "name": "Contract target", "agent": "pops", "triggers": [{"type": "manual"}],
+            "steps": [{"action": "notify", "params": {"title": "target"}}]})
         playbook = runtime.playbooks.create("demo", {
             "name": f"Contract {name}", "agent": "pops", "triggers": [{"type": "manual"}],
             "steps": [{"action": name, "params": web.localise(step.example)}],
@@ -52,6 +58,9 @@ async def test_step_runs_for_real_and_side_effects_happen_once(settings, web, na
                 runtime.approvals.decide("demo", approval.id, "approve")
             runtime.dispatcher.dispatch(run_id)
             await runtime.dispatcher.drain()
+            run = get_execution(runtime.engine, "demo", run_id)
+        if run["status"] == "waiting":  # wait: parked in the ledger; the wake bell queues it again
+            await until(lambda: get_execution(runtime.engine, "demo", run_id)["status"] == "completed")
             run = get_execution(runtime.engine, "demo", run_id)
         assert run["status"] == "completed", run
         output = run["stepResults"][0]["output"]

@@ -23,6 +23,7 @@ class UnitOfWork:
         self._rows: list[tuple[Table, dict[str, Any]]] = []
         self._record: tuple[str, dict[str, Any]] | None = None
         self._statements: list[Executable] = []
+        self._nested: list[tuple[str, str, dict[str, Any]]] = []  # (key, kind, result) of nested steps' records
 
     def add(self, model: type[SQLModel], **values: Any) -> None:
         """Stage one new row of `model`'s table; `values` name every column (ids and defaults filled in by the caller)."""
@@ -41,8 +42,16 @@ class UnitOfWork:
         table = model.__table__  # type: ignore[attr-defined]
         return [values for t, values in self._rows if t is table]
 
+    def merge(self, other: UnitOfWork, key: str) -> None:
+        """Take a nested step's staged writes; its keyed record goes under its own `key` (an item's place)."""
+        self._rows += other._rows
+        self._statements += other._statements
+        self._nested += other._nested
+        if other._record is not None:
+            self._nested.append((key, *other._record))
+
     def __bool__(self) -> bool:
-        return bool(self._rows) or bool(self._statements) or self._record is not None
+        return bool(self._rows) or bool(self._statements) or self._record is not None or bool(self._nested)
 
     def apply(self, conn: Connection, org_id: str, key: str) -> None:
         """Write the staged rows on `conn`, inside the caller's transaction (the executor's checkpoint)."""
@@ -50,10 +59,10 @@ class UnitOfWork:
             conn.execute(_insert(table), values)
         for statement in self._statements:
             conn.execute(statement)
-        if self._record is not None:
-            kind, result = self._record
+        records = [(key, *self._record)] if self._record is not None else []
+        for record_key, kind, result in records + self._nested:
             conn.execute(_insert(SideEffect.__table__),
-                         {"key": key, "org_id": org_id, "kind": kind, "result": result, "created_at": utcnow()})
+                         {"key": record_key, "org_id": org_id, "kind": kind, "result": result, "created_at": utcnow()})
 
 
 @cache
