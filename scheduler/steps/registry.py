@@ -69,10 +69,16 @@ def builtin_steps() -> list[Step]:
     from scheduler.steps.marketing.segment import SegmentCustomers
     from scheduler.steps.marketing.social import GenerateSocialPost
     from scheduler.steps.marketing.winback import CustomerWinback
+    from scheduler.steps.operations.anomalies import OrderAnomalies
+    from scheduler.steps.operations.daily import DailySummary
+    from scheduler.steps.operations.dead_stock import DeadStock
     from scheduler.steps.operations.export import ExportCsv
+    from scheduler.steps.operations.forecast import SalesForecast
     from scheduler.steps.operations.inventory import CheckInventory
     from scheduler.steps.operations.reorder import CreateReorderList
+    from scheduler.steps.operations.value import InventoryValue
     from scheduler.steps.pricing.analyze import AnalyzePricing
+    from scheduler.steps.pricing.margins import AnalyzeMargins
     from scheduler.steps.pricing.suggest import SuggestPriceAdjustment
     from scheduler.steps.reports.sales import SalesReport
     from scheduler.steps.reports.top_sellers import TopSellers
@@ -91,7 +97,13 @@ def builtin_steps() -> list[Step]:
             CheckInventory(),
             TopSellers(),
             ExportCsv(),
-            EmitEvent()]
+            EmitEvent(),
+            AnalyzeMargins(),
+            InventoryValue(),
+            DeadStock(),
+            SalesForecast(),
+            OrderAnomalies(),
+            DailySummary()]
 
 
 def catalog_entries(registry: StepRegistry) -> list[dict[str, Any]]:

@@ -12,6 +12,7 @@ from scheduler.store.repositories.customers import CustomerRepository
 from scheduler.store.repositories.exports import ExportRepository
 from scheduler.store.repositories.integrations import IntegrationRepository
 from scheduler.store.repositories.notifications import NotificationRepository
+from scheduler.store.repositories.orders import LineRow, OrderRepository, OrderRow
 from scheduler.store.repositories.products import ProductRepository
 from scheduler.store.repositories.sales import ProductSales, SalesRepository, SalesTotals
 from scheduler.store.repositories.snapshots import SnapshotRepository
@@ -19,7 +20,8 @@ from scheduler.store.repositories.tenants import TenantRepository
 from scheduler.store.repositories.unit import UnitOfWork
 
 __all__ = ["ApprovalRepository", "CompetitiveActionRepository", "CompetitorRepository", "CustomerRepository", "DraftRepository",
-           "ExportRepository", "IntegrationRepository", "NotificationRepository", "ProductRepository", "ProductSales", "Repositories",
+           "ExportRepository", "IntegrationRepository", "LineRow", "NotificationRepository", "OrderRepository", "OrderRow",
+           "ProductRepository", "ProductSales", "Repositories",
            "SalesRepository", "SalesTotals", "SnapshotRepository", "TenantRepository", "UnitOfWork"]
 
 
@@ -39,6 +41,7 @@ class Repositories:
     customers: CustomerRepository
     integrations: IntegrationRepository
     exports: ExportRepository
+    orders: OrderRepository
 
     @classmethod
     def on(cls, engine: Engine) -> Repositories:
@@ -46,4 +49,5 @@ class Repositories:
         return cls(TenantRepository(engine), SalesRepository(engine), NotificationRepository(engine),
                    ProductRepository(engine), CompetitorRepository(engine), SnapshotRepository(engine),
                    CompetitiveActionRepository(engine), ApprovalRepository(engine), DraftRepository(engine),
-                   CustomerRepository(engine), IntegrationRepository(engine), ExportRepository(engine))
+                   CustomerRepository(engine), IntegrationRepository(engine), ExportRepository(engine),
+                   OrderRepository(engine))
