@@ -67,6 +67,7 @@ def builtin_steps() -> list[Step]:
     from scheduler.steps.marketing.loyalty import LoyaltyReport
     from scheduler.steps.marketing.review import ReplyToReview
     from scheduler.steps.marketing.segment import SegmentCustomers
+    from scheduler.steps.marketing.sentiment import ReviewSentiment
     from scheduler.steps.marketing.social import GenerateSocialPost
     from scheduler.steps.marketing.winback import CustomerWinback
     from scheduler.steps.operations.anomalies import OrderAnomalies
@@ -82,6 +83,7 @@ def builtin_steps() -> list[Step]:
     from scheduler.steps.pricing.suggest import SuggestPriceAdjustment
     from scheduler.steps.reports.sales import SalesReport
     from scheduler.steps.reports.top_sellers import TopSellers
+    from scheduler.steps.web.check_website import CheckWebsite
     from scheduler.steps.web.fetch_url import FetchUrl
 
     return [SalesReport(), SendEmail(), Notify(), FetchUrl(), ScanCompetitors(), AnalyzePricing(), DetectPriceChanges(),
@@ -103,7 +105,9 @@ def builtin_steps() -> list[Step]:
             DeadStock(),
             SalesForecast(),
             OrderAnomalies(),
-            DailySummary()]
+            DailySummary(),
+            CheckWebsite(),
+            ReviewSentiment()]
 
 
 def catalog_entries(registry: StepRegistry) -> list[dict[str, Any]]:
