@@ -58,7 +58,9 @@ def builtin_steps() -> list[Step]:
     from scheduler.steps.delivery.sms import SendSms
     from scheduler.steps.delivery.webhook import PostWebhook
     from scheduler.steps.intelligence.actions import AnalyzeCompetitiveIntelligence
+    from scheduler.steps.intelligence.assortment import AssortmentGaps
     from scheduler.steps.intelligence.changes import DetectPriceChanges, TrackNewProducts
+    from scheduler.steps.intelligence.price_history import CompetitorPriceHistory
     from scheduler.steps.intelligence.promotions import FindCompetitorPromotions
     from scheduler.steps.intelligence.report import GenerateCompetitorReport
     from scheduler.steps.intelligence.scan import ScanCompetitors
@@ -107,7 +109,9 @@ def builtin_steps() -> list[Step]:
             OrderAnomalies(),
             DailySummary(),
             CheckWebsite(),
-            ReviewSentiment()]
+            ReviewSentiment(),
+            CompetitorPriceHistory(),
+            AssortmentGaps()]
 
 
 def catalog_entries(registry: StepRegistry) -> list[dict[str, Any]]:
