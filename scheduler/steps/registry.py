@@ -81,7 +81,9 @@ def builtin_steps() -> list[Step]:
     from scheduler.steps.operations.reorder import CreateReorderList
     from scheduler.steps.operations.value import InventoryValue
     from scheduler.steps.pricing.analyze import AnalyzePricing
+    from scheduler.steps.pricing.impact import DiscountImpact
     from scheduler.steps.pricing.margins import AnalyzeMargins
+    from scheduler.steps.pricing.price_history import PriceHistory
     from scheduler.steps.pricing.suggest import SuggestPriceAdjustment
     from scheduler.steps.reports.sales import SalesReport
     from scheduler.steps.reports.top_sellers import TopSellers
@@ -111,7 +113,9 @@ def builtin_steps() -> list[Step]:
             CheckWebsite(),
             ReviewSentiment(),
             CompetitorPriceHistory(),
-            AssortmentGaps()]
+            AssortmentGaps(),
+            PriceHistory(),
+            DiscountImpact()]
 
 
 def catalog_entries(registry: StepRegistry) -> list[dict[str, Any]]:

@@ -13,6 +13,7 @@ from scheduler.store.repositories.exports import ExportRepository
 from scheduler.store.repositories.integrations import IntegrationRepository
 from scheduler.store.repositories.notifications import NotificationRepository
 from scheduler.store.repositories.orders import LineRow, OrderRepository, OrderRow
+from scheduler.store.repositories.prices import PriceRepository
 from scheduler.store.repositories.products import ProductRepository
 from scheduler.store.repositories.sales import ProductSales, SalesRepository, SalesTotals
 from scheduler.store.repositories.snapshots import SnapshotRepository
@@ -21,7 +22,7 @@ from scheduler.store.repositories.unit import UnitOfWork
 
 __all__ = ["ApprovalRepository", "CompetitiveActionRepository", "CompetitorRepository", "CustomerRepository", "DraftRepository",
            "ExportRepository", "IntegrationRepository", "LineRow", "NotificationRepository", "OrderRepository", "OrderRow",
-           "ProductRepository", "ProductSales", "Repositories",
+           "PriceRepository", "ProductRepository", "ProductSales", "Repositories",
            "SalesRepository", "SalesTotals", "SnapshotRepository", "TenantRepository", "UnitOfWork"]
 
 
@@ -42,6 +43,7 @@ class Repositories:
     integrations: IntegrationRepository
     exports: ExportRepository
     orders: OrderRepository
+    prices: PriceRepository
 
     @classmethod
     def on(cls, engine: Engine) -> Repositories:
@@ -50,4 +52,4 @@ class Repositories:
                    ProductRepository(engine), CompetitorRepository(engine), SnapshotRepository(engine),
                    CompetitiveActionRepository(engine), ApprovalRepository(engine), DraftRepository(engine),
                    CustomerRepository(engine), IntegrationRepository(engine), ExportRepository(engine),
-                   OrderRepository(engine))
+                   OrderRepository(engine), PriceRepository(engine))
