@@ -69,6 +69,7 @@ def builtin_steps() -> list[Step]:
     from scheduler.steps.marketing.loyalty import LoyaltyReport
     from scheduler.steps.marketing.review import ReplyToReview
     from scheduler.steps.marketing.segment import SegmentCustomers
+    from scheduler.steps.marketing.send_campaign import SendCampaign
     from scheduler.steps.marketing.sentiment import ReviewSentiment
     from scheduler.steps.marketing.social import GenerateSocialPost
     from scheduler.steps.marketing.winback import CustomerWinback
@@ -115,7 +116,8 @@ def builtin_steps() -> list[Step]:
             CompetitorPriceHistory(),
             AssortmentGaps(),
             PriceHistory(),
-            DiscountImpact()]
+            DiscountImpact(),
+            SendCampaign()]
 
 
 def catalog_entries(registry: StepRegistry) -> list[dict[str, Any]]:

@@ -7,6 +7,7 @@ from sqlalchemy.engine import Engine
 
 from scheduler.store.repositories.actions import CompetitiveActionRepository, DraftRepository
 from scheduler.store.repositories.approvals import ApprovalRepository
+from scheduler.store.repositories.campaign_sends import CampaignSendRepository
 from scheduler.store.repositories.competitors import CompetitorRepository
 from scheduler.store.repositories.customers import CustomerRepository
 from scheduler.store.repositories.exports import ExportRepository
@@ -20,9 +21,9 @@ from scheduler.store.repositories.snapshots import SnapshotRepository
 from scheduler.store.repositories.tenants import TenantRepository
 from scheduler.store.repositories.unit import UnitOfWork
 
-__all__ = ["ApprovalRepository", "CompetitiveActionRepository", "CompetitorRepository", "CustomerRepository", "DraftRepository",
-           "ExportRepository", "IntegrationRepository", "LineRow", "NotificationRepository", "OrderRepository", "OrderRow",
-           "PriceRepository", "ProductRepository", "ProductSales", "Repositories",
+__all__ = ["ApprovalRepository", "CampaignSendRepository", "CompetitiveActionRepository", "CompetitorRepository",
+           "CustomerRepository", "DraftRepository", "ExportRepository", "IntegrationRepository", "LineRow", "NotificationRepository",
+           "OrderRepository", "OrderRow", "PriceRepository", "ProductRepository", "ProductSales", "Repositories",
            "SalesRepository", "SalesTotals", "SnapshotRepository", "TenantRepository", "UnitOfWork"]
 
 
@@ -44,6 +45,7 @@ class Repositories:
     exports: ExportRepository
     orders: OrderRepository
     prices: PriceRepository
+    campaign_sends: CampaignSendRepository
 
     @classmethod
     def on(cls, engine: Engine) -> Repositories:
@@ -52,4 +54,4 @@ class Repositories:
                    ProductRepository(engine), CompetitorRepository(engine), SnapshotRepository(engine),
                    CompetitiveActionRepository(engine), ApprovalRepository(engine), DraftRepository(engine),
                    CustomerRepository(engine), IntegrationRepository(engine), ExportRepository(engine),
-                   OrderRepository(engine), PriceRepository(engine))
+                   OrderRepository(engine), PriceRepository(engine), CampaignSendRepository(engine))
