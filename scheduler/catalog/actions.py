@@ -304,7 +304,7 @@ _ACTIONS = (
     Action("competitor_price_history", "intelligence", "ezal", Stage.gather, "look up competitor price history",
            "One product's competitor prices across the stored scans (params.product: ours or theirs, by name).",
            "Competitor Price History", 20,
-           outputs={"points": "each scan's price (dollars) per competitor product",
+           outputs={"series": "per competitor listing, each scan's price (dollars), oldest first",
                     "change_count": "times a competitor's price moved across the scans (count)",
                     "latest_min_price": "the lowest competitor price in the latest scans (dollars)"}),
     Action("assortment_gaps", "intelligence", "ezal", Stage.analyse, "find gaps in your assortment",

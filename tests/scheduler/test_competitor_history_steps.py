@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from itertools import pairwise
 
 from sqlmodel import Session
 
@@ -61,7 +62,7 @@ async def test_competitor_price_history_follows_our_product_across_the_scans_and
     # The eighth matches ours (3.5 g); the quarter (7 g) does not.
     assert series == {("Budget Buds", "Blue Dream"): prices("Budget Buds", "Blue Dream", "1/8 oz"),
                       ("Green Leaf", "Blue Dream Flower 3.5g"): prices("Green Leaf", "Blue Dream Flower 3.5g", None)}
-    moves = sum(sum(a != b for a, b in zip(ps, ps[1:], strict=False)) for ps in series.values())
+    moves = sum(sum(a != b for a, b in pairwise(ps)) for ps in series.values())
     assert ours["change_count"] == moves == 2 and ours["scans"] == 6 and ours["ours"] is True
     assert ours["our_price"] == our_price and ours["latest_min_price"] == min(ps[-1] for ps in series.values())
     assert ours["series"][0]["points"][0]["taken_at"] == taken(1).isoformat().replace("+00:00", "Z")

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 from sqlmodel import Session, select
 
 from scheduler.domain.clock import Clock
-from scheduler.store.tables import Order, OrderItem, Product, SideEffect
 from scheduler.runs.history import get_execution
+from scheduler.store.tables import Order, OrderItem, Product, SideEffect
 from tests.conftest import run_now, running
 from tests.scheduler.test_approvals import waiting_suggestion
 from tests.scheduler.test_margins_and_stock_steps import NOW, clock, run_steps
@@ -73,7 +73,8 @@ async def test_price_history_and_the_impact_of_an_approved_price_cut(settings):
     assert (impact["after"]["units"], impact["after"]["revenue"]) == (units_after, revenue_after) == (14, round(14 * new_price, 2))
     days_after = impact["after"]["days"]
     assert 7 <= days_after < 7.01
-    assert impact["units_change_pct"] == round((round(14 / days_after, 2) - round(units_before / 14, 2)) / round(units_before / 14, 2) * 100, 1)
+    per_day_before, per_day_after = round(units_before / 14, 2), round(14 / days_after, 2)
+    assert impact["units_change_pct"] == round((per_day_after - per_day_before) / per_day_before * 100, 1)
     price_move = round((new_price - target.price) / target.price * 100, 1)
     assert impact["elasticity"] == round(impact["units_change_pct"] / price_move, 2)
     assert impact["summary"].startswith(f"{target.name}: price changed from ${target.price:,.2f} to ${new_price:,.2f}")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import timedelta
+from itertools import pairwise
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, Field
@@ -71,7 +72,7 @@ class CompetitorPriceHistory(Step):
                     taken_at=snapshot.taken_at.isoformat().replace("+00:00", "Z"), price=item.price,
                     regular_price=item.regular_price))
         series = [PriceSeries(competitor=c, product=n, points=pts, first_price=pts[0].price, latest_price=pts[-1].price,
-                              changes=sum(1 for a, b in zip(pts, pts[1:], strict=False) if a.price != b.price))
+                              changes=sum(1 for a, b in pairwise(pts) if a.price != b.price))
                   for (c, n), pts in sorted(found.items())]
         changes = sum(s.changes for s in series)
         low = min((s.latest_price for s in series), default=None)

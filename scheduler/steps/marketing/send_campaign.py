@@ -73,7 +73,7 @@ class SendCampaign(Step):
                 assert_sendable(draft.body, draft.data)
             except DraftNotSendable as exc:
                 raise StepError(f"not sent: {exc}") from None
-        audience = list(((draft.data.get("audience") or {}).get("customer_ids") or [])) if draft else []
+        audience = list((draft.data.get("audience") or {}).get("customer_ids") or []) if draft else []
         customers = {c.id: c for c in await ctx.store.customers.list(ctx.org_id)}
         reachable = [customers[i] for i in dict.fromkeys(audience) if i in customers and customers[i].email]
         subject = " ".join((params.subject or (draft.title if draft else "")).split())

@@ -46,7 +46,7 @@ class ReviewSentimentOutput(StepOutput):
 
 def words_of(text: str) -> tuple[list[str], list[str]]:
     """The praise and complaint words of a text; a negated word counts on the other side ("not clean" is a complaint)."""
-    low = " ".join(text.lower().replace("’", "'").split())
+    low = " ".join(text.lower().replace("\u2019", "'").split())  # a typographic apostrophe reads as a plain one
     good: list[str] = []
     bad: list[str] = []
     for pattern, same, other in ((POSITIVE, good, bad), (NEGATIVE, bad, good)):

@@ -111,5 +111,6 @@ def _summary(categories: list[CategoryMargin], below: list[ProductMargin], no_co
     else:
         lines.append(f"No product is below {params.floor_pct:g}%.")
     if no_cost:
-        lines.append(f"{len(no_cost)} product{'s have' if len(no_cost) != 1 else ' has'} no cost recorded and {'are' if len(no_cost) != 1 else 'is'} left out.")
+        many = len(no_cost) != 1
+        lines.append(f"{len(no_cost)} product{'s have' if many else ' has'} no cost recorded and {'are' if many else 'is'} left out.")
     return "\n".join(lines)
