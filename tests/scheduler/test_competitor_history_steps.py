@@ -49,8 +49,8 @@ def prices(competitor: str, name: str, size: str | None) -> list[float]:
             for n, p, s in rows if (n, s) == (name, size)]
 
 
-async def test_competitor_price_history_follows_our_product_across_the_scans_and_theirs_by_name(settings):
-    async with running(settings, clock=clock()) as runtime:
+async def test_competitor_price_history_follows_our_product_across_the_scans_and_theirs_by_name(store_settings):
+    async with running(store_settings, clock=clock()) as runtime:
         store_scans(runtime.engine)
         ours, theirs, recent = await run_steps(runtime, [
             {"action": "competitor_price_history", "params": {"product": "Blue Dream 3.5g"}},
@@ -78,8 +78,8 @@ async def test_competitor_price_history_without_scans_says_so(settings):
     assert none["series"] == [] and none["scans"] == 0 and "no competitor scans stored" in none["summary"]
 
 
-async def test_assortment_gaps_lists_forms_we_lack_and_sizes_of_forms_we_carry(settings):
-    async with running(settings, clock=clock()) as runtime:
+async def test_assortment_gaps_lists_forms_we_lack_and_sizes_of_forms_we_carry(store_settings):
+    async with running(store_settings, clock=clock()) as runtime:
         store_scans(runtime.engine)
         gaps, forms_only = await run_steps(runtime, [
             {"action": "assortment_gaps", "params": {}},

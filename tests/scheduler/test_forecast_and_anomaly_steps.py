@@ -20,8 +20,8 @@ def lines(engine) -> list[tuple[OrderItem, Order]]:
         return list(session.exec(select(OrderItem, Order).where(OrderItem.order_id == Order.id)))
 
 
-async def test_sales_forecast_is_each_products_rate_times_the_weekday_pattern_of_the_coming_days(settings):
-    async with running(settings, clock=clock()) as runtime:
+async def test_sales_forecast_is_each_products_rate_times_the_weekday_pattern_of_the_coming_days(store_settings):
+    async with running(store_settings, clock=clock()) as runtime:
         (forecast,) = await run_steps(runtime, [{"action": "sales_forecast", "params": {"days": 7, "history_days": 28, "top": 50}}])
         rows = lines(runtime.engine)
         products = {p.id: p for p in catalogue(runtime.engine)}
@@ -50,8 +50,8 @@ async def test_sales_forecast_is_each_products_rate_times_the_weekday_pattern_of
     assert forecast["short_count"] == sum(f["short"] for f in forecast["forecasts"]) > 0  # Pineapple Express is out
 
 
-async def test_order_anomalies_flags_orders_far_from_the_median_by_a_robust_z_score(settings):
-    async with running(settings, clock=clock()) as runtime:
+async def test_order_anomalies_flags_orders_far_from_the_median_by_a_robust_z_score(store_settings):
+    async with running(store_settings, clock=clock()) as runtime:
         with Session(runtime.engine) as session:
             product = session.exec(select(Product).where(Product.org_id == "demo")).first()
             big = Order(org_id="demo", placed_at=NOW - timedelta(hours=3), total=2400.0)
@@ -76,8 +76,8 @@ async def test_order_anomalies_flags_orders_far_from_the_median_by_a_robust_z_sc
     assert f"{big_id}: $2,400.00 (high" in found["summary"]
 
 
-async def test_daily_summary_gives_yesterdays_orders_revenue_new_customers_and_low_stock(settings):
-    async with running(settings, clock=clock()) as runtime:
+async def test_daily_summary_gives_yesterdays_orders_revenue_new_customers_and_low_stock(store_settings):
+    async with running(store_settings, clock=clock()) as runtime:
         with Session(runtime.engine) as session:  # a first-time customer yesterday
             newcomer = Customer(org_id="demo", name="New Person", email="new@example.net")
             session.add(newcomer)

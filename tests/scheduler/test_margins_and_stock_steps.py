@@ -42,8 +42,8 @@ def sold_since(engine, since: datetime) -> dict[str, tuple[int, float]]:
     return {k: (int(u), r) for k, (u, r) in sold.items()}
 
 
-async def test_analyze_margins_gives_each_category_its_margin_and_lists_the_products_under_the_floor(settings):
-    async with running(settings, clock=clock()) as runtime:
+async def test_analyze_margins_gives_each_category_its_margin_and_lists_the_products_under_the_floor(store_settings):
+    async with running(store_settings, clock=clock()) as runtime:
         with Session(runtime.engine) as session:  # one product with no cost: left out, named
             session.add(Product(org_id="demo", name="Mystery Tin", category="Accessories", price=12.0, cost=0.0, quantity=3))
             session.commit()
@@ -77,8 +77,8 @@ async def test_analyze_margins_gives_each_category_its_margin_and_lists_the_prod
     assert "No product is below 0%." in flower["summary"]
 
 
-async def test_inventory_value_prices_the_stock_on_hand_at_cost_and_at_retail_by_category(settings):
-    async with running(settings, clock=clock()) as runtime:
+async def test_inventory_value_prices_the_stock_on_hand_at_cost_and_at_retail_by_category(store_settings):
+    async with running(store_settings, clock=clock()) as runtime:
         (value,) = await run_steps(runtime, [{"action": "inventory_value", "params": {}}])
         products = [p for p in catalogue(runtime.engine) if p.quantity > 0]
     assert value["total_units"] == sum(p.quantity for p in products)
@@ -90,8 +90,8 @@ async def test_inventory_value_prices_the_stock_on_hand_at_cost_and_at_retail_by
     assert f"${value['total_retail_value']:,.2f} at retail" in value["summary"]
 
 
-async def test_dead_stock_lists_stocked_products_with_no_sale_in_the_window_and_never_sold_ones_first(settings):
-    async with running(settings, clock=clock()) as runtime:
+async def test_dead_stock_lists_stocked_products_with_no_sale_in_the_window_and_never_sold_ones_first(store_settings):
+    async with running(store_settings, clock=clock()) as runtime:
         with Session(runtime.engine) as session:
             session.add(Product(org_id="demo", name="Dusty Bong", category="Accessories", price=60.0, cost=25.0, quantity=4))
             session.add(Product(org_id="demo", name="Gone Grinder", category="Accessories", price=20.0, cost=8.0, quantity=0))

@@ -21,8 +21,8 @@ def lines_of(engine, product_id: str) -> list[tuple[OrderItem, Order]]:
         return sorted(rows, key=lambda r: (r[1].placed_at, r[1].id, r[0].id))
 
 
-async def test_price_history_and_the_impact_of_an_approved_price_cut(settings):
-    async with running(settings, clock=clock()) as runtime:  # today: a suggestion approved, the price cut
+async def test_price_history_and_the_impact_of_an_approved_price_cut(store_settings):
+    async with running(store_settings, clock=clock()) as runtime:  # today: a suggestion approved, the price cut
         target, _, _, approval = await waiting_suggestion(runtime)
         decided = runtime.approvals.decide("demo", approval.id, "approve", by="owner")
         new_price = decided.price_change["new_price"]
@@ -34,7 +34,7 @@ async def test_price_history_and_the_impact_of_an_approved_price_cut(settings):
                 if order.placed_at >= NOW - timedelta(days=20):
                     session.get(OrderItem, item.id).unit_price = other.price - 2
             session.commit()
-    async with running(settings, clock=Clock(LATER - datetime.now(UTC))) as runtime:  # a week on: sold at the new price
+    async with running(store_settings, clock=Clock(LATER - datetime.now(UTC))) as runtime:  # a week on: sold at the new price
         with Session(runtime.engine) as session:
             for day in range(7):
                 for hour in (15, 19):

@@ -46,7 +46,8 @@ async def approved_draft(runtime) -> Draft:
     return draft
 
 
-async def test_an_approved_draft_reaches_each_customer_with_an_email_once_over_capped_runs(settings):
+async def test_an_approved_draft_reaches_each_customer_with_an_email_once_over_capped_runs(store_settings):
+    settings = store_settings
     async with running(settings) as runtime:
         nothing = await run(runtime, send(runtime, "early"), "early")  # no approved draft yet
         draft = await approved_draft(runtime)
