@@ -45,7 +45,7 @@ class DailySummary(Step):
         top = totals.top_products[0] if totals.top_products else None
         average = round(totals.revenue / totals.order_count, 2) if totals.order_count else None
         day = window.local(window.start).date()
-        lines = [f"{day:%A %b %-d}: {totals.order_count} orders, ${totals.revenue:,.2f} revenue"
+        lines = [f"{day:%A %b} {day.day}: {totals.order_count} orders, ${totals.revenue:,.2f} revenue"
                  + (f" (average ${average:,.2f})" if average is not None else "") + f", {new} new customer{'s' if new != 1 else ''}."]
         if top:
             lines.append(f"Top seller: {top.name} (${top.revenue:,.2f}).")

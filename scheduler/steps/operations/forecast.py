@@ -87,7 +87,7 @@ class SalesForecast(Step):
         forecasts.sort(key=lambda f: (-f.forecast_units, f.product))
         total = round(sum(f.forecast_units for f in forecasts), 1)
         short = [f for f in forecasts if f.short]
-        summary = [f"Forecast for {ahead[0]:%a %b %-d} to {ahead[-1]:%a %b %-d} ({params.days} days, from the last "
+        summary = [f"Forecast for {ahead[0]:%a %b} {ahead[0].day} to {ahead[-1]:%a %b} {ahead[-1].day} ({params.days} days, from the last "
                    f"{params.history_days} days): {total:g} units."]
         summary += [f"  - {f.product}: {f.forecast_units:g} units ({f.on_hand} on hand{', short' if f.short else ''})"
                     for f in forecasts[:10]]
