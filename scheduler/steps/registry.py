@@ -64,6 +64,7 @@ def builtin_steps() -> list[Step]:
     from scheduler.steps.intelligence.promotions import FindCompetitorPromotions
     from scheduler.steps.intelligence.report import GenerateCompetitorReport
     from scheduler.steps.intelligence.scan import ScanCompetitors
+    from scheduler.steps.marketing.basket import BasketAnalysis
     from scheduler.steps.marketing.campaign import CreateCampaignDraft
     from scheduler.steps.marketing.compliance import ComplianceCheck
     from scheduler.steps.marketing.loyalty import LoyaltyReport
@@ -78,6 +79,7 @@ def builtin_steps() -> list[Step]:
     from scheduler.steps.operations.dead_stock import DeadStock
     from scheduler.steps.operations.export import ExportCsv
     from scheduler.steps.operations.forecast import SalesForecast
+    from scheduler.steps.operations.hours import BusiestHours
     from scheduler.steps.operations.inventory import CheckInventory
     from scheduler.steps.operations.reorder import CreateReorderList
     from scheduler.steps.operations.value import InventoryValue
@@ -117,7 +119,9 @@ def builtin_steps() -> list[Step]:
             AssortmentGaps(),
             PriceHistory(),
             DiscountImpact(),
-            SendCampaign()]
+            SendCampaign(),
+            BasketAnalysis(),
+            BusiestHours()]
 
 
 def catalog_entries(registry: StepRegistry) -> list[dict[str, Any]]:
