@@ -63,24 +63,39 @@ def builtin_steps() -> list[Step]:
     from scheduler.steps.delivery.sms import SendSms
     from scheduler.steps.delivery.webhook import PostWebhook
     from scheduler.steps.intelligence.actions import AnalyzeCompetitiveIntelligence
+    from scheduler.steps.intelligence.assortment import AssortmentGaps
     from scheduler.steps.intelligence.changes import DetectPriceChanges, TrackNewProducts
+    from scheduler.steps.intelligence.price_history import CompetitorPriceHistory
     from scheduler.steps.intelligence.promotions import FindCompetitorPromotions
     from scheduler.steps.intelligence.report import GenerateCompetitorReport
     from scheduler.steps.intelligence.scan import ScanCompetitors
+    from scheduler.steps.marketing.basket import BasketAnalysis
     from scheduler.steps.marketing.campaign import CreateCampaignDraft
     from scheduler.steps.marketing.compliance import ComplianceCheck
     from scheduler.steps.marketing.loyalty import LoyaltyReport
     from scheduler.steps.marketing.review import ReplyToReview
     from scheduler.steps.marketing.segment import SegmentCustomers
+    from scheduler.steps.marketing.send_campaign import SendCampaign
+    from scheduler.steps.marketing.sentiment import ReviewSentiment
     from scheduler.steps.marketing.social import GenerateSocialPost
     from scheduler.steps.marketing.winback import CustomerWinback
+    from scheduler.steps.operations.anomalies import OrderAnomalies
+    from scheduler.steps.operations.daily import DailySummary
+    from scheduler.steps.operations.dead_stock import DeadStock
     from scheduler.steps.operations.export import ExportCsv
+    from scheduler.steps.operations.forecast import SalesForecast
+    from scheduler.steps.operations.hours import BusiestHours
     from scheduler.steps.operations.inventory import CheckInventory
     from scheduler.steps.operations.reorder import CreateReorderList
+    from scheduler.steps.operations.value import InventoryValue
     from scheduler.steps.pricing.analyze import AnalyzePricing
+    from scheduler.steps.pricing.impact import DiscountImpact
+    from scheduler.steps.pricing.margins import AnalyzeMargins
+    from scheduler.steps.pricing.price_history import PriceHistory
     from scheduler.steps.pricing.suggest import SuggestPriceAdjustment
     from scheduler.steps.reports.sales import SalesReport
     from scheduler.steps.reports.top_sellers import TopSellers
+    from scheduler.steps.web.check_website import CheckWebsite
     from scheduler.steps.web.fetch_url import FetchUrl
 
     return [SalesReport(), SendEmail(), Notify(), FetchUrl(), ScanCompetitors(), AnalyzePricing(), DetectPriceChanges(),
@@ -97,7 +112,22 @@ def builtin_steps() -> list[Step]:
             TopSellers(),
             ExportCsv(),
             EmitEvent(),
-            Wait(), RunPlaybook(), Delegate(), ForEach(), Branch()]
+            Wait(), RunPlaybook(), Delegate(), ForEach(), Branch(),
+            AnalyzeMargins(),
+            InventoryValue(),
+            DeadStock(),
+            SalesForecast(),
+            OrderAnomalies(),
+            DailySummary(),
+            CheckWebsite(),
+            ReviewSentiment(),
+            CompetitorPriceHistory(),
+            AssortmentGaps(),
+            PriceHistory(),
+            DiscountImpact(),
+            SendCampaign(),
+            BasketAnalysis(),
+            BusiestHours()]
 
 
 def catalog_entries(registry: StepRegistry) -> list[dict[str, Any]]:

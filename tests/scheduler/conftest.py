@@ -31,3 +31,9 @@ def site():
 def loopback(settings):
     """Settings that let steps fetch the loopback test sites."""
     return settings.model_copy(update={"allow_loopback_fetch": True})
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def store_settings(request):
+    """The embedded SQLite file, and PostgreSQL (skipped without a server unless CI=true)."""
+    return request.getfixturevalue("settings" if request.param == "sqlite" else "pg_settings")

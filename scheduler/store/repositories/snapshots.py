@@ -8,7 +8,7 @@ from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from scheduler.store.repositories.base import Repository
-from scheduler.store.tables import CompetitorSnapshot
+from scheduler.store.tables import Competitor, CompetitorSnapshot
 
 
 class SnapshotRepository(Repository):
@@ -27,6 +27,10 @@ class SnapshotRepository(Repository):
         """(the latest snapshot, the one before it) of one of the organisation's competitors; None where there is none."""
         rows = await self._off_loop(self._newest, org_id, competitor_id, 2)
         return (rows[0] if rows else None), (rows[1] if len(rows) > 1 else None)
+
+    async def history(self, org_id: str, since: datetime) -> list[tuple[str, CompetitorSnapshot]]:
+        """(competitor name, snapshot) of every scan of the organisation's competitors since `since`, oldest first."""
+        return await self._off_loop(self._history, org_id, since)
 
     async def prune(self, org_id: str, before: datetime) -> int:
         """Delete the organisation's snapshots taken before `before`; answers how many went."""
@@ -57,6 +61,16 @@ class SnapshotRepository(Repository):
                 .where(CompetitorSnapshot.org_id == org_id, CompetitorSnapshot.competitor_id == competitor_id)
                 .order_by(col(CompetitorSnapshot.id).desc()).limit(count)
             ))
+
+    def _history(self, org_id: str, since: datetime) -> list[tuple[str, CompetitorSnapshot]]:
+        with Session(self._engine, expire_on_commit=False) as session:
+            rows = session.exec(
+                select(Competitor.name, CompetitorSnapshot)
+                .join(Competitor, col(Competitor.id) == col(CompetitorSnapshot.competitor_id))
+                .where(CompetitorSnapshot.org_id == org_id, Competitor.org_id == org_id, CompetitorSnapshot.taken_at >= since)
+                .order_by(col(CompetitorSnapshot.id))
+            ).all()
+        return [(name, snapshot) for name, snapshot in rows]
 
     def _prune(self, org_id: str, before: datetime) -> int:
         with Session(self._engine) as session:
