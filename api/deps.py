@@ -1,15 +1,18 @@
-"""Typed dependencies: the runtime and the authenticated caller."""
+"""Typed dependencies: the runtime, the authenticated caller, page parameters and rate limits."""
 from __future__ import annotations
 
-from typing import Annotated
+from dataclasses import dataclass
+from typing import Annotated, Any
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, HTTPException, Query, Request
 from starlette.concurrency import run_in_threadpool
 
-from scheduler.auth.tokens import Principal, authenticate_token, is_cron_secret, remembered_principal
+from scheduler.auth.tokens import Principal, authenticate_token, is_cron_secret, remembered_principal, session_ttl
 from scheduler.runtime import Runtime
 
 BEARER = {"WWW-Authenticate": "Bearer"}
+# Where the request guard (api/guard.py) leaves the caller it authenticated before the body was read.
+PRINCIPAL_KEY = "playbooks.principal"
 
 
 # The dependencies are `async def` so they run on the loop: a plain `def` dependency is one more
@@ -22,12 +25,13 @@ async def get_runtime(request: Request) -> Runtime:
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
-def _bearer(request: Request) -> bytes:
+def bearer_token(headers: list[tuple[bytes, bytes]]) -> bytes | None:
+    """The raw bearer token of a request's headers, or None when there is no well-formed one."""
     # Raw header bytes: a non-ASCII secret must be a clean 401, never a decoding error.
-    raw = dict(request.scope["headers"]).get(b"authorization", b"")
+    raw = dict(headers).get(b"authorization", b"")
     scheme, _, token = raw.partition(b" ")
     if scheme.lower() != b"bearer" or not token.strip():
-        raise HTTPException(401, "missing bearer token", headers=BEARER)
+        return None
     return token.strip()
 
 
@@ -36,25 +40,39 @@ async def _user_or_agent(runtime: Runtime, token: bytes) -> Principal | None:
         text = token.decode("ascii")
     except UnicodeDecodeError:
         return None
-    return remembered_principal(runtime.engine, text) or await run_in_threadpool(authenticate_token, runtime.engine, text)
+    return remembered_principal(runtime.engine, text) or await run_in_threadpool(
+        authenticate_token, runtime.engine, text, session_ttl(runtime.settings), runtime.clock.now())
+
+
+async def resolve_principal(runtime: Runtime, token: bytes) -> Principal | None:
+    """Whoever the token is: the cron secret, a user session or an agent key; None for anything else."""
+    # A secrets file is read on every check (rotation without a restart): that read goes to the threadpool.
+    file_read = runtime.settings.cron_secret_file is not None
+    if await run_in_threadpool(is_cron_secret, runtime.settings, token) if file_read else is_cron_secret(runtime.settings, token):
+        return Principal(kind="cron")
+    return await _user_or_agent(runtime, token)
+
+
+async def _any_principal(request: Request, runtime: Runtime) -> Principal | None:
+    if PRINCIPAL_KEY in request.scope:  # the guard already looked, before the body was read
+        return request.scope[PRINCIPAL_KEY]
+    token = bearer_token(request.scope["headers"])
+    if token is None:
+        raise HTTPException(401, "missing bearer token", headers=BEARER)
+    return await resolve_principal(runtime, token)
 
 
 async def current_principal(request: Request, runtime: RuntimeDep) -> Principal:
-    """A user session or an agent key; 401 otherwise."""
-    principal = await _user_or_agent(runtime, _bearer(request))
-    if principal is None:
+    """A user session or an agent key; 401 otherwise (the cron secret only executes)."""
+    principal = await _any_principal(request, runtime)
+    if principal is None or principal.kind == "cron":
         raise HTTPException(401, "invalid or expired token", headers=BEARER)
     return principal
 
 
 async def execute_principal(request: Request, runtime: RuntimeDep) -> Principal:
     """Like current_principal, but the cron secret is also accepted (execute only)."""
-    token = _bearer(request)
-    # A secrets file is read on every check (rotation without a restart): that read goes to the threadpool.
-    file_read = runtime.settings.cron_secret_file is not None
-    if await run_in_threadpool(is_cron_secret, runtime.settings, token) if file_read else is_cron_secret(runtime.settings, token):
-        return Principal(kind="cron")
-    principal = await _user_or_agent(runtime, token)
+    principal = await _any_principal(request, runtime)
     if principal is None:
         raise HTTPException(401, "invalid token or cron secret", headers=BEARER)
     return principal
@@ -62,3 +80,31 @@ async def execute_principal(request: Request, runtime: RuntimeDep) -> Principal:
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 ExecutePrincipal = Annotated[Principal, Depends(execute_principal)]
+
+
+@dataclass(frozen=True)
+class PageParams:
+    """`?limit=&cursor=` of every list: at most `limit` items after the item named by `cursor`."""
+
+    limit: int
+    cursor: str | None
+
+
+async def page_params(
+    limit: int = Query(50, ge=1, le=200, description="Items per page"),
+    cursor: str | None = Query(None, max_length=200, description="The `nextCursor` of the previous page"),
+) -> PageParams:
+    """The page a list call asks for."""
+    return PageParams(limit, cursor)
+
+
+PageDep = Annotated[PageParams, Depends(page_params)]
+
+
+def rate_limited(bucket: str) -> Any:
+    """A dependency that spends one call of the caller's organisation in `bucket` (429 with Retry-After past the rate)."""
+
+    async def spend(request: Request, who: CurrentPrincipal) -> None:
+        request.app.state.rate_limits.spend(bucket, who.org_id)
+
+    return Depends(spend)

@@ -193,12 +193,10 @@ class Product(BaseModel):
     reorder_point: int
 
 
-class ProductList(BaseModel):
-    """The organisation's products, by name."""
+class ProductList(Page[Product]):
+    """A page of the organisation's products, by name."""
 
-    model_config = _config({"items": [PRODUCT_EXAMPLE]})
-
-    items: list[Product]
+    model_config = _config({"items": [PRODUCT_EXAMPLE], "nextCursor": None})
 
 
 class ImportResult(BaseModel):
@@ -225,12 +223,10 @@ class Competitor(BaseModel):
     created_at: datetime
 
 
-class CompetitorList(BaseModel):
-    """The organisation's competitors, in the order they were added."""
+class CompetitorList(Page[Competitor]):
+    """A page of the organisation's competitors, in the order they were added."""
 
-    model_config = _config({"items": [COMPETITOR_EXAMPLE]})
-
-    items: list[Competitor]
+    model_config = _config({"items": [COMPETITOR_EXAMPLE], "nextCursor": None})
 
 
 class CompetitorCreate(BaseModel):

@@ -82,6 +82,11 @@ class Gate:
                 waiter.set_result(None)
 
 
+def render_params(step: Any, params: dict[str, Any], values: dict[str, Any], seconds: float) -> Any:
+    """A step's params with their templates rendered against the run's values, as its Params model."""
+    return step.Params.model_validate(render_value(params, values, deadline=seconds))
+
+
 class Executor:
     """Executes runs; many executors (processes) may share one store safely through leases.
 
@@ -170,11 +175,11 @@ class Executor:
                     if not outcome.result:
                         plan.skipped.append((index, spec.action, outcome.seen))
                         continue
-                params = step.Params.model_validate(render_value(spec.params, state.values))
-            except (ExpressionError, ValidationError) as exc:
+            except ExpressionError as exc:
                 return plan.fail(index, spec.action, str(exc), f"steps[{index}] ({spec.action}): {exc}")
+            # Params are rendered when the step runs, inside its timeout (_run_step), not here in the commit's thread.
             # A step with a checkpoint here was left running by a process that stopped: suspect until it ends.
-            plan.next = Next(index, spec, step, params, base_attempts=checkpoint.attempts if checkpoint else 0,
+            plan.next = Next(index, spec, step, None, base_attempts=checkpoint.attempts if checkpoint else 0,
                              suspect=checkpoint is not None)
             return plan
         plan.final = (ExecutionStatus.completed, None)
@@ -188,12 +193,23 @@ class Executor:
             once=self._once_for(state.org_id, key),
         )
         error, attempts = "no attempt made", 0
+        deadline = asyncio.get_running_loop().time() + step.timeout_seconds
+        try:
+            # Rendering counts against the step's timeout: a template is bounded in size (the sandbox) and in time (here).
+            async with asyncio.timeout_at(deadline):
+                params = await asyncio.to_thread(render_params, step, nxt.spec.params, state.values, step.timeout_seconds)
+        except TimeoutError:
+            return Outcome(nxt.index, StepStatus.failed, None, f"rendering its params timed out after {step.timeout_seconds:g}s",
+                           nxt.base_attempts + 1)
+        except (ExpressionError, ValidationError) as exc:
+            return Outcome(nxt.index, StepStatus.failed, None, str(exc), nxt.base_attempts + 1)
         while attempts < step.max_attempts:
             attempts += 1
             ctx.unit, ctx.waiting = UnitOfWork(), False  # what a failed attempt staged is dropped with it
             try:
-                async with asyncio.timeout(step.timeout_seconds):
-                    result = await step.run(nxt.params, ctx)
+                # The first attempt shares the step's timeout with the rendering; a retry gets a whole one.
+                async with asyncio.timeout_at(deadline if attempts == 1 else asyncio.get_running_loop().time() + step.timeout_seconds):
+                    result = await step.run(params, ctx)
                 output = step.Output.model_validate(result.model_dump()).model_dump(mode="json")
             except TimeoutError:
                 error, retry = f"timed out after {step.timeout_seconds:g}s", True

@@ -15,6 +15,7 @@ from scheduler.domain.clock import SYSTEM_CLOCK, Clock
 from scheduler.domain.spec import dump_spec
 from scheduler.services.validation import PlaybookInvalid, parse_spec
 from scheduler.steps.registry import StepRegistry
+from scheduler.store.pages import BadCursor
 from scheduler.store.tables import Organization, Playbook, iso_utc
 from scheduler.timing.cron import describe
 from scheduler.timing.slots import upcoming
@@ -31,10 +32,6 @@ NO_KEY_UPDATE = {"key_share": True}
 # third of the ORM session's cost (the read behind every GET and execute).
 _PLAYBOOKS = Playbook.__table__
 _BY_ID = select(_PLAYBOOKS).where(_PLAYBOOKS.c.id == bindparam("id"))
-
-
-class BadCursor(ValueError):
-    """A page cursor that the list did not hand out."""
 
 
 class NotFound(LookupError):

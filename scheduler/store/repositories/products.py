@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
+from scheduler.store.pages import keyset_page
 from scheduler.store.repositories.base import Repository
 from scheduler.store.tables import Product
 
@@ -106,6 +107,14 @@ class ProductRepository(Repository):
     async def list(self, org_id: str) -> list[Product]:
         """Every product of the organisation, by name."""
         return await self._off_loop(self._list, org_id)
+
+    async def page(self, org_id: str, limit: int, cursor: str | None) -> tuple[list[Product], str | None]:
+        """A page of the organisation's products, by name, and the next page's cursor."""
+        return await self._off_loop(self._page, org_id, limit, cursor)
+
+    def _page(self, org_id: str, limit: int, cursor: str | None) -> tuple[list[Product], str | None]:
+        with Session(self._engine, expire_on_commit=False) as session:
+            return keyset_page(session, Product, select(Product).where(Product.org_id == org_id), org_id, "name", limit, cursor)
 
     async def import_csv(self, org_id: str, text: str) -> ImportResult:
         """Upsert the CSV's rows by sku in one transaction; a bad row (CatalogueError) imports nothing."""
