@@ -32,7 +32,7 @@ WHY = {400: "The request cannot be read", 401: "No valid credential (missing, ma
        "Idempotency-Key is still in flight", 413: "The request body is over the route's limit",
        415: "Wrong content type", 422: "The request is invalid (each problem named by its path)",
        429: "Over the organisation's rate; `Retry-After` says when to try again"}
-# Operations (by operationId suffix) that are rate limited, or that may answer a conflict.
+# Operations (by operationId) that are rate limited.
 RATE_LIMITED = ("chat_api_chat_post", "execute_playbook_api_playbooks__playbook_id__execute_post")
 
 
@@ -83,11 +83,11 @@ def with_problems(schema: dict[str, Any]) -> dict[str, Any]:
             if "{" in path:
                 codes.add(404)
             if method in ("post", "put", "patch"):
-                codes |= {413, 422}
+                codes |= {409, 413, 422}  # 409: the object's state, a name in use, or a key still in flight
+            if "requestBody" in op and "application/json" not in op["requestBody"].get("content", {}):
+                codes.add(415)
             if op.get("operationId") in RATE_LIMITED:
                 codes.add(429)
-            if path.endswith("/execute") or (path == "/api/playbooks" and method == "post"):
-                codes.add(409)
             for code in sorted(codes):
                 responses[str(code)] = _problem(code)
     return schema

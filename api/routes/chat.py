@@ -67,8 +67,10 @@ STREAM_EXAMPLE = (
     'data: {"type":"finish"}\n\n'
     "data: [DONE]\n\n"
 )
+# One server-sent event: `data` holds one UI stream part as JSON (or `[DONE]`).
+SSE_EVENT = {"type": "object", "properties": {"data": {"type": "string"}, "event": {"type": "string"}, "id": {"type": "string"}}}
 STREAM_RESPONSE = {200: {"description": "The AI SDK UI Message Stream v1 over SSE (header `x-vercel-ai-ui-message-stream: v1`)",
-                         "content": {"text/event-stream": {"schema": {"type": "string"}, "example": STREAM_EXAMPLE}}}}
+                         "content": {"text/event-stream": {"schema": SSE_EVENT, "example": STREAM_EXAMPLE}}}}
 
 
 @router.post("/chat", response_class=StreamingResponse, responses=STREAM_RESPONSE,  # type: ignore[arg-type]
