@@ -1,6 +1,7 @@
 """Idempotency-Key for creating routes: a repeat gets the first answer; another body, 422; one in flight, 409.
 
-A route opts in with `key: IdempotencyKeyHeader` and `return await idempotent(request, who, key, status, produce)`.
+A route opts in with `key: IdempotencyKeyHeader` and `return await idempotent(request, who, key, body, status, produce)`,
+`body` being what it read (a dict or a model): the same key with another body is refused.
 """
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ IdempotencyKeyHeader = Annotated[str | None, Header(
 REPLAYED = {"Idempotent-Replayed": "true"}
 
 
-async def idempotent(request: Request, who: Principal, key: str | None, status_code: int,
+async def idempotent(request: Request, who: Principal, key: str | None, body: Any, status_code: int,
                      produce: Callable[[], Awaitable[BaseModel]]) -> Any:
     """Run `produce` once per key and organisation; repeats answer what it answered, with Idempotent-Replayed."""
     if key is None:
@@ -31,7 +32,7 @@ async def idempotent(request: Request, who: Principal, key: str | None, status_c
     runtime = request.app.state.runtime
     keys = IdempotencyRepository(runtime.engine)
     scope = f"{request.method} {request.url.path}"
-    fingerprint = _fingerprint(await request.body())
+    fingerprint = fingerprint_of(body)
     try:
         first = await keys.claim(str(who.org_id), scope, key, fingerprint, runtime.clock.now())
     except KeyReused as exc:
@@ -45,15 +46,12 @@ async def idempotent(request: Request, who: Principal, key: str | None, status_c
     except Exception:
         await keys.release(str(who.org_id), scope, key)
         raise
-    body = jsonable_encoder(made, by_alias=True)
-    await keys.answer(str(who.org_id), scope, key, status_code, body)
-    return JSONResponse(body, status_code=status_code)
+    answer = jsonable_encoder(made, by_alias=True)
+    await keys.answer(str(who.org_id), scope, key, status_code, answer)
+    return JSONResponse(answer, status_code=status_code)
 
 
-def _fingerprint(raw: bytes) -> str:
-    # The same JSON written with other spacing or key order is the same request.
-    try:
-        canonical = json.dumps(json.loads(raw), sort_keys=True, separators=(",", ":")).encode()
-    except ValueError:
-        canonical = raw
-    return hashlib.sha256(canonical).hexdigest()
+def fingerprint_of(body: Any) -> str:
+    """The request body's SHA-256, as parsed: the same JSON with other spacing or key order is the same request."""
+    canonical = json.dumps(jsonable_encoder(body), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()

@@ -50,7 +50,7 @@ async def create_playbook(request: Request, runtime: RuntimeDep, who: CurrentPri
         made = await asyncio.to_thread(runtime.playbooks.create, who.org_id, spec, created_by=who.user_id)
         return schemas.Playbook.model_validate(await asyncio.to_thread(_shown, runtime, made))
 
-    return await idempotent(request, who, key, 201, create)
+    return await idempotent(request, who, key, spec, 201, create)
 
 
 @router.get("/{playbook_id}")
