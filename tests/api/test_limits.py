@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import timedelta
 
 import httpx
@@ -38,7 +38,7 @@ def live(tmp_path_factory) -> Iterator[tuple[LiveServer, str, str]]:
                issue_session_token(server.runtime.engine, "other", "o@other.example"))
 
 
-def _raw(server: LiveServer, head: str, body_chunks: Iterator[bytes] = iter(())) -> tuple[int, str, int]:
+def _raw(server: LiveServer, head: str, body_chunks: Iterable[bytes] = ()) -> tuple[int, str, int]:
     """Send a request head (and maybe chunks) on a plain socket; the answer's status, its text, and the body bytes sent."""
     sock = socket.create_connection(("127.0.0.1", server.port))
     sock.settimeout(60)  # a hang guard only: the answers below come without the body
@@ -210,7 +210,8 @@ def test_an_idempotency_key_on_create(live):
     server, token, _ = live
     url, headers = f"{server.url}/api/playbooks", {**auth(token), "Idempotency-Key": "create-1"}
     first = httpx.post(url, headers=headers, json=NOTIFY)
-    again = httpx.post(url, headers={**headers, "Content-Type": "application/json"}, content=json.dumps(NOTIFY, indent=2))  # the same JSON, spaced otherwise
+    spaced = json.dumps(NOTIFY, indent=2)  # the same JSON, spaced otherwise
+    again = httpx.post(url, headers={**headers, "Content-Type": "application/json"}, content=spaced)
     assert first.status_code == again.status_code == 201
     assert again.json() == first.json() and again.headers["idempotent-replayed"] == "true"
     assert "idempotent-replayed" not in first.headers
