@@ -100,14 +100,21 @@ def _check_time() -> None:
         raise SecurityError("rendering took too long")
 
 
+# Methods of text whose numbers are sizes; any other method's numbers are just values (a revenue of 2,500,000).
+_SIZING_METHODS = frozenset({"center", "ljust", "rjust", "zfill", "expandtabs"})
+
+
 def _check_args(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
     # Widths, counts and lengths are what turn a short text into a huge one ('x'.center(10**9), indent, wordwrap).
     for value in (*args, *kwargs.values()):
         if is_number(value) and abs(value) > MAX_OUTPUT:
             raise SecurityError(f"{name}: {value!r} is over the limit of {MAX_OUTPUT}")
-        if isinstance(value, str) and name in ("format", "format_map", "%"):
-            if any(len(n) > 7 or int(n) > MAX_OUTPUT for n in _FORMAT_NUMBER.findall(value)):
-                raise SecurityError(f"{name}: a width in the format is over the limit of {MAX_OUTPUT}")
+
+
+def _check_format(name: str, text: Any) -> None:
+    # A format's widths are written in the format text: '%01000000000d', '{:>1000000000}'.
+    if isinstance(text, str) and any(len(n) > 7 or int(n) > MAX_OUTPUT for n in _FORMAT_NUMBER.findall(text)):
+        raise SecurityError(f"{name}: a width in the format is over the limit of {MAX_OUTPUT}")
 
 
 def _check_replace(name: str, args: tuple[Any, ...]) -> None:
@@ -137,7 +144,14 @@ def _bounded_filter(name: str, func: Any) -> Any:
     @functools.wraps(func)  # keeps jinja_pass_arg: context-passing filters still get their context
     def bounded(*args: Any, **kwargs: Any) -> Any:
         _check_time()
-        _check_args(name, args, kwargs)
+        # The value being filtered comes first (after the context Jinja passes to some); the numbers after it
+        # are sizes (width, count, length), except for format, whose arguments are values to format.
+        subject_at = 1 if getattr(func, "jinja_pass_arg", None) is not None else 0
+        subject = args[subject_at] if len(args) > subject_at else None
+        if name == "format":
+            _check_format(name, subject)
+        else:
+            _check_args(name, args[subject_at + 1:], kwargs)
         _check_replace(name, tuple(a for a in args if isinstance(a, str))[-3:])  # past the context Jinja may pass first
         if name == "join":
             values = [a for a in args if isinstance(a, (list, tuple, str))]
@@ -157,7 +171,8 @@ class _Environment(ImmutableSandboxedEnvironment):
         """A call in a template: no argument past the size limit, no result past it, no call past the deadline."""
         _check_time()
         name = getattr(__obj, "__name__", "call")
-        _check_args(name, args, kwargs)
+        if name in _SIZING_METHODS:
+            _check_args(name, args, kwargs)
         if name == "replace" and isinstance(getattr(__obj, "__self__", None), str):
             _check_replace(name, (__obj.__self__, *args))
         if name == "join" and isinstance(getattr(__obj, "__self__", None), str) and args:
@@ -170,7 +185,7 @@ class _Environment(ImmutableSandboxedEnvironment):
             if attribute in obj or attribute not in _MAPPING_METHODS:
                 return self.getitem(obj, attribute)
         elif isinstance(obj, str) and attribute in ("format", "format_map"):
-            _check_args(attribute, (obj,), {})  # the widths are in the format text itself
+            _check_format(attribute, obj)
         return super().getattr(obj, attribute)
 
     def getitem(self, obj: Any, argument: Any) -> Any:
@@ -192,7 +207,9 @@ class _Environment(ImmutableSandboxedEnvironment):
                 raise SecurityError("the product is too large")
         elif operator == "%" and isinstance(left, str):
             # printf-style formatting: '%01000000000d' % 1 and '%*s' % (10**9, 'x') are widths too.
-            _check_args("%", (left, *(right if isinstance(right, tuple) else (right,))), {})
+            _check_format("%", left)
+            if "*" in left:  # '%*s' % (10**9, 'x'): the width is an argument
+                _check_args("%", right if isinstance(right, tuple) else (right,), {})
         elif operator == "*":
             for seq, times in ((left, right), (right, left)):
                 if isinstance(seq, (str, list, tuple)) and isinstance(times, int):

@@ -69,3 +69,16 @@ async def test_a_hostile_template_fails_its_step_and_the_run_names_it(settings):
     assert run["status"] == "failed"
     assert "center: 1000000000 is over the limit" in run["stepResults"][0]["error"]
     assert "steps[0] (notify)" in run["error"]
+
+
+@pytest.mark.parametrize(("template", "expected"), [
+    ("{{ revenue|int }}", "2500000"),
+    ("{{ revenue|round(2) }}", "2500000"),
+    ("{{ '%d' % revenue }}", "2500000"),
+    ("{{ '{:,}'.format(revenue) }}", "2,500,000"),
+    ("{{ '%s orders'|format(revenue) }}", "2500000 orders"),
+    ("{{ [revenue, 1]|max }}", "2500000"),
+    ("{{ revenue * 2 }}", "5000000"),
+])
+def test_big_numbers_are_values_not_sizes(template, expected):
+    assert str(render_value(template, {"revenue": 2_500_000})) in (expected, expected + ".0")
