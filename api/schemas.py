@@ -136,8 +136,8 @@ class ExecuteRequest(BaseModel):
     model_config = _config({"triggeredBy": "schedule"})
 
     triggered_by: TriggeredBy | None = None
-    org_id: str | None = Field(None, description="The organisation, for the cron secret (bound to none)")
-    user_id: str | None = Field(None, description="On whose behalf, for the cron secret")
+    org_id: str | None = Field(None, max_length=100, description="The organisation, for the cron secret (bound to none)")
+    user_id: str | None = Field(None, max_length=100, description="On whose behalf, for the cron secret")
 
 
 class ExecuteResponse(BaseModel):

@@ -142,6 +142,16 @@ def _probe_all(server: LiveServer, token: str) -> None:
             r = httpx.request(method, server.url + path, headers=auth(token), json=body)
         assert r.status_code == 422, (method, path, body, r.status_code, r.text)
         assert "NUL" in r.json()["detail"] and r.headers["content-type"].startswith("application/problem+json")
+    # Numbers and texts past what a column holds are refused as such, not left to the database.
+    csv = "sku,name,category,price,cost,quantity,reorder_point\nA,Big,C,1,1,99999999999999999999,1\n"
+    r = httpx.post(f"{server.url}/api/products/import", headers={**auth(token), "Content-Type": "text/csv"}, content=csv)
+    assert r.status_code == 422 and "quantity" in r.json()["detail"], r.text
+    r = httpx.post(f"{server.url}/api/products/import", headers={**auth(token), "Content-Type": "text/csv"},
+                   content=csv.replace("99999999999999999999", "1").replace("Big", "B" * 300))
+    assert r.status_code == 422 and "name is longer" in r.json()["detail"], r.text
+    r = httpx.post(f"{server.url}/api/playbooks/{made.json()['id']}/execute", headers=auth(CRON_SECRET),
+                   json={"triggeredBy": "manual", "orgId": "o" * 101})
+    assert r.status_code == 422, r.text
 
 
 def test_a_nul_anywhere_is_a_422_never_a_500(live):

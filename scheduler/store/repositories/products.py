@@ -54,8 +54,8 @@ def _amount(value: str, field: str) -> float:
 
 def _count(value: str, field: str) -> int:
     text = value.strip()
-    if not text.isdigit():
-        raise ValueError(f"{field} must be a whole number of 0 or more, not {text!r}")
+    if not text.isdigit() or len(text) > 9:
+        raise ValueError(f"{field} must be a whole number from 0 to 999999999, not {text[:20]!r}")
     return int(text)
 
 
@@ -69,6 +69,9 @@ def _row(cells: list[str], seen: set[str]) -> CatalogueRow:
         raise ValueError(f"sku {sku!r} appears twice in the file")
     if not name:
         raise ValueError("name is empty")
+    for field, value, longest in (("sku", sku, 64), ("name", name, 200), ("category", category, 100)):
+        if len(value) > longest:
+            raise ValueError(f"{field} is longer than {longest} characters")
     price = _amount(cells[3], "price")
     if price <= 0:
         raise ValueError("price must be above 0")
