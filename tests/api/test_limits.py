@@ -217,7 +217,23 @@ def test_a_bucket_refills_at_its_rate():
 
 
 def test_an_idempotency_key_on_create(live):
-    server, token, _ = live
+    server, token, theirs = live
+    _idempotent_create(server, token, theirs)
+
+
+@pytest.mark.postgres
+def test_an_idempotency_key_on_create_on_postgresql(pg_settings):
+    with LiveServer(pg_settings) as server:
+        engine = server.runtime.engine
+        with Session(engine) as session:
+            session.add(Organization(id="other", name="Other Shop", timezone="UTC"))
+            session.add(User(org_id="other", email="o@other.example"))
+            session.commit()
+        _idempotent_create(server, issue_session_token(engine, "demo", "owner@example.com"),
+                           issue_session_token(engine, "other", "o@other.example"))
+
+
+def _idempotent_create(server: LiveServer, token: str, theirs: str) -> None:
     url, headers = f"{server.url}/api/playbooks", {**auth(token), "Idempotency-Key": "create-1"}
     first = httpx.post(url, headers=headers, json=NOTIFY)
     spaced = json.dumps(NOTIFY, indent=2)  # the same JSON, spaced otherwise
@@ -228,7 +244,6 @@ def test_an_idempotency_key_on_create(live):
     other = httpx.post(url, headers=headers, json={**NOTIFY, "name": "Another"})
     assert other.status_code == 422 and "another request body" in other.json()["detail"]
     # The key belongs to the organisation: another one using it makes its own playbook.
-    _, _, theirs = live
     their = httpx.post(url, headers={**auth(theirs), "Idempotency-Key": "create-1"}, json=NOTIFY)
     assert their.status_code == 201 and their.json()["id"] != first.json()["id"] and their.json()["orgId"] == "other"
 
