@@ -40,8 +40,9 @@ async def _user_or_agent(runtime: Runtime, token: bytes) -> Principal | None:
         text = token.decode("ascii")
     except UnicodeDecodeError:
         return None
+    # Token age is wall-clock time (tokens are issued by the CLI, in real time), not the engine's test clock.
     return remembered_principal(runtime.engine, text) or await run_in_threadpool(
-        authenticate_token, runtime.engine, text, session_ttl(runtime.settings), runtime.clock.now())
+        authenticate_token, runtime.engine, text, session_ttl(runtime.settings))
 
 
 async def resolve_principal(runtime: Runtime, token: bytes) -> Principal | None:

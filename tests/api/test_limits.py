@@ -2,6 +2,7 @@
 NUL bytes refused, playbooks bounded, rates per organisation, Idempotency-Key on create, expiring sessions."""
 from __future__ import annotations
 
+import hashlib
 import json
 import socket
 from collections.abc import Iterable, Iterator
@@ -9,14 +10,13 @@ from datetime import timedelta
 
 import httpx
 import pytest
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from api.limits.rates import RateLimits
 from scheduler.auth.tokens import issue_agent_key, issue_session_token
-from scheduler.domain.clock import Clock
 from scheduler.settings import Settings
 from scheduler.store.repositories.idempotency import IdempotencyRepository
-from scheduler.store.tables import Organization, User
+from scheduler.store.tables import ApiToken, Organization, User
 from tests.conftest import CRON_SECRET, auth
 from tests.fakes.live import LiveServer
 
@@ -269,12 +269,20 @@ def test_an_idempotency_key_still_in_flight_is_a_409_and_a_failed_first_call_fre
 
 def test_session_tokens_expire_and_agent_keys_do_not(tmp_path):
     settings = Settings(PLAYBOOKS_HOME=tmp_path / "home", PLAYBOOKS_SESSION_TTL_HOURS=1)
-    with LiveServer(settings, clock=Clock(offset=timedelta(hours=2))) as server:  # the server lives two hours ahead
+    with LiveServer(settings) as server:
         engine = server.runtime.engine
-        stale = issue_session_token(engine, "demo", "owner@example.com")  # issued now: two hours old to the server
+        fresh = issue_session_token(engine, "demo", "owner@example.com")
+        stale = issue_session_token(engine, "demo", "owner@example.com")
         key = issue_agent_key(engine, "demo", "pops")
+        with Session(engine) as session:  # issued two hours ago, as far as the store knows; the key too
+            for row in session.exec(select(ApiToken)):
+                if row.token_hash in (hashlib.sha256(stale.encode()).hexdigest(), hashlib.sha256(key.encode()).hexdigest()):
+                    row.created_at -= timedelta(hours=2)
+                    session.add(row)
+            session.commit()
         r = httpx.get(f"{server.url}/api/playbooks", headers=auth(stale))
         assert r.status_code == 401 and r.json()["detail"] == "invalid or expired token"
+        assert httpx.get(f"{server.url}/api/playbooks", headers=auth(fresh)).status_code == 200
         assert httpx.get(f"{server.url}/api/playbooks", headers=auth(key)).status_code == 200
 
 
