@@ -76,7 +76,7 @@ def with_problems(schema: dict[str, Any]) -> dict[str, Any]:
     for path, item in schema.get("paths", {}).items():
         for method, op in item.items():
             responses = op.setdefault("responses", {})
-            codes = {422}
+            codes = {422} if op.get("parameters") or "requestBody" in op else set()
             if path.startswith("/api/"):
                 op["security"] = [{"bearer": []}]
                 codes.add(401)
