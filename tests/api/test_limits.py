@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import select as io_select
 import socket
 from collections.abc import Iterable, Iterator
 from datetime import timedelta
@@ -46,6 +47,8 @@ def _raw(server: LiveServer, head: str, body_chunks: Iterable[bytes] = ()) -> tu
     try:
         sock.sendall(head.encode())
         for chunk in body_chunks:
+            if io_select.select([sock], [], [], 0)[0]:
+                break  # the server has answered: stop sending, read it before the connection goes
             try:
                 sock.sendall(chunk)
             except (BrokenPipeError, ConnectionResetError):
@@ -53,7 +56,10 @@ def _raw(server: LiveServer, head: str, body_chunks: Iterable[bytes] = ()) -> tu
             sent += len(chunk)
         answer = b""
         while b"\r\n\r\n" not in answer or len(answer) < answer.index(b"\r\n\r\n") + 4 + _length(answer):
-            part = sock.recv(65536)
+            try:
+                part = sock.recv(65536)
+            except ConnectionResetError:
+                break
             if not part:
                 break
             answer += part
