@@ -15,8 +15,9 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 install: $(STAMP)
 
+# `make run PORT=8001 HOST=0.0.0.0` passes them on to `playbooks serve`.
 run: $(STAMP)
-	$(BIN)/playbooks serve
+	$(BIN)/playbooks serve $(if $(PORT),--port $(PORT)) $(if $(HOST),--host $(HOST))
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -11,6 +11,9 @@ from agents.delegate import PersonaDelegate
 from agents.graph import ModelFactory, build_graph
 from agents.models import model_factory as default_model_factory
 from agents.threads import open_checkpointer
+from api.docs import install_docs
+from api.limits.guard import RequestGuard
+from api.limits.rates import RateLimits
 from api.problems import install_problem_handlers
 from api.routes import (
     approvals,
@@ -57,8 +60,16 @@ def create_app(
             finally:
                 await runtime.stop()
 
-    app = FastAPI(title="Playbooks", version="0.1.0", lifespan=lifespan)
+    app = FastAPI(title="Playbooks", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None,
+                  description="Chat with agent personas; get playbooks that schedule and run themselves. "
+                              "Authorize with a session token (`playbooks token`) or an agent key.")
+    # Per organisation and minute; routes spend from a bucket with `rate_limited(name)` (api/deps.py).
+    app.state.rate_limits = RateLimits({"execute": settings.rate_execute_per_minute, "chat": settings.rate_chat_per_minute})
+    # Body limits by path prefix, before any body is read; a route with its own limit is named here.
+    app.add_middleware(RequestGuard, default_limit=settings.max_body_bytes, limits={
+        "/api/chat": settings.max_chat_body_bytes, "/api/products/import": products.MAX_BODY})
     install_problem_handlers(app)
+    install_docs(app)
     for module in (health, playbooks, executions, chat, products, competitors, competitive_actions, approvals, heartbeat,
                    notifications, web, events, inventory, orders, customers):
         app.include_router(module.router)

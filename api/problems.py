@@ -13,13 +13,15 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from scheduler.auth.tokens import UnknownOrganization
 from scheduler.events.bus import UnknownEvent
 from scheduler.runs.start import RunRefused
-from scheduler.services.playbooks import BadCursor, NotFound
+from scheduler.services.playbooks import NotFound
 from scheduler.services.shop import CustomerExists, ShopInvalid
 from scheduler.services.validation import PlaybookInvalid
+from scheduler.store.pages import BadCursor
 
 log = logging.getLogger(__name__)
 TITLES = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
-          409: "Conflict", 422: "Unprocessable Content", 500: "Internal Server Error", 503: "Service Unavailable"}
+          409: "Conflict", 413: "Content Too Large", 415: "Unsupported Media Type",
+          422: "Unprocessable Content", 429: "Too Many Requests", 500: "Internal Server Error", 503: "Service Unavailable"}
 
 
 def problem(status: int, detail: str, headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:

@@ -160,8 +160,8 @@ class ExecuteRequest(BaseModel):
     model_config = _config({"triggeredBy": "schedule"})
 
     triggered_by: TriggeredBy | None = None
-    org_id: str | None = Field(None, description="The organisation, for the cron secret (bound to none)")
-    user_id: str | None = Field(None, description="On whose behalf, for the cron secret")
+    org_id: str | None = Field(None, max_length=100, description="The organisation, for the cron secret (bound to none)")
+    user_id: str | None = Field(None, max_length=100, description="On whose behalf, for the cron secret")
     event: dict[str, Any] | None = Field(
         None, description='With triggeredBy "event": {"name"?, "data"?, "id"?} or the event data itself, as {{event.*}} '
                           "in the run (default: the playbook's event, with the catalog's example data)")
@@ -228,12 +228,10 @@ class Product(BaseModel):
     reorder_point: int
 
 
-class ProductList(BaseModel):
-    """The organisation's products, by name."""
+class ProductList(Page[Product]):
+    """A page of the organisation's products, by name."""
 
-    model_config = _config({"items": [PRODUCT_EXAMPLE]})
-
-    items: list[Product]
+    model_config = _config({"items": [PRODUCT_EXAMPLE], "nextCursor": None})
 
 
 class ImportResult(BaseModel):
@@ -260,12 +258,10 @@ class Competitor(BaseModel):
     created_at: datetime
 
 
-class CompetitorList(BaseModel):
-    """The organisation's competitors, in the order they were added."""
+class CompetitorList(Page[Competitor]):
+    """A page of the organisation's competitors, in the order they were added."""
 
-    model_config = _config({"items": [COMPETITOR_EXAMPLE]})
-
-    items: list[Competitor]
+    model_config = _config({"items": [COMPETITOR_EXAMPLE], "nextCursor": None})
 
 
 class CompetitorCreate(BaseModel):

@@ -17,7 +17,8 @@ def settings_for(home: Path, **extra: Any):
     """Engine settings on a SQLite file in `home` (the default store of `playbooks serve`)."""
     from scheduler.settings import Settings
 
-    return Settings(PLAYBOOKS_HOME=home, **extra)
+    # The bench measures throughput, so the per-organisation rate limits are off unless a row sets them.
+    return Settings(PLAYBOOKS_HOME=home, **{"PLAYBOOKS_RATE_EXECUTE_PER_MINUTE": 0, "PLAYBOOKS_RATE_CHAT_PER_MINUTE": 0, **extra})
 
 
 def seed_org(engine) -> str:

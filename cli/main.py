@@ -54,23 +54,32 @@ def serve(host: str = "127.0.0.1", port: int = 8000, no_demo: bool = typer.Optio
     import uvicorn
 
     from api.app import create_app
+    from cli.listen import ListenError, listen
     from scheduler.auth.tokens import issue_session_token
     from scheduler.demo.seed import DEMO_EMAIL, DEMO_ORG, seed_demo
     from scheduler.demo.sites import PATH, demo_origin, seed_demo_competitors
 
     settings = get_settings()
+    try:
+        # Bound before anything is printed: a bad or busy port fails here, not after the banner.
+        sock = listen(host, port)
+    except ListenError as exc:
+        fail(str(exc))
     engine = _engine()
     if not no_demo:
-        seed_demo(engine)
+        seeded = seed_demo(engine)
         # The demo competitors' pages are served by this app: fetched from its own loopback address.
         sites = seed_demo_competitors(engine, demo_origin(host, port))
-        token = issue_session_token(engine, DEMO_ORG, DEMO_EMAIL)
         base = f"http://{host}:{port}"
+        # A token is printed once, when the demo is first seeded; after that, `playbooks token` makes one.
+        token = issue_session_token(engine, DEMO_ORG, DEMO_EMAIL) if seeded else "$TOKEN"
+        get_token = f"TOKEN=$(playbooks token --org {DEMO_ORG} --email {DEMO_EMAIL})"
         typer.echo(
             f"Playbooks on {base}  (database: {settings.resolved_database_url})\n"
             f"  API docs:   {base}/docs\n"
-            f"  Demo token: {token}   (org {DEMO_ORG}, {DEMO_EMAIL})\n"
-            f"  Try:  curl -N {base}/api/chat -H 'Authorization: Bearer {token}' -H 'Content-Type: application/json' \\\n"
+            + (f"  Demo token: {token}   (org {DEMO_ORG}, {DEMO_EMAIL}; printed once, on the first start)\n" if seeded else
+               f"  A token:    {get_token}\n")
+            + f"  Try:  curl -N {base}/api/chat -H 'Authorization: Bearer {token}' -H 'Content-Type: application/json' \\\n"
             f"          -d '{{\"messages\":[{{\"role\":\"user\",\"parts\":[{{\"type\":\"text\","
             f"\"text\":\"Every day at 9am email me a sales report\"}}]}}]}}'\n"
             f"  Mail goes to {settings.smtp_url or settings.outbox.resolve()}\n"
@@ -83,18 +92,38 @@ def serve(host: str = "127.0.0.1", port: int = 8000, no_demo: bool = typer.Optio
                "    CRON_SECRET=$(python3 -c 'import secrets; print(secrets.token_hex(16))') make run\n")
         )
     engine.dispose()
-    uvicorn.run(create_app(settings, demo=not no_demo), host=host, port=port, log_level="info")
+    config = uvicorn.Config(create_app(settings, demo=not no_demo), host=host, port=port, log_level="info")
+    uvicorn.Server(config).run(sockets=[sock])
 
 
-@app.command()
-def token(org: str = typer.Option(..., "--org"), email: str = typer.Option(..., "--email")) -> None:
-    """Print a new user session token."""
+token_app = typer.Typer(help="Session tokens: `token --org ORG --email EMAIL` prints a new one; `token revoke TOKEN`.",
+                        invoke_without_command=True)
+app.add_typer(token_app, name="token")
+
+
+@token_app.callback()
+def token(ctx: typer.Context, org: str | None = typer.Option(None, "--org"), email: str | None = typer.Option(None, "--email")) -> None:
+    """Print a new user session token (it expires after PLAYBOOKS_SESSION_TTL_HOURS)."""
     from scheduler.auth.tokens import UnknownOrganization, issue_session_token
 
+    if ctx.invoked_subcommand is not None:
+        return
+    if not org or not email:
+        fail("give --org ORG and --email EMAIL (or `playbooks token revoke TOKEN`)")
     try:
-        typer.echo(issue_session_token(_engine(), org, email))
+        typer.echo(issue_session_token(_engine(), str(org), str(email)))
     except UnknownOrganization as exc:
         fail(str(exc))
+
+
+@token_app.command("revoke")
+def token_revoke(value: str = typer.Argument(..., metavar="TOKEN")) -> None:
+    """Revoke a session token or agent key: every server refuses it within a second."""
+    from scheduler.auth.tokens import revoke_token
+
+    if not revoke_token(_engine(), value.strip()):
+        fail("no such live token (unknown, or already revoked)")
+    typer.echo("revoked")
 
 
 @app.command("agent-key")

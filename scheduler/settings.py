@@ -64,6 +64,14 @@ class Settings(BaseSettings):
     event_chain_limit: int = Field(5, ge=1, validation_alias="PLAYBOOKS_EVENT_CHAIN_LIMIT")
     # customer.lapsed: a customer not seen for this many days (checked daily).
     customer_lapsed_days: int = Field(60, ge=1, validation_alias="PLAYBOOKS_CUSTOMER_LAPSED_DAYS")
+    # Session tokens (not agent keys) stop working this long after they were issued; 0 means never.
+    session_ttl_hours: float = Field(24 * 30, ge=0, validation_alias="PLAYBOOKS_SESSION_TTL_HOURS")
+    # Request bodies are refused past these sizes before they are read (the CSV import has its own 5 MB).
+    max_body_bytes: int = Field(1024 * 1024, ge=1024, validation_alias="PLAYBOOKS_MAX_BODY_BYTES")
+    max_chat_body_bytes: int = Field(256 * 1024, ge=1024, validation_alias="PLAYBOOKS_MAX_CHAT_BODY_BYTES")
+    # Calls per minute and organisation (a burst of that many, refilled evenly); 0 turns a limit off.
+    rate_execute_per_minute: int = Field(120, ge=0, validation_alias="PLAYBOOKS_RATE_EXECUTE_PER_MINUTE")
+    rate_chat_per_minute: int = Field(30, ge=0, validation_alias="PLAYBOOKS_RATE_CHAT_PER_MINUTE")
 
     @field_validator("executor")
     @classmethod

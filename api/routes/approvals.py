@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import asyncio
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException
 
 from api import schemas
-from api.deps import CurrentPrincipal, RuntimeDep
+from api.deps import CurrentPrincipal, PageDep, RuntimeDep
 from scheduler.services.approvals import AlreadyDecided, ApprovalNotFound, NeedsPerson, NotApprovable
 from scheduler.store.action_tables import Approval
 from scheduler.store.repositories.actions import BadCursor
@@ -20,12 +20,11 @@ def _shown(approval: Approval) -> schemas.Approval:
 
 @router.get("")
 async def list_approvals(
-    runtime: RuntimeDep, who: CurrentPrincipal, status: schemas.ApprovalStatus | None = None,
-    limit: int = Query(50, ge=1, le=200), cursor: str | None = None,
+    runtime: RuntimeDep, who: CurrentPrincipal, page: PageDep, status: schemas.ApprovalStatus | None = None,
 ) -> schemas.ApprovalPage:
     """The organisation's approvals, newest first; `?status=pending` for the ones waiting on you."""
     try:
-        rows, next_cursor = await runtime.executor.store.approvals.list(who.org_id, status, limit, cursor)
+        rows, next_cursor = await runtime.executor.store.approvals.list(who.org_id, status, page.limit, page.cursor)
     except BadCursor as exc:
         raise HTTPException(422, str(exc)) from None
     return schemas.ApprovalPage(items=[_shown(r) for r in rows], next_cursor=next_cursor)

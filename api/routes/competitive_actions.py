@@ -1,10 +1,10 @@
 """Competitive actions: what analyze_competitive_intelligence found for each persona to act on."""
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException
 
 from api import schemas
-from api.deps import CurrentPrincipal, RuntimeDep
+from api.deps import CurrentPrincipal, PageDep, RuntimeDep
 from scheduler.store.repositories.actions import ActionFilter, BadCursor
 
 router = APIRouter(prefix="/api/competitive-actions", tags=["competitive actions"])
@@ -12,14 +12,14 @@ router = APIRouter(prefix="/api/competitive-actions", tags=["competitive actions
 
 @router.get("")
 async def list_actions(
-    runtime: RuntimeDep, who: CurrentPrincipal, type: schemas.ActionType | None = None,  # noqa: A002 (the wire name)
+    runtime: RuntimeDep, who: CurrentPrincipal, page: PageDep,
+    type: schemas.ActionType | None = None,  # noqa: A002 (the wire name)
     status: schemas.ActionStatus | None = None, priority: schemas.Priority | None = None,
-    limit: int = Query(50, ge=1, le=200), cursor: str | None = None,
 ) -> schemas.CompetitiveActionPage:
     """The organisation's competitive actions, newest first, filtered by type, status and priority."""
     try:
         rows, next_cursor = await runtime.executor.store.actions.list(
-            who.org_id, ActionFilter(type, status, priority), limit, cursor)
+            who.org_id, ActionFilter(type, status, priority), page.limit, page.cursor)
     except BadCursor as exc:
         raise HTTPException(422, str(exc)) from None
     return schemas.CompetitiveActionPage(

@@ -4,7 +4,7 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Response
 
 from api import schemas
-from api.deps import CurrentPrincipal, RuntimeDep
+from api.deps import CurrentPrincipal, PageDep, RuntimeDep
 from scheduler.store.repositories.competitors import CompetitorExists
 from scheduler.store.tables import Competitor
 
@@ -16,9 +16,10 @@ def _shown(competitor: Competitor) -> schemas.Competitor:
 
 
 @router.get("")
-async def list_competitors(runtime: RuntimeDep, who: CurrentPrincipal) -> schemas.CompetitorList:
-    """The organisation's competitors."""
-    return schemas.CompetitorList(items=[_shown(c) for c in await runtime.executor.store.competitors.list(who.org_id)])
+async def list_competitors(runtime: RuntimeDep, who: CurrentPrincipal, page: PageDep) -> schemas.CompetitorList:
+    """The organisation's competitors, in the order they were added, a page at a time."""
+    rows, next_cursor = await runtime.executor.store.competitors.page(who.org_id, page.limit, page.cursor)
+    return schemas.CompetitorList(items=[_shown(c) for c in rows], next_cursor=next_cursor)
 
 
 @router.post("", status_code=201)

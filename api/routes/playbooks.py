@@ -1,12 +1,14 @@
 """Playbook routes: list, create, read, change, delete, execute."""
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
-from fastapi import APIRouter, Body, Header, Query, Response
+from fastapi import APIRouter, Body, Header, Request, Response
 
 from api import schemas
-from api.deps import CurrentPrincipal, ExecutePrincipal, RuntimeDep
+from api.deps import CurrentPrincipal, ExecutePrincipal, PageDep, RuntimeDep
+from api.idempotency import IdempotencyKeyHeader, idempotent
 from scheduler.domain.spec import playbook_spec_schema
 from scheduler.domain.status import TriggeredBy
 from scheduler.runs.history import list_executions
@@ -22,24 +24,32 @@ def _shown(runtime: Runtime, playbook: Playbook) -> dict[str, Any]:
 
 
 @router.get("")
-def list_playbooks(
-    runtime: RuntimeDep, who: CurrentPrincipal, limit: int = Query(50, ge=1, le=200), cursor: str | None = None,
-) -> schemas.PlaybookPage:
+def list_playbooks(runtime: RuntimeDep, who: CurrentPrincipal, page: PageDep) -> schemas.PlaybookPage:
     """The organisation's playbooks, a page at a time."""
-    items, next_cursor = runtime.playbooks.list(who.org_id, limit, cursor)
+    items, next_cursor = runtime.playbooks.list(who.org_id, page.limit, page.cursor)
     return schemas.PlaybookPage.model_validate({"items": [_shown(runtime, p) for p in items], "nextCursor": next_cursor})
 
 
 # /docs shows the spec's schema (registered actions, catalog events); the body is still read as a dict
 # and validated on save, so a bad spec gets the service's problem+json naming each path.
-SPEC_BODY = {"requestBody": {"required": True, "content": {"application/json": {
-    "schema": playbook_spec_schema(default_registry().names())}}}}
+SPEC_EXAMPLE = {key: schemas.PLAYBOOK_EXAMPLE[key] for key in ("name", "agent", "category", "triggers", "steps")}
+SPEC_SCHEMA = playbook_spec_schema(default_registry().names())
+SPEC_BODY = {"requestBody": {"required": True, "content": {"application/json": {"schema": SPEC_SCHEMA, "example": SPEC_EXAMPLE}}}}
+# A change names any of the spec's fields; the merged playbook is validated again as a whole.
+PATCH_BODY = {"requestBody": {"required": True, "content": {"application/json": {
+    "schema": {**SPEC_SCHEMA, "title": "PlaybookChanges", "required": []}, "example": {"status": "paused"}}}}}
 
 
 @router.post("", status_code=201, openapi_extra=SPEC_BODY)
-def create_playbook(runtime: RuntimeDep, who: CurrentPrincipal, spec: dict[str, Any] = Body(...)) -> schemas.Playbook:
-    """Validate, store and (when active) schedule a playbook."""
-    return schemas.Playbook.model_validate(_shown(runtime, runtime.playbooks.create(who.org_id, spec, created_by=who.user_id)))
+async def create_playbook(request: Request, runtime: RuntimeDep, who: CurrentPrincipal, key: IdempotencyKeyHeader = None,
+                          spec: dict[str, Any] = Body(...)) -> schemas.Playbook:
+    """Validate, store and (when active) schedule a playbook; an `Idempotency-Key` makes a repeat return the same one."""
+
+    async def create() -> schemas.Playbook:
+        made = await asyncio.to_thread(runtime.playbooks.create, who.org_id, spec, created_by=who.user_id)
+        return schemas.Playbook.model_validate(await asyncio.to_thread(_shown, runtime, made))
+
+    return await idempotent(request, who, key, spec, 201, create)
 
 
 @router.get("/{playbook_id}")
@@ -48,7 +58,7 @@ def get_playbook(playbook_id: str, runtime: RuntimeDep, who: CurrentPrincipal) -
     return schemas.Playbook.model_validate(_shown(runtime, runtime.playbooks.get(who.org_id, playbook_id)))
 
 
-@router.patch("/{playbook_id}")
+@router.patch("/{playbook_id}", openapi_extra=PATCH_BODY)
 def patch_playbook(playbook_id: str, runtime: RuntimeDep, who: CurrentPrincipal, changes: dict[str, Any] = Body(...)) -> schemas.Playbook:
     """Change fields; `{"status": "paused"}` pauses (`"resumeAt": ISO` until then), `"active"` schedules again."""
     return schemas.Playbook.model_validate(_shown(runtime, runtime.playbooks.update(who.org_id, playbook_id, changes)))
@@ -61,18 +71,16 @@ def delete_playbook(playbook_id: str, runtime: RuntimeDep, who: CurrentPrincipal
 
 
 @router.get("/{playbook_id}/executions")
-def playbook_executions(
-    playbook_id: str, runtime: RuntimeDep, who: CurrentPrincipal, limit: int = Query(50, ge=1, le=200), cursor: str | None = None,
-) -> schemas.ExecutionPage:
+def playbook_executions(playbook_id: str, runtime: RuntimeDep, who: CurrentPrincipal, page: PageDep) -> schemas.ExecutionPage:
     """The playbook's runs, newest first."""
     runtime.playbooks.get(who.org_id, playbook_id, include_deleted=True)
-    items, next_cursor = list_executions(runtime.engine, who.org_id, playbook_id, limit, cursor)
+    items, next_cursor = list_executions(runtime.engine, who.org_id, playbook_id, page.limit, page.cursor)
     return schemas.ExecutionPage.model_validate({"items": items, "nextCursor": next_cursor})
 
 
 @router.post("/{playbook_id}/execute", status_code=202)
 def execute_playbook(
-    playbook_id: str, runtime: RuntimeDep, who: ExecutePrincipal, response: Response,
+    playbook_id: str, runtime: RuntimeDep, who: ExecutePrincipal, response: Response, request: Request,
     body: schemas.ExecuteRequest | None = None, idempotency_key: str | None = Header(None, alias="Idempotency-Key", max_length=200),
 ) -> schemas.ExecuteResponse:
     """Open a run (once per Idempotency-Key or schedule slot) and start it."""
@@ -80,6 +88,8 @@ def execute_playbook(
     cron = who.kind == "cron"
     playbook = _playbook_for(runtime, playbook_id, body.org_id if cron else who.org_id)
     user_id = body.user_id if cron else who.user_id
+    # Counted against the playbook's organisation, whoever calls (the cron secret has none of its own).
+    request.app.state.rate_limits.spend("execute", playbook.org_id)
     if body.triggered_by == TriggeredBy.event or body.event is not None:
         # Testing an event playbook by hand: the event given (or an example) is {{event.*}} in the run.
         firing = runtime.events.hand_firing(playbook, body.event, idempotency_key, user_id)

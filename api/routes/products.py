@@ -4,7 +4,7 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Request
 
 from api import schemas
-from api.deps import CurrentPrincipal, RuntimeDep
+from api.deps import CurrentPrincipal, PageDep, RuntimeDep
 from scheduler.store.repositories.products import CSV_HEADER, CatalogueError
 
 router = APIRouter(prefix="/api/products", tags=["products"])
@@ -14,10 +14,11 @@ CSV_BODY = {"requestBody": {"required": True, "content": {"text/csv": {
 
 
 @router.get("")
-async def list_products(runtime: RuntimeDep, who: CurrentPrincipal) -> schemas.ProductList:
-    """The organisation's products, by name."""
-    products = await runtime.executor.store.products.list(who.org_id)
-    return schemas.ProductList(items=[schemas.Product.model_validate(p.model_dump(exclude={"org_id"})) for p in products])
+async def list_products(runtime: RuntimeDep, who: CurrentPrincipal, page: PageDep) -> schemas.ProductList:
+    """The organisation's products, by name, a page at a time."""
+    products, next_cursor = await runtime.executor.store.products.page(who.org_id, page.limit, page.cursor)
+    return schemas.ProductList(items=[schemas.Product.model_validate(p.model_dump(exclude={"org_id"})) for p in products],
+                               next_cursor=next_cursor)
 
 
 @router.post("/import", openapi_extra=CSV_BODY)

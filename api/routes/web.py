@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api import schemas
 from api.deps import SESSION_COOKIE, CurrentPrincipal, RuntimeDep
-from scheduler.auth.tokens import authenticate_token
+from scheduler.auth.tokens import authenticate_token, session_ttl
 from scheduler.runs.activity import runs_per_day
 from scheduler.store.tables import Organization, User
 
@@ -37,7 +37,7 @@ def _who(runtime, org_id: str, user_id: str | None, kind: str) -> schemas.WhoAmI
 @router.post("/api/session", tags=["session"])
 async def sign_in(body: schemas.SignIn, request: Request, response: Response, runtime: RuntimeDep) -> schemas.WhoAmI:
     """Trade a user session token for an HttpOnly, SameSite=Strict cookie; agent keys cannot sign in."""
-    principal = await run_in_threadpool(authenticate_token, runtime.engine, body.token.strip())
+    principal = await run_in_threadpool(authenticate_token, runtime.engine, body.token.strip(), session_ttl(runtime.settings))
     if principal is None or principal.kind != "user":
         raise HTTPException(401, "that is not a valid user session token")
     response.set_cookie(SESSION_COOKIE, body.token.strip(), httponly=True, samesite="strict",

@@ -8,6 +8,7 @@ import secrets
 import time
 import weakref
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import bindparam
 from sqlalchemy.engine import Engine
@@ -72,7 +73,7 @@ _TOKEN_CACHE_MAX = 10_000
 _verified: weakref.WeakKeyDictionary[Engine, dict[str, tuple[float, Principal]]] = weakref.WeakKeyDictionary()
 _TOKENS = ApiToken.__table__
 _BY_HASH = (
-    select(_TOKENS.c.kind, _TOKENS.c.org_id, _TOKENS.c.user_id, _TOKENS.c.agent, _TOKENS.c.revoked_at)
+    select(_TOKENS.c.kind, _TOKENS.c.org_id, _TOKENS.c.user_id, _TOKENS.c.agent, _TOKENS.c.revoked_at, _TOKENS.c.created_at)
     .where(_TOKENS.c.token_hash == bindparam("token_hash"))
 )
 
@@ -83,8 +84,17 @@ def remembered_principal(engine: Engine, token: str) -> Principal | None:
     return hit[1] if hit is not None and hit[0] > time.monotonic() else None
 
 
-def authenticate_token(engine: Engine, token: str) -> Principal | None:
-    """The principal of a session token or agent key, or None."""
+def _expired(created_at: datetime | None, ttl: timedelta | None, now: datetime | None) -> bool:
+    if ttl is None or created_at is None:
+        return False
+    if created_at.tzinfo is None:  # SQLite hands back naive UTC
+        created_at = created_at.replace(tzinfo=UTC)
+    return created_at + ttl <= (now or datetime.now(UTC))
+
+
+def authenticate_token(engine: Engine, token: str, session_ttl: timedelta | None = None,
+                       at: datetime | None = None) -> Principal | None:
+    """The principal of a session token or agent key, or None (revoked, or a session older than `session_ttl`)."""
     # Lookup by SHA-256: the stored value is not the secret, so timing reveals nothing useful.
     digest = _hash(token)
     cache = _verified.setdefault(engine, {})
@@ -94,7 +104,8 @@ def authenticate_token(engine: Engine, token: str) -> Principal | None:
         return hit[1]
     with engine.connect() as conn:
         row = conn.execute(_BY_HASH, {"token_hash": digest}).first()
-    if row is None or row.revoked_at is not None:
+    # Agent keys are long-lived credentials of a machine; only user sessions expire.
+    if row is None or row.revoked_at is not None or (row.kind != "agent" and _expired(row.created_at, session_ttl, at)):
         cache.pop(digest, None)
         return None
     if row.kind == "agent":
@@ -126,3 +137,21 @@ def is_cron_secret(settings: Settings, presented: bytes) -> bool:
         # Every secret is compared, each in constant time over bytes.
         matched |= hmac.compare_digest(hashlib.sha256(secret).digest(), presented_digest)
     return matched
+
+
+def revoke_token(engine: Engine, token: str) -> bool:
+    """Revoke a session token or agent key; False when no such credential is live."""
+    with Session(engine) as session:
+        row = session.exec(select(ApiToken).where(ApiToken.token_hash == _hash(token))).first()
+        if row is None or row.revoked_at is not None:
+            return False
+        row.revoked_at = datetime.now(UTC)
+        session.add(row)
+        session.commit()
+    _verified.get(engine, {}).pop(_hash(token), None)
+    return True
+
+
+def session_ttl(settings: Settings) -> timedelta | None:
+    """How long a session token lives (PLAYBOOKS_SESSION_TTL_HOURS; 0 is forever)."""
+    return timedelta(hours=settings.session_ttl_hours) if settings.session_ttl_hours > 0 else None

@@ -1,15 +1,21 @@
 """The shape of a playbook as clients and agents send it (the planner contract's `playbook`)."""
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 
-from pydantic import AliasChoices, AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import AliasChoices, AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, field_validator
 
 from scheduler.catalog import CATEGORIES, EVENT_NAMES, PersonaId
 
 # Names a condition or template may use besides earlier steps' outputs.
 RUN_CONTEXT_NAMES = ("user", "org", "trigger", "event", "parent")  # parent: child runs only (run_playbook)
+# A playbook is a short list of instructions, not a place to store data: these bound what one costs to keep and run.
+MAX_STEPS = 50
+MAX_TRIGGERS = 20
+MAX_PARAMS_BYTES = 64 * 1024  # one step's params as JSON
+MAX_EXPRESSION = 2000  # a condition, an event filter
 
 
 class _Spec(BaseModel):
@@ -18,8 +24,8 @@ class _Spec(BaseModel):
 
 class ScheduleTrigger(_Spec):
     type: Literal["schedule"]
-    cron: str
-    timezone: str | None = None  # None: the organisation's zone
+    cron: str = Field(max_length=200)
+    timezone: str | None = Field(None, max_length=64)  # None: the organisation's zone
 
     @property
     def zone(self) -> str:
@@ -32,9 +38,9 @@ class ScheduleTrigger(_Spec):
 class EventTrigger(_Spec):
     type: Literal["event"]
     # Checked against the event catalog on save (validation), so the message can name the known ones.
-    event: str = Field(validation_alias=AliasChoices("event", "eventName"),
+    event: str = Field(max_length=100, validation_alias=AliasChoices("event", "eventName"),
                        description="a catalog event name", json_schema_extra={"examples": list(EVENT_NAMES)})
-    filter: str | None = None
+    filter: str | None = Field(None, max_length=MAX_EXPRESSION)
 
 
 class ManualTrigger(_Spec):
@@ -56,12 +62,20 @@ def dump_spec(items: list[Any]) -> list[dict[str, Any]]:
 
 
 class StepSpec(_Spec):
-    id: str | None = Field(default=None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    id: str | None = Field(default=None, max_length=64, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
     # Checked against the step registry on save; /docs lists the registered actions (playbook_spec_schema).
-    action: str = Field(description="a step action of the catalog (`playbooks steps`)")
+    action: str = Field(max_length=100, description="a step action of the catalog (`playbooks steps`)")
     agent: PersonaId | None = None
-    params: dict[str, Any] = Field(default_factory=dict)
-    condition: str | None = None
+    params: dict[str, Any] = Field(default_factory=dict, description=f"at most {MAX_PARAMS_BYTES // 1024} KB as JSON")
+    condition: str | None = Field(None, max_length=MAX_EXPRESSION)
+
+    @field_validator("params")
+    @classmethod
+    def _params_bounded(cls, value: dict[str, Any]) -> dict[str, Any]:
+        size = len(json.dumps(value, default=str).encode("utf-8"))
+        if size > MAX_PARAMS_BYTES:
+            raise ValueError(f"params are {size} bytes as JSON; the limit is {MAX_PARAMS_BYTES}")
+        return value
 
 
 def parse_steps(raw: Any) -> list[StepSpec]:
@@ -93,11 +107,11 @@ def dump_policy(policy: SchedulePolicy) -> dict[str, Any]:
 class PlaybookSpec(_Spec):
     name: str = Field(min_length=1, max_length=200)
     agent: PersonaId
-    category: str = Field("general", json_schema_extra={"examples": list(CATEGORIES)})
+    category: str = Field("general", max_length=50, json_schema_extra={"examples": list(CATEGORIES)})
     status: Literal["draft", "active", "paused", "archived"] = "active"
     # At least one: a playbook with no trigger could never run (say `manual` for run-on-demand only).
-    triggers: list[Trigger] = Field(default_factory=lambda: [ManualTrigger(type="manual")], min_length=1)
-    steps: list[StepSpec] = Field(min_length=1, max_length=50)
+    triggers: list[Trigger] = Field(default_factory=lambda: [ManualTrigger(type="manual")], min_length=1, max_length=MAX_TRIGGERS)
+    steps: list[StepSpec] = Field(min_length=1, max_length=MAX_STEPS)
     policy: SchedulePolicy = Field(default_factory=SchedulePolicy)
     # Paused until this instant, then active again by itself (status must be paused).
     resume_at: AwareDatetime | None = Field(None, alias="resumeAt")

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import ast
 import copy
+import functools
 import re
+import time
 from collections import deque
 from collections.abc import Mapping
 from contextvars import ContextVar
@@ -40,10 +42,14 @@ _MAX_EXPONENT = 100
 _MAX_INT_BITS = 10_000  # a template may not grow integers past ~3000 digits
 
 _MAX_RANGE_TOTAL = 100_000  # items all range() calls of one render may produce together
+MAX_OUTPUT = 1_000_000  # characters one template may render, and any text or list a filter or method builds
+_MAX_RENDER_SECONDS = 10.0  # a render with no deadline of its own (a step's timeout is usually shorter)
 _MAX_LOOP_DEPTH = 2
 
 _RENDER_CONTEXT: ContextVar[Mapping[str, Any] | None] = ContextVar("_render_context", default=None)
 _RANGE_LEFT: ContextVar[list[int] | None] = ContextVar("_range_left", default=None)
+_DEADLINE: ContextVar[float | None] = ContextVar("_deadline", default=None)
+_FORMAT_NUMBER = re.compile(r"\d+")
 _MAPPING_METHODS = frozenset({"items", "keys", "values", "get"})
 _IDENT = re.compile(r"[A-Za-z_]\w*\Z")
 
@@ -88,16 +94,98 @@ class _Undefined(jinja2.StrictUndefined):
         return super()._undefined_message
 
 
-class _Environment(ImmutableSandboxedEnvironment):
-    """Immutable sandbox, keys before attributes on mappings, bounded * and **."""
+def _check_time() -> None:
+    deadline = _DEADLINE.get()
+    if deadline is not None and time.monotonic() > deadline:
+        raise SecurityError("rendering took too long")
 
-    intercepted_binops = frozenset({"*", "**"})
+
+# Methods of text whose numbers are sizes; any other method's numbers are just values (a revenue of 2,500,000).
+_SIZING_METHODS = frozenset({"center", "ljust", "rjust", "zfill", "expandtabs"})
+
+
+def _check_args(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    # Widths, counts and lengths are what turn a short text into a huge one ('x'.center(10**9), indent, wordwrap).
+    for value in (*args, *kwargs.values()):
+        if is_number(value) and abs(value) > MAX_OUTPUT:
+            raise SecurityError(f"{name}: {value!r} is over the limit of {MAX_OUTPUT}")
+
+
+def _check_format(name: str, text: Any) -> None:
+    # A format's widths are written in the format text: '%01000000000d', '{:>1000000000}'.
+    if isinstance(text, str) and any(len(n) > 7 or int(n) > MAX_OUTPUT for n in _FORMAT_NUMBER.findall(text)):
+        raise SecurityError(f"{name}: a width in the format is over the limit of {MAX_OUTPUT}")
+
+
+def _check_replace(name: str, args: tuple[Any, ...]) -> None:
+    # replace multiplies: each occurrence of `old` grows by len(new) - len(old).
+    if name == "replace" and len(args) >= 3 and all(isinstance(a, str) for a in args[:3]):
+        text, old, new = args[:3]
+        grown = len(text) + (text.count(old) if old else len(text) + 1) * max(len(new) - len(old), 0)
+        if grown > MAX_OUTPUT:
+            raise SecurityError(f"replace would build text of {grown} characters (the limit is {MAX_OUTPUT})")
+
+
+def _check_join(items: Any, separator: Any) -> None:
+    # join multiplies too: a long separator between many items.
+    if isinstance(items, (list, tuple)) and isinstance(separator, str):
+        grown = len(separator) * max(len(items) - 1, 0) + sum(len(i) if isinstance(i, str) else 20 for i in items)
+        if grown > MAX_OUTPUT:
+            raise SecurityError(f"join would build text of {grown} characters (the limit is {MAX_OUTPUT})")
+
+
+def _check_result(name: str, result: Any) -> Any:
+    if isinstance(result, (str, list, tuple)) and len(result) > MAX_OUTPUT:
+        raise SecurityError(f"{name} built {len(result)} items (the limit is {MAX_OUTPUT})")
+    return result
+
+
+def _bounded_filter(name: str, func: Any) -> Any:
+    @functools.wraps(func)  # keeps jinja_pass_arg: context-passing filters still get their context
+    def bounded(*args: Any, **kwargs: Any) -> Any:
+        _check_time()
+        # The value being filtered comes first (after the context Jinja passes to some); the numbers after it
+        # are sizes (width, count, length), except for format, whose arguments are values to format.
+        subject_at = 1 if getattr(func, "jinja_pass_arg", None) is not None else 0
+        subject = args[subject_at] if len(args) > subject_at else None
+        if name == "format":
+            _check_format(name, subject)
+        else:
+            _check_args(name, args[subject_at + 1:], kwargs)
+        _check_replace(name, tuple(a for a in args if isinstance(a, str))[-3:])  # past the context Jinja may pass first
+        if name == "join":
+            values = [a for a in args if isinstance(a, (list, tuple, str))]
+            if len(values) >= 2:
+                _check_join(values[0], values[1])
+        return _check_result(name, func(*args, **kwargs))
+
+    return bounded
+
+
+class _Environment(ImmutableSandboxedEnvironment):
+    """Immutable sandbox, keys before attributes on mappings, bounded * ** and %, filters and methods bounded in size and time."""
+
+    intercepted_binops = frozenset({"*", "**", "%"})
+
+    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805 (Jinja's signature)
+        """A call in a template: no argument past the size limit, no result past it, no call past the deadline."""
+        _check_time()
+        name = getattr(__obj, "__name__", "call")
+        if name in _SIZING_METHODS:
+            _check_args(name, args, kwargs)
+        if name == "replace" and isinstance(getattr(__obj, "__self__", None), str):
+            _check_replace(name, (__obj.__self__, *args))
+        if name == "join" and isinstance(getattr(__obj, "__self__", None), str) and args:
+            _check_join(list(args[0]) if isinstance(args[0], (list, tuple)) else args[0], __obj.__self__)
+        return _check_result(name, super().call(__context, __obj, *args, **kwargs))
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         if isinstance(obj, Mapping):
             # Step outputs are data: a field called "items" is the field, not dict.items.
             if attribute in obj or attribute not in _MAPPING_METHODS:
                 return self.getitem(obj, attribute)
+        elif isinstance(obj, str) and attribute in ("format", "format_map"):
+            _check_format(attribute, obj)
         return super().getattr(obj, attribute)
 
     def getitem(self, obj: Any, argument: Any) -> Any:
@@ -117,6 +205,11 @@ class _Environment(ImmutableSandboxedEnvironment):
                 raise SecurityError(f"{short_text(repr(left), 30)} ** {right!r} is too large")
             if operator == "*" and both_int and left.bit_length() + right.bit_length() > _MAX_INT_BITS:
                 raise SecurityError("the product is too large")
+        elif operator == "%" and isinstance(left, str):
+            # printf-style formatting: '%01000000000d' % 1 and '%*s' % (10**9, 'x') are widths too.
+            _check_format("%", left)
+            if "*" in left:  # '%*s' % (10**9, 'x'): the width is an argument
+                _check_args("%", right if isinstance(right, tuple) else (right,), {})
         elif operator == "*":
             for seq, times in ((left, right), (right, left)):
                 if isinstance(seq, (str, list, tuple)) and isinstance(times, int):
@@ -127,6 +220,7 @@ class _Environment(ImmutableSandboxedEnvironment):
 
 def _budgeted_range(*args: int) -> range:
     # The sandbox caps each range; nested loops multiply, so one render shares one budget.
+    _check_time()
     produced = range(*args)
     left = _RANGE_LEFT.get()
     if left is not None:
@@ -140,6 +234,7 @@ _ENV = _Environment(undefined=_Undefined, autoescape=False, keep_trailing_newlin
 for _name in ("lipsum", "cycler", "joiner"):
     _ENV.globals.pop(_name, None)
 _ENV.globals["range"] = _budgeted_range
+_ENV.filters = {name: _bounded_filter(name, func) for name, func in _ENV.filters.items()}
 _FORBIDDEN_TAGS = (nodes.Extends, nodes.Include, nodes.Import, nodes.FromImport)
 
 
@@ -233,7 +328,7 @@ def _render_text(text: str, context: Mapping[str, Any]) -> Any:
     token = _RENDER_CONTEXT.set(context)
     budget = _RANGE_LEFT.set([_MAX_RANGE_TOTAL])
     try:
-        return compiled.template.render(dict(context))
+        return _generate(compiled.template, context)
     except jinja2.UndefinedError as exc:
         raise ExpressionError(f"{exc.message} in template {short_text(text)!r}") from None
     except SecurityError as exc:
@@ -246,14 +341,39 @@ def _render_text(text: str, context: Mapping[str, Any]) -> Any:
         _RENDER_CONTEXT.reset(token)
 
 
-def render_value(value: Any, context: Mapping[str, Any]) -> Any:
-    """Render templates inside strings, dicts and lists against the context; other values pass."""
+def _generate(template: jinja2.Template, context: Mapping[str, Any]) -> str:
+    # Piece by piece, so a loop that writes too much stops at the limit instead of filling memory first.
+    out, size = [], 0
+    for piece in template.generate(dict(context)):
+        size += len(piece)
+        if size > MAX_OUTPUT:
+            raise SecurityError(f"the output is over {MAX_OUTPUT} characters")
+        _check_time()
+        out.append(piece)
+    return "".join(out)
+
+
+def render_value(value: Any, context: Mapping[str, Any], deadline: float | None = None) -> Any:
+    """Render templates inside strings, dicts and lists against the context; other values pass.
+
+    `deadline` is in seconds for the whole value (a step's timeout); past it the render stops with an ExpressionError.
+    """
+    if _DEADLINE.get() is not None:
+        return _render_any(value, context)
+    token = _DEADLINE.set(time.monotonic() + (deadline if deadline is not None else _MAX_RENDER_SECONDS))
+    try:
+        return _render_any(value, context)
+    finally:
+        _DEADLINE.reset(token)
+
+
+def _render_any(value: Any, context: Mapping[str, Any]) -> Any:
     if isinstance(value, str):
         return _render_text(value, context)
     if isinstance(value, Mapping):
-        return {key: render_value(item, context) for key, item in value.items()}
+        return {key: _render_any(item, context) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
-        return type(value)(render_value(item, context) for item in value)
+        return type(value)(_render_any(item, context) for item in value)
     return value
 
 

@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 
 from scheduler.domain.clock import SYSTEM_CLOCK, Clock
 from scheduler.domain.status import ExecutionStatus, StepStatus
-from scheduler.expressions import ExpressionError, evaluate_condition
+from scheduler.expressions import ExpressionError, evaluate_condition, render_value
 from scheduler.marketing.writer import TemplateWriter, TextWriter
 from scheduler.runs.checkpoints import (
     MAX_STEP_CRASHES,
@@ -27,7 +27,7 @@ from scheduler.runs.checkpoints import (
     RunState,
 )
 from scheduler.settings import Settings
-from scheduler.steps.base import Accepted, Once, StepContext, StepError, render_params
+from scheduler.steps.base import Accepted, Once, StepContext, StepError
 from scheduler.steps.host import StepHost
 from scheduler.steps.registry import StepRegistry
 from scheduler.store.repositories import Repositories, UnitOfWork
@@ -82,6 +82,12 @@ class Gate:
         for waiter in waiters:
             if not waiter.done():
                 waiter.set_result(None)
+
+
+def rendered_params(step: Any, params: dict[str, Any], values: dict[str, Any], seconds: float) -> Any:
+    """A step's params with their templates rendered against the run's values (but its `raw_params`), as its Params model."""
+    rendered = render_value({k: v for k, v in params.items() if k not in step.raw_params}, values, deadline=seconds)
+    return step.Params.model_validate({**rendered, **{k: v for k, v in params.items() if k in step.raw_params}})
 
 
 class Executor:
@@ -193,12 +199,11 @@ class Executor:
                     if not outcome.result:
                         plan.skipped.append((index, spec.action, outcome.seen))
                         continue
-                params = step.Params.model_validate(render_params(step, spec.params, state.values))
-            except (ExpressionError, ValidationError) as exc:
-                why = params_problem(exc) if isinstance(exc, ValidationError) else str(exc)
-                return plan.fail(index, spec.action, why, f"steps[{index}] ({spec.action}): {why}")
+            except ExpressionError as exc:
+                return plan.fail(index, spec.action, str(exc), f"steps[{index}] ({spec.action}): {exc}")
+            # Params are rendered when the step runs, inside its timeout (_run_step), not here in the commit's thread.
             # A step with a checkpoint here was left running by a process that stopped: suspect until it ends.
-            plan.next = Next(index, spec, step, params, base_attempts=checkpoint.attempts if checkpoint else 0,
+            plan.next = Next(index, spec, step, None, base_attempts=checkpoint.attempts if checkpoint else 0,
                              suspect=checkpoint is not None)
             return plan
         plan.final = (ExecutionStatus.completed, None)
@@ -214,13 +219,25 @@ class Executor:
             chain=(state.playbook_id, *parent.get("chain", ())),
         )
         error, attempts = "no attempt made", 0
+        deadline = asyncio.get_running_loop().time() + step.timeout_seconds
+        try:
+            # Rendering counts against the step's timeout: a template is bounded in size (the sandbox) and in time (here).
+            async with asyncio.timeout_at(deadline):
+                params = await asyncio.to_thread(rendered_params, step, nxt.spec.params, state.values, step.timeout_seconds)
+        except TimeoutError:
+            return Outcome(nxt.index, StepStatus.failed, None, f"rendering its params timed out after {step.timeout_seconds:g}s",
+                           nxt.base_attempts + 1)
+        except (ExpressionError, ValidationError) as exc:
+            why = params_problem(exc) if isinstance(exc, ValidationError) else str(exc)
+            return Outcome(nxt.index, StepStatus.failed, None, why, nxt.base_attempts + 1)
         while attempts < step.max_attempts:
             attempts += 1
             ctx.unit, ctx.waiting = UnitOfWork(), False  # what a failed attempt staged is dropped with it
             ctx.wake_at = ctx.wake_on = None
             try:
-                async with asyncio.timeout(step.timeout_seconds):
-                    result = await step.run(nxt.params, ctx)
+                # The first attempt shares the step's timeout with the rendering; a retry gets a whole one.
+                async with asyncio.timeout_at(deadline if attempts == 1 else asyncio.get_running_loop().time() + step.timeout_seconds):
+                    result = await step.run(params, ctx)
                 output = step.Output.model_validate(result.model_dump()).model_dump(mode="json")
             except TimeoutError:
                 error, retry = f"timed out after {step.timeout_seconds:g}s", True

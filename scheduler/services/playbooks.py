@@ -18,6 +18,7 @@ from scheduler.events.listeners import derive_listeners
 from scheduler.services.names import resolve, unique_name, words_of
 from scheduler.services.validation import PlaybookInvalid, parse_spec
 from scheduler.steps.registry import StepRegistry
+from scheduler.store.pages import BadCursor
 from scheduler.store.tables import Organization, Playbook, iso_utc
 from scheduler.timing.cron import describe, schedule_text
 from scheduler.timing.slots import upcoming, upcoming_run
@@ -34,10 +35,6 @@ NO_KEY_UPDATE = {"key_share": True}
 # third of the ORM session's cost (the read behind every GET and execute).
 _PLAYBOOKS = Playbook.__table__
 _BY_ID = select(_PLAYBOOKS).where(_PLAYBOOKS.c.id == bindparam("id"))
-
-
-class BadCursor(ValueError):
-    """A page cursor that the list did not hand out."""
 
 
 class NotFound(LookupError):

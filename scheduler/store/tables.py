@@ -350,4 +350,16 @@ class Integration(SQLModel, table=True):
     name: str  # picks one when an org has several of a kind ("default" unless named)
     url: str
     secret: str | None = None  # webhook: the whsec_ signing secret, shown once when added
+
+
+class IdempotencyKey(SQLModel, table=True):
+    """A call made with an Idempotency-Key: its body's fingerprint and, once answered, the answer to repeat."""
+
+    __tablename__ = "idempotency_keys"
+    org_id: str = Field(foreign_key="organizations.id", primary_key=True)
+    scope: str = Field(primary_key=True)  # the route, e.g. "POST /api/playbooks"
+    key: str = Field(primary_key=True)
+    fingerprint: str  # SHA-256 of the request body: the same key with another body is refused
+    status_code: int | None = None  # None while the first call is still in flight
+    response: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     created_at: datetime = _ts(nullable=False, default=utcnow)

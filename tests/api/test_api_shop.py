@@ -26,7 +26,7 @@ def test_import_then_list_products(server, user_token):
     assert r.json() == {"added": 41, "updated": 0}
     assert _import(server, user_token, HEADER + "X-PR-SD-1,Sour Diesel Pre-Roll 1g,Pre-Rolls,11,4.5,40,15\n").json() == {
         "added": 0, "updated": 1}
-    items = httpx.get(f"{server.url}/api/products", headers=auth(user_token)).json()["items"]
+    items = httpx.get(f"{server.url}/api/products?limit=200", headers=auth(user_token)).json()["items"]
     pre_roll = next(p for p in items if p["sku"] == "X-PR-SD-1")
     assert pre_roll == {"id": pre_roll["id"], "sku": "X-PR-SD-1", "name": "Sour Diesel Pre-Roll 1g", "category": "Pre-Rolls",
                         "price": 11.0, "cost": 4.5, "quantity": 40, "reorderPoint": 15}
@@ -38,7 +38,7 @@ def test_a_bad_line_is_a_422_naming_it_and_nothing_is_imported(server, user_toke
     assert r.status_code == 422
     assert r.headers["content-type"].startswith("application/problem+json")
     assert r.json()["detail"] == "line 3: name is empty"
-    items = httpx.get(f"{server.url}/api/products", headers=auth(user_token)).json()["items"]
+    items = httpx.get(f"{server.url}/api/products?limit=200", headers=auth(user_token)).json()["items"]
     assert not any(p["sku"] == "A-1" for p in items)
     assert _import(server, user_token, HEADER + "A-1,Good,Flower,10,5,1,1\nA-1,Again,Flower,10,5,1,1\n").json()["detail"] == (
         "line 3: sku 'A-1' appears twice in the file")

@@ -9,6 +9,7 @@ from sqlalchemy import Executable, and_, or_, update
 from sqlmodel import Session, col, select
 
 from scheduler.store.action_tables import CompetitiveAction, Draft
+from scheduler.store.pages import BadCursor
 from scheduler.store.repositories.base import Repository
 from scheduler.store.repositories.unit import UnitOfWork
 from scheduler.store.tables import new_id, utcnow
@@ -16,10 +17,6 @@ from scheduler.store.tables import new_id, utcnow
 ACTION_TYPES = ("price_adjustment", "counter_campaign", "inventory_alert", "margin_optimization")
 PRIORITIES = ("low", "medium", "high", "critical")
 ACTION_STATUSES = ("pending", "in_progress", "done", "dismissed")
-
-
-class BadCursor(ValueError):
-    """A cursor that is not an item of the list it pages."""
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from sqlmodel import Session, col, select
 
 from scheduler.integrations.html.selectors import check_selectors
 from scheduler.integrations.http import FetchError, check_url
+from scheduler.store.pages import keyset_page
 from scheduler.store.repositories.base import Repository
 from scheduler.store.tables import Competitor, CompetitorSnapshot
 
@@ -48,6 +49,15 @@ class CompetitorRepository(Repository):
     async def list(self, org_id: str) -> list[Competitor]:
         """The organisation's competitors, in the order they were added."""
         return await self._off_loop(self._list, org_id)
+
+    async def page(self, org_id: str, limit: int, cursor: str | None) -> tuple[list[Competitor], str | None]:
+        """A page of the organisation's competitors, in the order they were added, and the next page's cursor."""
+        return await self._off_loop(self._page, org_id, limit, cursor)
+
+    def _page(self, org_id: str, limit: int, cursor: str | None) -> tuple[list[Competitor], str | None]:
+        with Session(self._engine, expire_on_commit=False) as session:
+            query = select(Competitor).where(Competitor.org_id == org_id)
+            return keyset_page(session, Competitor, query, org_id, "created_at", limit, cursor)
 
     async def delete(self, org_id: str, competitor_id: str) -> bool:
         """Remove a competitor and its snapshots; False when the organisation has no such competitor."""

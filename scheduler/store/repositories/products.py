@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
+from scheduler.store.pages import keyset_page
 from scheduler.store.repositories.base import Repository
 from scheduler.store.tables import Product
 
@@ -53,8 +54,8 @@ def _amount(value: str, field: str) -> float:
 
 def _count(value: str, field: str) -> int:
     text = value.strip()
-    if not text.isdigit():
-        raise ValueError(f"{field} must be a whole number of 0 or more, not {text!r}")
+    if not text.isdigit() or len(text) > 9:
+        raise ValueError(f"{field} must be a whole number from 0 to 999999999, not {text[:20]!r}")
     return int(text)
 
 
@@ -68,6 +69,9 @@ def _row(cells: list[str], seen: set[str]) -> CatalogueRow:
         raise ValueError(f"sku {sku!r} appears twice in the file")
     if not name:
         raise ValueError("name is empty")
+    for field, value, longest in (("sku", sku, 64), ("name", name, 200), ("category", category, 100)):
+        if len(value) > longest:
+            raise ValueError(f"{field} is longer than {longest} characters")
     price = _amount(cells[3], "price")
     if price <= 0:
         raise ValueError("price must be above 0")
@@ -106,6 +110,14 @@ class ProductRepository(Repository):
     async def list(self, org_id: str) -> list[Product]:
         """Every product of the organisation, by name."""
         return await self._off_loop(self._list, org_id)
+
+    async def page(self, org_id: str, limit: int, cursor: str | None) -> tuple[list[Product], str | None]:
+        """A page of the organisation's products, by name, and the next page's cursor."""
+        return await self._off_loop(self._page, org_id, limit, cursor)
+
+    def _page(self, org_id: str, limit: int, cursor: str | None) -> tuple[list[Product], str | None]:
+        with Session(self._engine, expire_on_commit=False) as session:
+            return keyset_page(session, Product, select(Product).where(Product.org_id == org_id), org_id, "name", limit, cursor)
 
     async def import_csv(self, org_id: str, text: str) -> ImportResult:
         """Upsert the CSV's rows by sku in one transaction; a bad row (CatalogueError) imports nothing."""

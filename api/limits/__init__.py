@@ -1,0 +1,1 @@
+"""api/limits package: what an attacker meets before a route runs (bodies, rates)."""
