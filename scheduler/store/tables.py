@@ -350,6 +350,7 @@ class Integration(SQLModel, table=True):
     name: str  # picks one when an org has several of a kind ("default" unless named)
     url: str
     secret: str | None = None  # webhook: the whsec_ signing secret, shown once when added
+    created_at: datetime = _ts(nullable=False, default=utcnow)
 
 
 class IdempotencyKey(SQLModel, table=True):
