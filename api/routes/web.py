@@ -54,7 +54,7 @@ async def whoami(runtime: RuntimeDep, who: CurrentPrincipal) -> schemas.WhoAmI:
 
 
 @router.delete("/api/session", status_code=204, tags=["session"])
-def sign_out(response: Response) -> Response:
+def sign_out(response: Response, who: CurrentPrincipal) -> Response:
     """Forget the cookie (the token itself stays valid until revoked)."""
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict")
     response.status_code = 204

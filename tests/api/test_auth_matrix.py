@@ -17,7 +17,7 @@ from sqlmodel import Session
 from scheduler.auth.tokens import issue_agent_key, issue_session_token, revoke_token
 from scheduler.settings import Settings
 from scheduler.store.action_tables import Approval
-from scheduler.store.tables import Organization, User
+from scheduler.store.tables import Notification, Organization, User
 from tests.conftest import auth, wait_for
 from tests.fakes.live import LiveServer
 
@@ -29,6 +29,8 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/api/playbooks/{playbook_id}/execute"): {"triggeredBy": "manual"},
     ("POST", "/api/approvals/{approval_id}"): {"decision": "reject"},
     ("POST", "/api/competitors"): {"name": "Elsewhere", "url": "https://elsewhere.example/menu"},
+    ("PUT", "/api/inventory/{item_id}"): {"quantity": 50},
+    ("POST", "/api/session"): {"token": "not-a-token"},
     ("POST", "/api/chat"): {"messages": [{"role": "user", "parts": [{"type": "text", "text": "list my playbooks"}]}]},
 }
 
@@ -65,10 +67,12 @@ class World:
             approval = Approval(org_id="demo", execution_id=execution_id, step_index=0, kind="approval", prompt="Go ahead?",
                                 expires_at=datetime.now(UTC) + timedelta(days=1))
             session.add(approval)
+            note = Notification(org_id="demo", title="Ours", body="ours", execution_id=execution_id)
+            session.add(note)
             session.commit()
-            approval_id = approval.id
+            approval_id, notification_id = approval.id, note.id
         self.ids = {"playbook_id": playbook_id, "execution_id": execution_id, "competitor_id": competitor_id,
-                    "approval_id": approval_id}
+                    "approval_id": approval_id, "notification_id": notification_id, "item_id": product_id}
         self.ours = [*self.ids.values(), product_id]
 
     def routes(self) -> list[tuple[str, str]]:
