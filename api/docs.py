@@ -28,6 +28,7 @@ PROBLEM_SCHEMA: dict[str, Any] = {
     },
 }
 WHY = {400: "The request cannot be read", 401: "No valid credential (missing, malformed, unknown, revoked or expired)",
+       403: "Not allowed for this caller (a cookie-signed change without `X-Requested-With`, an agent key where a person decides)",
        404: "No such object in the caller's organisation", 409: "Conflicts with the object's state, or the same "
        "Idempotency-Key is still in flight", 413: "The request body is over the route's limit",
        415: "Wrong content type", 422: "The request is invalid (each problem named by its path)",
@@ -80,10 +81,12 @@ def with_problems(schema: dict[str, Any]) -> dict[str, Any]:
             if path.startswith("/api/"):
                 op["security"] = [{"bearer": []}]
                 codes.add(401)
-            if "{" in path:
-                codes.add(404)
+            if "{" in path or "requestBody" in op:
+                codes.add(404)  # the object a path names, or one a body names (an order's product, execute's orgId)
             if method in ("post", "put", "patch"):
                 codes |= {409, 413, 422}  # 409: the object's state, a name in use, or a key still in flight
+            if path.startswith("/api/") and method in ("post", "put", "patch", "delete"):
+                codes.add(403)  # a change signed only by the page's cookie without its header; a person's decision
             if "requestBody" in op and "application/json" not in op["requestBody"].get("content", {}):
                 codes.add(415)
             if op.get("operationId") in RATE_LIMITED:

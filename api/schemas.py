@@ -50,7 +50,8 @@ EXECUTION_EXAMPLE: dict[str, Any] = {
 }
 
 
-def _config(example: dict[str, Any]) -> ConfigDict:
+def camel_config(example: dict[str, Any]) -> ConfigDict:
+    """A response or request model's config: camelCase on the wire, unknown keys refused, one example."""
     # Unknown keys are a bug: the service added a field the API does not declare yet.
     return ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid",
                       json_schema_extra={"examples": [example]})
@@ -59,7 +60,7 @@ def _config(example: dict[str, Any]) -> ConfigDict:
 class UpcomingRun(BaseModel):
     """One upcoming schedule slot: in UTC, on its zone's clock, and whether that day has a DST change there."""
 
-    model_config = _config(UPCOMING_RUN_EXAMPLE)
+    model_config = camel_config(UPCOMING_RUN_EXAMPLE)
 
     at: datetime
     local: str = Field(description="The same instant on the trigger zone's clock (ISO-8601 with its offset)")
@@ -70,7 +71,7 @@ class UpcomingRun(BaseModel):
 class Playbook(BaseModel):
     """A stored playbook: its spec, status, version, schedule policy and when it runs next."""
 
-    model_config = _config(PLAYBOOK_EXAMPLE)
+    model_config = camel_config(PLAYBOOK_EXAMPLE)
 
     id: str
     org_id: str
@@ -103,7 +104,7 @@ class Playbook(BaseModel):
 class DeletedPlaybook(Playbook):
     """A playbook as it was when deleted (its runs stay readable)."""
 
-    model_config = _config({**PLAYBOOK_EXAMPLE, "nextRunAt": None, "upcomingRuns": [], "deleted": True})
+    model_config = camel_config({**PLAYBOOK_EXAMPLE, "nextRunAt": None, "upcomingRuns": [], "deleted": True})
 
     deleted: Literal[True] = True
 
@@ -111,7 +112,7 @@ class DeletedPlaybook(Playbook):
 class StepResult(BaseModel):
     """One step of a run: its status, its output (snake_case keys, as templates read them), its error."""
 
-    model_config = _config(STEP_RESULT_EXAMPLE)
+    model_config = camel_config(STEP_RESULT_EXAMPLE)
 
     index: int
     action: str
@@ -127,7 +128,7 @@ class StepResult(BaseModel):
 class RunCost(BaseModel):
     """What a run cost so far: web pages fetched, pages unchanged since the last scan, model tokens and their price."""
 
-    model_config = _config(COST_EXAMPLE)
+    model_config = camel_config(COST_EXAMPLE)
 
     pages_fetched: int = Field(description="Competitor pages and URLs fetched")
     cache_hits: int = Field(description="Pages whose content had not changed since the last scan (not parsed again)")
@@ -138,7 +139,7 @@ class RunCost(BaseModel):
 class Execution(BaseModel):
     """One run of a playbook, with a result for every step so far."""
 
-    model_config = _config(EXECUTION_EXAMPLE)
+    model_config = camel_config(EXECUTION_EXAMPLE)
 
     id: str
     playbook_id: str
@@ -157,7 +158,7 @@ class Execution(BaseModel):
 class ExecuteRequest(BaseModel):
     """How a call runs a playbook; without `triggeredBy`, the cron secret means the slot due now."""
 
-    model_config = _config({"triggeredBy": "schedule"})
+    model_config = camel_config({"triggeredBy": "schedule"})
 
     triggered_by: TriggeredBy | None = None
     org_id: str | None = Field(None, max_length=100, description="The organisation, for the cron secret (bound to none)")
@@ -178,7 +179,7 @@ class ExecuteRequest(BaseModel):
 class ExecuteResponse(BaseModel):
     """The run an execute call started (or, for a repeated key or slot, the one it had started)."""
 
-    model_config = _config({"executionId": EXECUTION_EXAMPLE["id"], "status": "queued"})
+    model_config = camel_config({"executionId": EXECUTION_EXAMPLE["id"], "status": "queued"})
 
     execution_id: str
     status: ExecutionStatus
@@ -194,13 +195,13 @@ class Page(BaseModel, Generic[T]):
 class PlaybookPage(Page[Playbook]):
     """A page of playbooks."""
 
-    model_config = _config({"items": [PLAYBOOK_EXAMPLE], "nextCursor": None})
+    model_config = camel_config({"items": [PLAYBOOK_EXAMPLE], "nextCursor": None})
 
 
 class ExecutionPage(Page[Execution]):
     """A page of runs, newest first."""
 
-    model_config = _config({"items": [EXECUTION_EXAMPLE], "nextCursor": "ex_8d2e5b1f0a3c4e6d9b7a"})
+    model_config = camel_config({"items": [EXECUTION_EXAMPLE], "nextCursor": "ex_8d2e5b1f0a3c4e6d9b7a"})
 
 
 PRODUCT_EXAMPLE: dict[str, Any] = {
@@ -216,7 +217,7 @@ COMPETITOR_EXAMPLE: dict[str, Any] = {
 class Product(BaseModel):
     """One of the organisation's own products (the catalogue analyze_pricing compares)."""
 
-    model_config = _config(PRODUCT_EXAMPLE)
+    model_config = camel_config(PRODUCT_EXAMPLE)
 
     id: str
     sku: str | None = Field(description="The owner's own code, unique in the organisation; null for products made without one")
@@ -231,13 +232,13 @@ class Product(BaseModel):
 class ProductList(Page[Product]):
     """A page of the organisation's products, by name."""
 
-    model_config = _config({"items": [PRODUCT_EXAMPLE], "nextCursor": None})
+    model_config = camel_config({"items": [PRODUCT_EXAMPLE], "nextCursor": None})
 
 
 class ImportResult(BaseModel):
     """What a catalogue import did: products added (new skus) and updated (skus already there)."""
 
-    model_config = _config({"added": 40, "updated": 1})
+    model_config = camel_config({"added": 40, "updated": 1})
 
     added: int
     updated: int
@@ -246,7 +247,7 @@ class ImportResult(BaseModel):
 class Competitor(BaseModel):
     """A competitor whose menu page scan_competitors reads."""
 
-    model_config = _config(COMPETITOR_EXAMPLE)
+    model_config = camel_config(COMPETITOR_EXAMPLE)
 
     id: str
     org_id: str
@@ -261,13 +262,13 @@ class Competitor(BaseModel):
 class CompetitorList(Page[Competitor]):
     """A page of the organisation's competitors, in the order they were added."""
 
-    model_config = _config({"items": [COMPETITOR_EXAMPLE], "nextCursor": None})
+    model_config = camel_config({"items": [COMPETITOR_EXAMPLE], "nextCursor": None})
 
 
 class CompetitorCreate(BaseModel):
     """A competitor to add: a name, its menu page (http or https) and, rarely, selectors."""
 
-    model_config = _config({"name": "Budget Buds", "url": "https://budgetbuds.example/menu"})
+    model_config = camel_config({"name": "Budget Buds", "url": "https://budgetbuds.example/menu"})
 
     name: str = Field(min_length=1, max_length=100)
     url: str = Field(min_length=1, max_length=2000)
@@ -300,7 +301,7 @@ APPROVAL_EXAMPLE: dict[str, Any] = {
 class CompetitiveAction(BaseModel):
     """A competitor finding turned into work for a persona: pending, in progress, then done or dismissed."""
 
-    model_config = _config(ACTION_EXAMPLE)
+    model_config = camel_config(ACTION_EXAMPLE)
 
     id: str
     type: ActionType
@@ -316,13 +317,13 @@ class CompetitiveAction(BaseModel):
 class CompetitiveActionPage(Page[CompetitiveAction]):
     """A page of competitive actions, newest first."""
 
-    model_config = _config({"items": [ACTION_EXAMPLE], "nextCursor": None})
+    model_config = camel_config({"items": [ACTION_EXAMPLE], "nextCursor": None})
 
 
 class Approval(BaseModel):
     """A question a run waits on: approve or reject; nobody deciding before `expiresAt` means `onTimeout`."""
 
-    model_config = _config(APPROVAL_EXAMPLE)
+    model_config = camel_config(APPROVAL_EXAMPLE)
 
     id: str
     execution_id: str
@@ -343,13 +344,13 @@ class Approval(BaseModel):
 class ApprovalPage(Page[Approval]):
     """A page of approvals, newest first."""
 
-    model_config = _config({"items": [APPROVAL_EXAMPLE], "nextCursor": None})
+    model_config = camel_config({"items": [APPROVAL_EXAMPLE], "nextCursor": None})
 
 
 class ApprovalDecision(BaseModel):
     """The owner's answer to an approval."""
 
-    model_config = _config({"decision": "approve", "note": "Match them this week"})
+    model_config = camel_config({"decision": "approve", "note": "Match them this week"})
 
     decision: Literal["approve", "reject"]
     note: str | None = Field(None, max_length=1000)
@@ -358,7 +359,7 @@ class ApprovalDecision(BaseModel):
 class ApprovalDecided(BaseModel):
     """What a decision did: the approval as decided, the price it changed, the run it resumed."""
 
-    model_config = _config({
+    model_config = camel_config({
         "approval": {**APPROVAL_EXAMPLE, "status": "approved", "decidedAt": "2026-11-27T15:10:00Z",
                      "decidedBy": "usr_1", "note": "Match them this week"},
         "priceChange": {"product_id": "prd_0b6f2a9c1d3e4f5a6b7c", "product": "Blue Dream 3.5g",
@@ -373,7 +374,7 @@ class ApprovalDecided(BaseModel):
 class HeartbeatCheck(BaseModel):
     """One check of a heartbeat: `ok`, or `alert` with a message and a priority."""
 
-    model_config = _config({"name": "stock_outs", "status": "alert", "message": "1 product out of stock: Gelato 3.5g.",
+    model_config = camel_config({"name": "stock_outs", "status": "alert", "message": "1 product out of stock: Gelato 3.5g.",
                             "priority": "high", "data": {"products": ["Gelato 3.5g"]}})
 
     name: str
@@ -386,7 +387,7 @@ class HeartbeatCheck(BaseModel):
 class Heartbeat(BaseModel):
     """The organisation's latest heartbeat: when its checks ran, and what each found."""
 
-    model_config = _config({"checkedAt": "2026-11-27T14:00:00Z", "alerts": 1, "checks": [
+    model_config = camel_config({"checkedAt": "2026-11-27T14:00:00Z", "alerts": 1, "checks": [
         {"name": "competitive_threats", "status": "ok", "message": "No critical competitive threats pending.",
          "priority": None, "data": {}},
         {"name": "stock_outs", "status": "alert", "message": "1 product out of stock: Gelato 3.5g.",
@@ -399,17 +400,10 @@ class Heartbeat(BaseModel):
     checks: list[HeartbeatCheck]
 
 
-class SignIn(BaseModel):
-    """A user session token traded for the web page's cookie."""
-
-    model_config = _config({"token": "pbs_..."})
-    token: str = Field(min_length=1, max_length=200, description="A user session token (`playbooks token --org ORG --email EMAIL`)")
-
-
 class WhoAmI(BaseModel):
     """Who a token or the session cookie signs in as."""
 
-    model_config = _config({"kind": "user", "orgId": "demo", "orgName": "Demo Dispensary",
+    model_config = camel_config({"kind": "user", "orgId": "demo", "orgName": "Demo Dispensary",
                             "timezone": "America/New_York", "email": "owner@example.com"})
     kind: Literal["user", "agent"]
     org_id: str
@@ -421,7 +415,7 @@ class WhoAmI(BaseModel):
 class DayCounts(BaseModel):
     """Runs created on one day in the organisation's zone, by status."""
 
-    model_config = _config({"day": "2026-12-01", "counts": {"completed": 3, "failed": 1}})
+    model_config = camel_config({"day": "2026-12-01", "counts": {"completed": 3, "failed": 1}})
     day: str = Field(description="A day in the organisation's zone, YYYY-MM-DD")
     counts: dict[str, int] = Field(description="Runs created that day, by status")
 
@@ -436,7 +430,7 @@ NOTIFICATION_EXAMPLE: dict[str, Any] = {
 class Notification(BaseModel):
     """An in-app notification a playbook left (the notify step); `readAt` is null until marked read."""
 
-    model_config = _config(NOTIFICATION_EXAMPLE)
+    model_config = camel_config(NOTIFICATION_EXAMPLE)
 
     id: str
     user_id: str | None = Field(description="The user it is for; null: anyone in the organisation")
@@ -450,4 +444,4 @@ class Notification(BaseModel):
 class NotificationPage(Page[Notification]):
     """A page of notifications, newest first."""
 
-    model_config = _config({"items": [NOTIFICATION_EXAMPLE], "nextCursor": None})
+    model_config = camel_config({"items": [NOTIFICATION_EXAMPLE], "nextCursor": None})

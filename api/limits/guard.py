@@ -20,7 +20,7 @@ Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 
 # Paths under /api/ that answer without a credential (none today; a public route would be named here).
-PUBLIC_API_PATHS: frozenset[str] = frozenset({"/api/session"})  # signing in; its GET still asks who
+PUBLIC_API_PATHS: frozenset[str] = frozenset()
 _QUERY_NUL = re.compile(rb"%00|\x00")
 _JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
 

@@ -1,9 +1,9 @@
 """Event routes: emit an event (its listening playbooks' runs start), and the organisation's event log."""
 from __future__ import annotations
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 
-from api.deps import CurrentPrincipal, RuntimeDep
+from api.deps import CurrentPrincipal, PageDep, RuntimeDep
 from api.event_schemas import EventIn, EventLog, EventOut, LoggedEvent
 from scheduler.events.log import Event, recent
 
@@ -17,9 +17,9 @@ def emit_event(body: EventIn, runtime: RuntimeDep, who: CurrentPrincipal) -> Eve
 
 
 @router.get("")
-def event_log(runtime: RuntimeDep, who: CurrentPrincipal, name: str | None = None,
-              limit: int = Query(50, ge=1, le=200)) -> EventLog:
+def event_log(runtime: RuntimeDep, who: CurrentPrincipal, page: PageDep, name: str | None = None) -> EventLog:
     """The latest events, newest first: what each was, where it came from, and why it started nothing if it did not."""
     with runtime.engine.connect() as conn:
-        rows = recent(conn, who.org_id, name, limit)
-    return EventLog(items=[LoggedEvent.model_validate({k: v for k, v in r.items() if k not in ("seq", "org_id")}) for r in rows])
+        rows, next_cursor = recent(conn, who.org_id, name, page.limit, page.cursor)
+    return EventLog(items=[LoggedEvent.model_validate({k: v for k, v in r.items() if k not in ("seq", "org_id")}) for r in rows],
+                    next_cursor=next_cursor)

@@ -9,8 +9,7 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from api import schemas
-from api.deps import SESSION_COOKIE, CurrentPrincipal, RuntimeDep
-from scheduler.auth.tokens import authenticate_token, session_ttl
+from api.deps import SESSION_COOKIE, CurrentPrincipal, RuntimeDep, request_token
 from scheduler.runs.activity import runs_per_day
 from scheduler.store.tables import Organization, User
 
@@ -35,21 +34,19 @@ def _who(runtime, org_id: str, user_id: str | None, kind: str) -> schemas.WhoAmI
 
 
 @router.post("/api/session", tags=["session"])
-async def sign_in(body: schemas.SignIn, request: Request, response: Response, runtime: RuntimeDep) -> schemas.WhoAmI:
-    """Trade a user session token for an HttpOnly, SameSite=Strict cookie; agent keys cannot sign in."""
-    principal = await run_in_threadpool(authenticate_token, runtime.engine, body.token.strip(), session_ttl(runtime.settings))
-    if principal is None or principal.kind != "user":
-        raise HTTPException(401, "that is not a valid user session token")
-    response.set_cookie(SESSION_COOKIE, body.token.strip(), httponly=True, samesite="strict",
+async def sign_in(request: Request, response: Response, runtime: RuntimeDep, who: CurrentPrincipal) -> schemas.WhoAmI:
+    """Trade the bearer session token for an HttpOnly, SameSite=Strict cookie (the web page's sign-in); agent keys cannot."""
+    if who.kind != "user":
+        raise HTTPException(403, "only a user's session token signs in to the page; agent keys call the API")
+    token = request_token(request.scope) or b""  # what the guard just accepted
+    response.set_cookie(SESSION_COOKIE, token.decode("ascii"), httponly=True, samesite="strict",
                         secure=request.url.scheme == "https", path="/")
-    return await run_in_threadpool(_who, runtime, principal.org_id, principal.user_id, "user")
+    return await run_in_threadpool(_who, runtime, who.org_id, who.user_id, who.kind)
 
 
 @router.get("/api/session", tags=["session"])
 async def whoami(runtime: RuntimeDep, who: CurrentPrincipal) -> schemas.WhoAmI:
     """Who this token or cookie signs in as."""
-    if who.org_id is None:
-        raise HTTPException(401, "the cron secret signs no one in")
     return await run_in_threadpool(_who, runtime, who.org_id, who.user_id, who.kind)
 
 

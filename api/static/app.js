@@ -14,11 +14,12 @@ class ApiError extends Error {
   constructor(status, detail) { super(detail); this.status = status; }
 }
 
-async function api(path, { method = "GET", body, raw = false } = {}) {
+async function api(path, { method = "GET", body, raw = false, token } = {}) {
   // The session cookie signs the request; the header marks it as ours (the server refuses cookie-signed
   // changes without it, so another site's form cannot act for the owner).
   const headers = { "X-Requested-With": "playbooks" };
   if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (token) headers.Authorization = `Bearer ${token}`;  // signing in: the token once, then the cookie
   const response = await fetch(path, { method, headers, credentials: "same-origin",
     body: body === undefined ? undefined : JSON.stringify(body) });
   if (response.status === 401 && path !== "/api/session") { showSignIn(); throw new ApiError(401, "signed out"); }
@@ -67,7 +68,7 @@ $("signin-form").addEventListener("submit", async (event) => {
   event.preventDefault();
   $("signin-error").textContent = "";
   try {
-    await showApp(await api("/api/session", { method: "POST", body: { token: $("signin-token").value } }));
+    await showApp(await api("/api/session", { method: "POST", token: $("signin-token").value.trim() }));
     $("signin-token").value = "";
   } catch (error) {
     $("signin-error").textContent = error.status === 401 ? "That token was not accepted." : error.message;

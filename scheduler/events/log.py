@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection
 from scheduler.domain.chain import Link
 from scheduler.domain.keys import DedupeKey
 from scheduler.store.event_tables import EventRecord
+from scheduler.store.pages import BadCursor
 from scheduler.store.tables import Execution, new_id
 
 EVENTS = EventRecord.__table__  # type: ignore[attr-defined]
@@ -97,9 +98,16 @@ def any_pending(conn: Connection) -> bool:
     return conn.execute(select(EVENTS.c.seq).where(IS_PENDING).limit(1)).first() is not None
 
 
-def recent(conn: Connection, org_id: str, name: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
-    """The organisation's latest events (of one name when given), newest first."""
+def recent(conn: Connection, org_id: str, name: str | None = None, limit: int = 50,
+           cursor: str | None = None) -> tuple[list[dict[str, Any]], str | None]:
+    """A page of the organisation's events (of one name when given), newest first; the next page's cursor (an event id)."""
     query = select(EVENTS).where(EVENTS.c.org_id == org_id)
     if name:
         query = query.where(EVENTS.c.name == name)
-    return [dict(r) for r in conn.execute(query.order_by(EVENTS.c.seq.desc()).limit(limit)).mappings()]
+    if cursor:
+        after = conn.execute(select(EVENTS.c.seq).where(EVENTS.c.org_id == org_id, EVENTS.c.event_id == cursor)).scalar()
+        if after is None:
+            raise BadCursor(f"cursor {cursor!r} is not from this list")
+        query = query.where(EVENTS.c.seq < after)
+    rows = [dict(r) for r in conn.execute(query.order_by(EVENTS.c.seq.desc()).limit(limit + 1)).mappings()]
+    return rows[:limit], (rows[limit - 1]["event_id"] if len(rows) > limit else None)

@@ -30,7 +30,6 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/api/approvals/{approval_id}"): {"decision": "reject"},
     ("POST", "/api/competitors"): {"name": "Elsewhere", "url": "https://elsewhere.example/menu"},
     ("PUT", "/api/inventory/{item_id}"): {"quantity": 50},
-    ("POST", "/api/session"): {"token": "not-a-token"},
     ("POST", "/api/chat"): {"messages": [{"role": "user", "parts": [{"type": "text", "text": "list my playbooks"}]}]},
 }
 

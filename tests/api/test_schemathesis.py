@@ -20,6 +20,7 @@ from sqlmodel import Session
 from scheduler.auth.tokens import issue_session_token
 from scheduler.settings import Settings
 from scheduler.store.action_tables import Approval
+from scheduler.store.tables import Notification
 from tests.conftest import CRON_SECRET, auth
 from tests.fakes.live import LiveServer
 
@@ -75,6 +76,15 @@ class Objects:
             added = httpx.post(f"{url}/api/competitors", headers=headers,
                                json={"name": f"Rival {self.made}", "url": f"https://rival{self.made}.example/menu"})
             params["competitor_id"] = added.json()["id"]
+        if "item_id" in params:  # an inventory item is a product of the catalogue
+            products = httpx.get(f"{url}/api/products", headers=headers).json()["items"]
+            params["item_id"] = products[self.made % len(products)]["id"]
+        if "notification_id" in params:
+            with Session(self.server.runtime.engine) as session:
+                note = Notification(org_id="demo", title=f"Note {self.made}", body="hi")
+                session.add(note)
+                session.commit()
+                params["notification_id"] = note.id
         for name in set(params) - wanted:  # made on the way (a run for an approval), not part of this path
             del params[name]
 

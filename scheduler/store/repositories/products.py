@@ -13,6 +13,7 @@ from scheduler.store.repositories.base import Repository
 from scheduler.store.tables import Product
 
 CSV_HEADER = ("sku", "name", "category", "price", "cost", "quantity", "reorder_point")
+MAX_COUNT = 999_999_999  # stock and reorder points: nine digits fit every database's integer column
 MAX_ROWS = 10_000  # a catalogue, not a data dump: one import stays one short transaction
 
 
@@ -54,8 +55,8 @@ def _amount(value: str, field: str) -> float:
 
 def _count(value: str, field: str) -> int:
     text = value.strip()
-    if not text.isdigit() or len(text) > 9:
-        raise ValueError(f"{field} must be a whole number from 0 to 999999999, not {text[:20]!r}")
+    if not text.isdigit() or int(text) > MAX_COUNT:
+        raise ValueError(f"{field} must be a whole number from 0 to {MAX_COUNT}, not {text[:20]!r}")
     return int(text)
 
 
