@@ -27,7 +27,7 @@ from scheduler.runs.checkpoints import (
     RunState,
 )
 from scheduler.settings import Settings
-from scheduler.steps.base import Accepted, Once, StepContext, StepError
+from scheduler.steps.base import Accepted, Attempt, Once, StepContext, attempt
 from scheduler.steps.host import StepHost
 from scheduler.steps.registry import StepRegistry
 from scheduler.store.repositories import Repositories, UnitOfWork
@@ -236,24 +236,17 @@ class Executor:
             ctx.wake_at = ctx.wake_on = None
             try:
                 # The first attempt shares the step's timeout with the rendering; a retry gets a whole one.
-                async with asyncio.timeout_at(deadline if attempts == 1 else asyncio.get_running_loop().time() + step.timeout_seconds):
-                    result = await step.run(params, ctx)
-                output = step.Output.model_validate(result.model_dump()).model_dump(mode="json")
-            except TimeoutError:
-                error, retry = f"timed out after {step.timeout_seconds:g}s", True
-            except StepError as exc:
-                error, retry = str(exc), exc.retryable
-            except ValidationError as exc:
-                error, retry = f"output does not fit {step.Output.__name__}: {exc}", False
+                tried = await attempt(step, params, ctx, deadline if attempts == 1 else None)
             except (LeaseLost, asyncio.CancelledError):
                 raise
             except Exception as exc:
                 # A bug or an unforeseen input: fail this run clearly rather than crash and resume forever.
                 log.exception("step %s of %s raised", nxt.index, state.id)
-                error, retry = f"unexpected error: {exc.__class__.__name__}: {exc}", False
-            else:
-                return Outcome(nxt.index, StepStatus.completed, output, None, nxt.base_attempts + attempts, ctx.unit,
+                tried = Attempt(None, f"unexpected error: {exc.__class__.__name__}: {exc}")
+            if tried.output is not None:
+                return Outcome(nxt.index, StepStatus.completed, tried.output, None, nxt.base_attempts + attempts, ctx.unit,
                                waiting=ctx.waiting, wake_at=ctx.wake_at, wake_on=ctx.wake_on)
+            error, retry = tried.error, tried.retry
             if not retry or attempts == step.max_attempts:
                 break
             await self.clock.sleep(self.backoff_seconds * 2 ** (attempts - 1))

@@ -1,13 +1,14 @@
 """The one interface every step type implements, and what a step sees while it runs."""
 from __future__ import annotations
 
+import asyncio
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from scheduler.domain.clock import Clock
 from scheduler.expressions import render_value
@@ -120,3 +121,26 @@ def render_params(step: Step, params: dict[str, Any], values: dict[str, Any]) ->
     """A step's params with templates rendered, except those it renders itself (`raw_params`: nested steps)."""
     rendered = render_value({k: v for k, v in params.items() if k not in step.raw_params}, values)
     return {**rendered, **{k: v for k, v in params.items() if k in step.raw_params}}
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One try of a step: its output as stored JSON, or why it failed and whether another try may help."""
+
+    output: dict[str, Any] | None
+    error: str | None = None
+    retry: bool = False
+
+
+async def attempt(step: Step, params: Any, ctx: StepContext, deadline: float | None = None) -> Attempt:
+    """Run the step once within its timeout (or until the loop time `deadline`); its output checked against its model."""
+    try:
+        async with asyncio.timeout_at(deadline) if deadline is not None else asyncio.timeout(step.timeout_seconds):
+            result = await step.run(params, ctx)
+        return Attempt(step.Output.model_validate(result.model_dump()).model_dump(mode="json"))
+    except TimeoutError:
+        return Attempt(None, f"timed out after {step.timeout_seconds:g}s", retry=True)
+    except StepError as exc:
+        return Attempt(None, str(exc), retry=exc.retryable)
+    except ValidationError as exc:
+        return Attempt(None, f"output does not fit {step.Output.__name__}: {exc}")

@@ -9,7 +9,6 @@ run_playbook) and containers themselves cannot be nested.
 """
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 from typing import Any
 
@@ -17,7 +16,7 @@ from pydantic import ValidationError
 
 from scheduler.domain.spec import StepSpec
 from scheduler.expressions import ExpressionError, evaluate_condition
-from scheduler.steps.base import StepContext, StepError, render_params
+from scheduler.steps.base import StepContext, StepError, attempt, render_params
 from scheduler.store.repositories import UnitOfWork
 
 # Nested steps may not be these: they park the run or nest again.
@@ -49,27 +48,19 @@ async def run_nested(spec: StepSpec, ctx: StepContext, values: dict[str, Any], p
         return {"status": "failed", "output": None, "error": str(exc)}
     key_suffix = f"{ctx.key_suffix}:{place}"
     error = "no attempt made"
-    for attempt in range(1, step.max_attempts + 1):
+    for tries in range(1, step.max_attempts + 1):
         unit = UnitOfWork()
         sub = dataclasses.replace(ctx, values=values, key_suffix=key_suffix, unit=unit, waiting=False,
                                   wake_at=None, wake_on=None,
                                   once=ctx.host.once_for(ctx.org_id, f"{ctx.execution_id}:{ctx.step_index}{key_suffix}"))
-        try:
-            async with asyncio.timeout(step.timeout_seconds):
-                result = await step.run(params, sub)
-            output = step.Output.model_validate(result.model_dump()).model_dump(mode="json")
-        except TimeoutError:
-            error, retry = f"timed out after {step.timeout_seconds:g}s", True
-        except StepError as exc:
-            error, retry = str(exc), exc.retryable
-        except ValidationError as exc:
-            error, retry = f"output does not fit {step.Output.__name__}: {exc}", False
-        else:
+        tried = await attempt(step, params, sub)
+        if tried.output is not None:
             if sub.waiting or sub.wake_at is not None:
                 return {"status": "failed", "output": None, "error": f"{spec.action} tried to park the run inside a nested step"}
             ctx.unit.merge(unit, sub.idempotency_key)
-            return {"status": "completed", "output": output, "error": None}
-        if not retry or attempt == step.max_attempts:
+            return {"status": "completed", "output": tried.output, "error": None}
+        error = tried.error
+        if not tried.retry or tries == step.max_attempts:
             break
-        await ctx.clock.sleep(0.5 * 2 ** (attempt - 1))
+        await ctx.clock.sleep(0.5 * 2 ** (tries - 1))
     return {"status": "failed", "output": None, "error": error}
