@@ -3,10 +3,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col
-from sqlmodel import select as select_rows
+from sqlmodel import Session, col, select
 
 from scheduler.domain.keys import DedupeKey
 from scheduler.domain.status import PlaybookStatus, TriggeredBy
@@ -33,17 +32,17 @@ ACT = CompetitiveAction.__table__  # type: ignore[attr-defined]
 
 def waiting_work(engine: Engine, org_id: str) -> int:
     """Pending actions some consumer takes (critical counter campaigns, inventory alerts, price adjustments)."""
-    kinds = [(ACT.c.type == kind) & (ACT.c.priority == priority if priority else True)
-             for _, _, kind, priority in CONSUMERS]
+    taken = or_(*(and_(ACT.c.type == kind, *([ACT.c.priority == priority] if priority else []))
+                  for _, _, kind, priority in CONSUMERS))
     with engine.connect() as conn:
         return conn.execute(select(func.count()).select_from(ACT).where(
-            ACT.c.org_id == org_id, ACT.c.status == "pending", kinds[0] | kinds[1] | kinds[2])).scalar_one()
+            ACT.c.org_id == org_id, ACT.c.status == "pending", taken)).scalar_one()
 
 
 def follow_up_playbook(playbooks: PlaybookService, org_id: str) -> Playbook | None:
     """The organisation's follow-up playbook, made on first need; None when its owner paused or deleted it."""
     with Session(playbooks.engine) as session:
-        existing = session.exec(select_rows(Playbook).where(Playbook.org_id == org_id, Playbook.name == NAME)
+        existing = session.exec(select(Playbook).where(Playbook.org_id == org_id, Playbook.name == NAME)
                                 .order_by(col(Playbook.created_at))).first()
     if existing is None:
         return playbooks.create(org_id, SPEC)
