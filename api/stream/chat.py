@@ -168,6 +168,9 @@ async def chat_parts(
                     yield part
             continue
         for node, update in (payload or {}).items():
+            if isinstance(update, dict) and update.get("persona"):
+                # Who answers (the router's pick, or the persona a hand-off went to), whatever model runs it.
+                yield ui.message_metadata({"persona": update["persona"]})
             for message in (update or {}).get("messages", []):
                 if node == "agent" and isinstance(message, AIMessage):
                     for part in turn.on_agent_message(message):

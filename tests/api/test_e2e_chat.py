@@ -238,3 +238,10 @@ def test_a_retried_chat_turn_does_not_create_a_second_playbook(server, user_toke
     assert len(ids) == 1
     assert "already have" in text_of(again)
     assert len(httpx.get(f"{server.url}/api/playbooks", headers=auth(user_token)).json()["items"]) == 1
+
+
+def test_every_reply_says_which_persona_answers(server, user_token):
+    _, parts, _ = chat(server, user_token, "Every day at 9am email me a sales report")
+    assert [p["messageMetadata"] for p in parts if p["type"] == "message-metadata"][-1] == {"persona": "pops"}
+    _, parts, _ = chat(server, user_token, "what can you do?", agent="craig")
+    assert [p["messageMetadata"] for p in parts if p["type"] == "message-metadata"][-1] == {"persona": "craig"}

@@ -60,6 +60,8 @@ def test_a_full_chat_makes_a_playbook_runs_it_and_approves_a_suggestion(server, 
     card = page.locator(".msg.assistant .pbcard").first
     card.wait_for()
     assert "scan competitors" in card.inner_text() and "suggest price adjustment" in card.inner_text()
+    # The persona that answered, by name: the router gives price suggestions to Money Mike.
+    assert page.locator(".msg.assistant .who").first.inner_text() == "Money Mike"
     playbook_id = card.get_attribute("data-playbook-id")
     stored = httpx.get(f"{server.url}/api/playbooks/{playbook_id}", headers=auth(user_token)).json()
     assert stored["status"] == "active" and stored["name"] in card.inner_text()
