@@ -6,7 +6,7 @@ const $ = (id) => document.getElementById(id);
 const state = { me: null, thread: crypto.randomUUID(), messages: [], busy: false };
 const PERSONAS = { craig: "Craig", ezal: "Ezal", money_mike: "Money Mike", pops: "Pops" };
 const STATUS_COLOURS = { completed: "#2f7d4f", failed: "#b3261e", skipped: "#9aa19c", missed: "#d08a2c",
-  waiting_approval: "#e0b341", running: "#2a5bb8", queued: "#7fa2e0" };
+  waiting_approval: "#e0b341", waiting: "#c9a45c", paused: "#b8b0a0", running: "#2a5bb8", queued: "#7fa2e0" };
 
 // --- HTTP -------------------------------------------------------------------------------------
 
@@ -313,7 +313,7 @@ async function openRun(id) {
       run.error ? el("div", { class: "error" }, run.error) : null,
       ...run.stepResults.map(stepView)].filter(Boolean));
     // Live while it runs, and (more slowly) while it waits on a person: read again until it settles.
-    const again = { queued: 700, running: 700, waiting_approval: 2000 }[run.status];
+    const again = { queued: 700, running: 700, waiting_approval: 2000, waiting: 5000 }[run.status];
     if (again && $("run-dialog").open) watching = setTimeout(draw, again);
     else refreshAll();
   };
