@@ -148,7 +148,7 @@ function apply(message, part) {
     const same = parts.findIndex((p) => p.type === part.type && part.id && p.id === part.id);
     const entry = { type: part.type, id: part.id, data: part.data };
     if (same >= 0) parts[same] = entry; else parts.push(entry);
-  } else if ((part.type === "start" || part.type === "message-metadata") && part.messageMetadata) {
+  } else if (["start", "message-metadata", "finish"].includes(part.type) && part.messageMetadata) {
     message.metadata = { ...message.metadata, ...part.messageMetadata };
   }
 }

@@ -154,6 +154,7 @@ async def chat_parts(
     # The context reads the organisation's zone from the store: off the event loop.
     context = await asyncio.to_thread(chat_context_for, runtime, who)
     stream = graph.astream(state, context=context, stream_mode=["messages", "updates", "custom"])
+    answering = persona
     async for mode, payload in stream:
         if mode == "custom":
             # A tool's progress while it works (a run's steps as they finish): a data part, replaced by id.
@@ -169,8 +170,7 @@ async def chat_parts(
             continue
         for node, update in (payload or {}).items():
             if isinstance(update, dict) and update.get("persona"):
-                # Who answers (the router's pick, or the persona a hand-off went to), whatever model runs it.
-                yield ui.message_metadata({"persona": update["persona"]})
+                answering = update["persona"]  # the router's pick, or the persona a hand-off went to
             for message in (update or {}).get("messages", []):
                 if node == "agent" and isinstance(message, AIMessage):
                     for part in turn.on_agent_message(message):
@@ -181,4 +181,5 @@ async def chat_parts(
     for part in turn.close_text():
         yield part
     yield ui.finish_step()
-    yield ui.finish("error" if turn.failed else "stop")
+    # Who answered, whatever model ran it: the finish part's message metadata (the page names it).
+    yield ui.finish("error" if turn.failed else "stop", metadata={"persona": answering} if answering else None)

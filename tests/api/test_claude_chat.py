@@ -65,7 +65,8 @@ def test_claude_creates_a_playbook_from_the_users_schedule_words(tmp_path):
         status, parts, done = chat(server, "Every weekday at 8:30am Pacific email me yesterday's sales report")
         stored = server.runtime.playbooks.list("demo")[0]
 
-    assert status == 200 and done and parts[-1] == {"type": "finish", "finishReason": "stop"}
+    assert status == 200 and done and parts[-1] == {"type": "finish", "finishReason": "stop",
+                                                   "messageMetadata": {"persona": "pops"}}
     # The tool call streamed from input_json_delta events, then its result and the stored playbook.
     (call,) = of(parts, "tool-input-available")
     assert call["toolName"] == "create_playbook" and call["input"]["schedule"] == "every weekday at 8:30am Pacific"

@@ -31,4 +31,5 @@ def test_the_ai_client_reads_a_delegation_and_an_overload_message(node: str, tmp
     assert (delegation["data"]["fromAgent"], delegation["data"]["toAgent"]) == ("pops", "money_mike")
     (said,) = _parts(message, "text")
     assert said["text"].startswith("Claude is overloaded right now")
-    assert out["chunks"][-1] == {"type": "finish", "finishReason": "error"}
+    # The persona the hand-off went to is the one that answered.
+    assert out["chunks"][-1] == {"type": "finish", "finishReason": "error", "messageMetadata": {"persona": "money_mike"}}

@@ -242,6 +242,6 @@ def test_a_retried_chat_turn_does_not_create_a_second_playbook(server, user_toke
 
 def test_every_reply_says_which_persona_answers(server, user_token):
     _, parts, _ = chat(server, user_token, "Every day at 9am email me a sales report")
-    assert [p["messageMetadata"] for p in parts if p["type"] == "message-metadata"][-1] == {"persona": "pops"}
+    assert next(p for p in parts if p["type"] == "finish")["messageMetadata"] == {"persona": "pops"}
     _, parts, _ = chat(server, user_token, "what can you do?", agent="craig")
-    assert [p["messageMetadata"] for p in parts if p["type"] == "message-metadata"][-1] == {"persona": "craig"}
+    assert next(p for p in parts if p["type"] == "finish")["messageMetadata"] == {"persona": "craig"}

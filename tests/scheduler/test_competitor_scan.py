@@ -89,7 +89,8 @@ async def test_a_failing_site_is_reported_in_its_entry_and_the_others_are_read(l
         await add(runtime, "Huge", f"{site.url}/huge")
         await add(runtime, "Empty", f"{site.url}/empty")
         await add(runtime, "Gone", f"{site.url}/nothing-here")
-        run = await run_steps(runtime, [{"action": "scan_competitors", "params": {"timeout_seconds": 1}}], "failing")
+        # 3 s a site: the fixture server shares this process (and its GIL) with the 6 MB page it serves.
+        run = await run_steps(runtime, [{"action": "scan_competitors", "params": {"timeout_seconds": 3}}], "failing")
         with Session(runtime.engine) as session:
             snapshotted = {s.competitor_id for s in session.exec(select(CompetitorSnapshot))}
     assert run["status"] == "completed", run
