@@ -16,13 +16,14 @@ from scheduler.expressions.conditions import MAX_CONDITION_LENGTH as MAX_CONDITI
 from scheduler.expressions.conditions import ConditionOutcome, condition_names, evaluate_condition
 from scheduler.expressions.core import ExpressionError
 from scheduler.expressions.templates import MAX_TEMPLATE_LENGTH as MAX_TEMPLATE_LENGTH
-from scheduler.expressions.templates import render_value, template_names
+from scheduler.expressions.templates import has_templates, render_value, template_names
 
 __all__ = [
     "ConditionOutcome",
     "ExpressionError",
     "condition_names",
     "evaluate_condition",
+    "has_templates",
     "render_value",
     "template_names",
 ]

@@ -367,6 +367,17 @@ def render_value(value: Any, context: Mapping[str, Any], deadline: float | None 
         _DEADLINE.reset(token)
 
 
+def has_templates(value: Any) -> bool:
+    """Whether any string inside `value` (dicts, lists) holds template marks: rendering it is more than a copy."""
+    if isinstance(value, str):
+        return "{{" in value or "{%" in value
+    if isinstance(value, Mapping):
+        return any(has_templates(item) for item in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(has_templates(item) for item in value)
+    return False
+
+
 def _render_any(value: Any, context: Mapping[str, Any]) -> Any:
     if isinstance(value, str):
         return _render_text(value, context)

@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 
 from scheduler.domain.clock import SYSTEM_CLOCK, Clock
 from scheduler.domain.status import ExecutionStatus, StepStatus
-from scheduler.expressions import ExpressionError, evaluate_condition, render_value
+from scheduler.expressions import ExpressionError, evaluate_condition, has_templates, render_value
 from scheduler.marketing.writer import TemplateWriter, TextWriter
 from scheduler.runs.checkpoints import (
     MAX_STEP_CRASHES,
@@ -222,8 +222,11 @@ class Executor:
         deadline = asyncio.get_running_loop().time() + step.timeout_seconds
         try:
             # Rendering counts against the step's timeout: a template is bounded in size (the sandbox) and in time (here).
-            async with asyncio.timeout_at(deadline):
-                params = await asyncio.to_thread(rendered_params, step, nxt.spec.params, state.values, step.timeout_seconds)
+            if has_templates(nxt.spec.params):  # worth a worker thread: a template may take its time (within the deadline)
+                async with asyncio.timeout_at(deadline):
+                    params = await asyncio.to_thread(rendered_params, step, nxt.spec.params, state.values, step.timeout_seconds)
+            else:  # plain values: only the model's check, on the loop (no thread hop on the hot path)
+                params = rendered_params(step, nxt.spec.params, state.values, step.timeout_seconds)
         except TimeoutError:
             return Outcome(nxt.index, StepStatus.failed, None, f"rendering its params timed out after {step.timeout_seconds:g}s",
                            nxt.base_attempts + 1)
