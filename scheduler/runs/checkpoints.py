@@ -29,6 +29,22 @@ MAX_STEP_CRASHES = 3
 _STEP_UPDATE = update(S).where(S.c.execution_id == bindparam("_run"), S.c.index == bindparam("_index"))
 _STEP_INSERT = insert(S)
 _RUN_UPDATE = update(E).where(E.c.id == bindparam("_run"), E.c.lease_owner == bindparam("_owner"))
+_NOW = bindparam("_now", type_=E.c.lease_expires_at.type)
+# A step left `running` alone under a lease that ran out: its process died while it alone ran, so the
+# death is its doing. (Beside other steps, a death proves nothing: it may be the machine.) A graceful
+# stop clears the owner, so it does not count; a failed claim rolls it back.
+_DIED = exists().where(E.c.id == bindparam("_run"), E.c.status == ExecutionStatus.running,
+                       E.c.lease_owner.is_not(None), E.c.lease_expires_at < _NOW)
+_COUNT_CRASH = (update(S).where(S.c.execution_id == bindparam("_run"), S.c.status == StepStatus.running)
+                .values(crashes=S.c.crashes + case((and_(S.c.alone, _DIED), 1), else_=0), alone=False))
+# A run queued behind another (overlap: queue) is not claimed until that one has ended.
+_TAKE = (update(E).where(E.c.id == bindparam("_run"), E.c.status.in_(RESUMABLE), E.c.waits_for.is_(None),
+                         or_(E.c.lease_expires_at.is_(None), E.c.lease_expires_at < _NOW))
+         .values(status=ExecutionStatus.running, lease_owner=bindparam("_owner"),
+                 lease_expires_at=bindparam("_until", type_=E.c.lease_expires_at.type),
+                 attempts=E.c.attempts + 1, started_at=func.coalesce(E.c.started_at, _NOW)))
+_CLAIMED = select(E.c.org_id, E.c.playbook_id, E.c.context, E.c.steps).where(E.c.id == bindparam("_run"))
+_STEPS_OF = select(S.c.index, S.c.status, S.c.output, S.c.attempts, S.c.crashes).where(S.c.execution_id == bindparam("_run"))
 
 
 class LeaseLost(Exception):
@@ -130,33 +146,15 @@ class Checkpoints:
     def claim(self, execution_id: str, plan: Planner) -> tuple[RunState, Plan] | None:
         """Take the run's lease if free or expired, count a crash against the step it died in, plan and mark the first step."""
         now = self.clock.now()
-        expired = or_(E.c.lease_expires_at.is_(None), E.c.lease_expires_at < now)
+        at = {"_run": execution_id, "_now": now}
         with self.engine.connect() as conn:
-            # A step left `running` alone under a lease that ran out: its process died while it alone
-            # ran, so the death is its doing. (Beside other steps, a death proves nothing: it may be the
-            # machine.) A graceful stop clears the owner, so it does not count; a failed claim rolls it back.
-            died = exists().where(E.c.id == execution_id, E.c.status == ExecutionStatus.running,
-                                  E.c.lease_owner.is_not(None), E.c.lease_expires_at < now)
-            conn.execute(
-                update(S).where(S.c.execution_id == execution_id, S.c.status == StepStatus.running)
-                .values(crashes=S.c.crashes + case((and_(S.c.alone, died), 1), else_=0), alone=False)
-            )
-            taken = conn.execute(
-                # A run queued behind another (overlap: queue) is not claimed until that one has ended.
-                update(E).where(E.c.id == execution_id, E.c.status.in_(RESUMABLE), expired, E.c.waits_for.is_(None))
-                .values(status=ExecutionStatus.running, lease_owner=self.owner, lease_expires_at=now + self.lease,
-                        attempts=E.c.attempts + 1, started_at=func.coalesce(E.c.started_at, now))
-            )
+            conn.execute(_COUNT_CRASH, at)
+            taken = conn.execute(_TAKE, {**at, "_owner": self.owner, "_until": now + self.lease})
             if taken.rowcount != 1:
                 conn.rollback()
                 return None
-            row = conn.execute(select(E.c.org_id, E.c.playbook_id, E.c.context, E.c.steps)
-                               .where(E.c.id == execution_id)).one()
-            done = {
-                r.index: Checkpoint(r.status, r.output, r.attempts, r.crashes)
-                for r in conn.execute(select(S.c.index, S.c.status, S.c.output, S.c.attempts, S.c.crashes)
-                                      .where(S.c.execution_id == execution_id))
-            }
+            row = conn.execute(_CLAIMED, at).one()
+            done = {r.index: Checkpoint(r.status, r.output, r.attempts, r.crashes) for r in conn.execute(_STEPS_OF, at)}
             state = RunState(execution_id, row.org_id, parse_steps(row.steps), dict(row.context), done,
                              playbook_id=row.playbook_id)
             planned = plan(state, 0)
