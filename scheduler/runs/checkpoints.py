@@ -162,6 +162,19 @@ class Checkpoints:
             conn.commit()
         return state, planned
 
+    def warm(self) -> None:
+        """Run the claim's and a step's statements on no row, rolled back: the first run finds them compiled."""
+        now, at = self.clock.now(), {"_run": "ex_warm_up", "_now": self.clock.now(), "_owner": self.owner}
+        with self.engine.connect() as conn:
+            conn.execute(_COUNT_CRASH, at)
+            conn.execute(_TAKE, {**at, "_until": now})
+            conn.execute(_CLAIMED, at).all()
+            conn.execute(_STEPS_OF, at).all()
+            conn.execute(_STEP_UPDATE, {**at, "_index": 0, "status": StepStatus.completed, "output": {}, "error": None,
+                                        "attempts": 1, "completed_at": now})
+            conn.execute(_RUN_UPDATE, {**at, "lease_expires_at": now})
+            conn.rollback()
+
     def mark_alone(self, state: RunState, index: int) -> None:
         """Write down that a suspect step now runs alone (a death from here on counts against it); renews the lease."""
         now = self.clock.now()

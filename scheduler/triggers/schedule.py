@@ -19,7 +19,7 @@ from scheduler.domain.clock import SYSTEM_CLOCK, Clock
 from scheduler.domain.status import PlaybookStatus
 from scheduler.events.listeners import derive_listeners
 from scheduler.runs.ledger import PlaybookRow
-from scheduler.runs.start import Firing, RunRefused, RunStarter
+from scheduler.runs.start import Firing, RunBatch, RunRefused, RunStarter, Started
 from scheduler.store.tables import Playbook, iso_utc
 from scheduler.timing.cron import CronError
 from scheduler.timing.slots import MISFIRE_GRACE, DuePlan, Overlap, plan_due, slot_at
@@ -30,7 +30,7 @@ __all__ = ["MISFIRE_GRACE", "ScheduleJobs", "slot_at"]
 log = logging.getLogger(__name__)
 # Rows claimed per transaction, growing: the first runs of a burst start after a small commit,
 # the rest go in few large ones (each commit is a disk sync).
-CLAIM_BATCHES = (100, 1000, 5000)
+CLAIM_BATCHES = (10, 100, 1000, 5000)
 
 
 class ScheduleJobs:
@@ -97,47 +97,64 @@ class ScheduleJobs:
             log.info("playbook %s resumed: its pause has ended", playbook_id)
         return resumed
 
+    def warm(self) -> None:
+        """Fire the earliest row as if due, then roll it all back: the first real fire finds its statements compiled.
+
+        Compiling the fire's dozen statements took the first fire after a start about 5 ms, so its first
+        runs started late; nothing of this dry fire is kept or dispatched.
+        """
+        earliest = self.earliest()
+        if earliest is None:
+            return
+        with self.engine.connect() as conn, conn.begin() as transaction:
+            self._fire_in(RunBatch(self.runs, conn), earliest, 1)
+            transaction.rollback()
+
     def _fire_batch(self, limit: int) -> tuple[int, list[str]]:
         with self.runs.batch() as batch:
-            now = self.clock.now()
-            # RETURNING comes in no set order: slot order makes the earlier of two due slots the one that runs.
-            due = sorted(rows.claim_due(batch.conn, now, limit), key=lambda r: r.next_fire_at)
-            if not due:
-                return 0, []
-            playbooks = rows.playbooks_of(batch.conn, {r.playbook_id for r in due})
-            playbooks.update(self._pause_ended(playbooks, now))
-            plans: dict[tuple[Any, ...], DuePlan] = {}
-            firings: list[tuple[PlaybookRow, Firing]] = []
-            moves, drops = [], []
-            for row in due:
-                playbook = playbooks.get(row.playbook_id)
-                paused_until = playbook.resume_at if playbook is not None else None
-                try:
-                    # Many schedules share a cron, an instant and a policy: plan each once per fire.
-                    key = (row.cron, row.timezone, row.next_fire_at, row.catch_up, row.grace_seconds, row.catch_up_limit,
-                           paused_until)
-                    if key not in plans:
-                        plans[key] = plan_due(row.cron, row.timezone, row.next_fire_at, now,
-                                              grace=timedelta(seconds=row.grace_seconds), catch_up=row.catch_up,
-                                              cap=row.catch_up_limit, paused_until=paused_until)
-                    plan = plans[key]
-                except CronError:
-                    # Refused when saved, so only a row edited behind the service's back gets here.
-                    log.exception("schedule %s of playbook %s cannot be computed; removed", row.id, row.playbook_id)
-                    drops.append(row.id)
-                    continue
-                if playbook is not None:
-                    firings += self._firings(playbook, row.overlap, plan)
-                if plan.next_fire_at is None:
-                    drops.append(row.id)
-                else:
-                    moves.append((row.id, plan.next_fire_at))
-            started = batch.start(firings)
-            rows.advance(batch.conn, moves, drops)
+            claimed, started = self._fire_in(batch, self.clock.now(), limit)
         for s in started:
             if s.refused is not None:
                 log.info("playbook %s: slot not run: %s", s.playbook_id, s.refused)
-        return len(due), [s.execution_id for s in started if s.created and s.execution_id]
+        return claimed, [s.execution_id for s in started if s.created and s.execution_id]
+
+    def _fire_in(self, batch: RunBatch, now: datetime, limit: int) -> tuple[int, list[Started]]:
+        """Claim up to `limit` rows due at `now`, file their slots in `batch`, move the rows on; (claimed, started)."""
+        # RETURNING comes in no set order: slot order makes the earlier of two due slots the one that runs.
+        due = sorted(rows.claim_due(batch.conn, now, limit), key=lambda r: r.next_fire_at)
+        if not due:
+            return 0, []
+        playbooks = rows.playbooks_of(batch.conn, {r.playbook_id for r in due})
+        playbooks.update(self._pause_ended(playbooks, now))
+        plans: dict[tuple[Any, ...], DuePlan] = {}
+        firings: list[tuple[PlaybookRow, Firing]] = []
+        moves, drops = [], []
+        for row in due:
+            playbook = playbooks.get(row.playbook_id)
+            paused_until = playbook.resume_at if playbook is not None else None
+            try:
+                # Many schedules share a cron, an instant and a policy: plan each once per fire.
+                key = (row.cron, row.timezone, row.next_fire_at, row.catch_up, row.grace_seconds, row.catch_up_limit,
+                       paused_until)
+                if key not in plans:
+                    plans[key] = plan_due(row.cron, row.timezone, row.next_fire_at, now,
+                                          grace=timedelta(seconds=row.grace_seconds), catch_up=row.catch_up,
+                                          cap=row.catch_up_limit, paused_until=paused_until)
+                plan = plans[key]
+            except CronError:
+                # Refused when saved, so only a row edited behind the service's back gets here.
+                log.exception("schedule %s of playbook %s cannot be computed; removed", row.id, row.playbook_id)
+                drops.append(row.id)
+                continue
+            if playbook is not None:
+                firings += self._firings(playbook, row.overlap, plan)
+            if plan.next_fire_at is None:
+                drops.append(row.id)
+            else:
+                moves.append((row.id, plan.next_fire_at))
+        started = batch.start(firings)
+        rows.advance(batch.conn, moves, drops)
+        return len(due), started
 
     @staticmethod
     def _pause_ended(playbooks: dict[str, Row], now: datetime) -> dict[str, Any]:

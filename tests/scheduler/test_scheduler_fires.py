@@ -189,3 +189,17 @@ def _steps_of(runtime, execution_id):
 
     with Session(runtime.engine) as session:
         return session.exec(select(StepRun).where(StepRun.execution_id == execution_id)).all()
+
+
+async def test_the_start_up_warm_fire_keeps_nothing(settings):
+    """The dry fire that compiles the fire's statements at start files no run and moves no row."""
+    async with running(settings) as runtime:
+        runtime.playbooks.create("demo", sales_report_spec())
+        (before,) = _schedules(runtime)
+        runtime.jobs.warm()
+        runtime.executor.checkpoints.warm()
+        await runtime.dispatcher.drain()
+        (after,) = _schedules(runtime)
+        assert _executions(runtime) == []
+        assert (after.next_fire_at, after.last_slot_at) == (before.next_fire_at, before.last_slot_at)
+        assert runtime.jobs.earliest() == before.next_fire_at
