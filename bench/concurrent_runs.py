@@ -54,7 +54,7 @@ async def measure(home: str, runs: int, alone: int, timeout: float) -> dict[str,
             t0 = utc_now()
             runtime.dispatcher.dispatch(run_id)
             row = (await wait_finished(runtime, [run_id], timeout))[run_id]
-            single.append((row.completed_at - t0).total_seconds())
+            single.append(((row.completed_at - t0).total_seconds(), (row.completed_at - row.started_at).total_seconds()))
         single = single[1:]  # the first run warms caches
         ids = [open_run(runtime, playbook, f"burst:{i}:{uuid.uuid4().hex}") for i in range(runs)]
         lag = LoopLag()
@@ -64,11 +64,20 @@ async def measure(home: str, runs: int, alone: int, timeout: float) -> dict[str,
             runtime.dispatcher.dispatch(run_id)
         rows = await wait_finished(runtime, ids, timeout)
         lag.stop()
+        # The same number of runs handed over one at a time, each after the last has ended: a serial queue.
+        serial, t0s = [], utc_now()
+        for i in range(runs):
+            run_id = open_run(runtime, playbook, f"serial:{i}:{uuid.uuid4().hex}")
+            runtime.dispatcher.dispatch(run_id)
+            serial.append(((await wait_finished(runtime, [run_id], timeout))[run_id].completed_at - t0s).total_seconds())
     finally:
         await runtime.stop(grace_seconds=2)
     latencies = [(rows[i].completed_at - t0).total_seconds() for i in ids]
+    # A run's own time, from its claim to its end: what it takes once its turn has come (the queue wait excluded).
+    own = [(rows[i].completed_at - rows[i].started_at).total_seconds() for i in ids]
     order = sorted(range(runs), key=lambda k: rows[ids[k]].completed_at)
-    return {"alone": single, "latencies": latencies, "order": order,
+    return {"alone": [a for a, _ in single], "alone_own": [o for _, o in single], "latencies": latencies, "own": own, "serial": serial,
+            "order": order,
             "statuses": sorted({r.status for r in rows.values()}), "lag": lag.stats()}
 
 
@@ -91,8 +100,19 @@ def run(cfg: Config) -> list[Row]:
     tau = kendall_tau(result["order"])
     fig = {"p50_seconds": p50, "p99_seconds": p99, "max_seconds": max(lat), "kendall_tau": tau,
            "statuses": result["statuses"], "loop_lag": result["lag"]}
+    own, single_own = result["own"], median(result["alone_own"])
+    serial50 = percentile(result["serial"], 50)
+    own50, own99 = percentile(own, 50), percentile(own, 99)
+    throughput = len(lat) / max(lat)
     return [Row(NAME, label, f"p50 {ms(p50)}, p99 {ms(p99)}; completion order vs start order: Kendall tau {tau:.2f}",
                 f"one run alone {ms(single)}", ratio(p50, single), TARGET, figures=fig,
-                baseline_figures={"alone_seconds": single, "alone_samples": result["alone"]},
-                note=f"tau 1.00 = first in, first out; statuses {result['statuses']}; "
-                     f"loop lag p99 {ms(result['lag']['p99'])}, max {ms(result['lag']['max'])}")]
+                baseline_figures={"alone_seconds": single, "alone_samples": result["alone"], "serial_p50_seconds": serial50},
+                note=f"from the dispatch of all {runs}; the same {runs} one at a time (a serial queue): p50 {ms(serial50)}, "
+                     f"ratio {p50 / serial50:.2f}x; tau 1.00 = first in, first out; statuses {result['statuses']}; "
+                     f"all done in {ms(max(lat))} ({throughput:.0f} runs/s); "
+                     f"loop lag p99 {ms(result['lag']['p99'])}, max {ms(result['lag']['max'])}"),
+            Row(NAME, f"{label}: each run's own time", f"started -> completed p50 {ms(own50)}, p99 {ms(own99)}",
+                f"one run alone, started -> completed {ms(single_own)}", ratio(own50, single_own), TARGET,
+                figures={"p50_seconds": own50, "p99_seconds": own99},
+                baseline_figures={"alone_own_seconds": single_own, "alone_own_samples": result["alone_own"]},
+                note="a run's time once its turn came (its claim to its end), the wait for a free slot excluded")]
