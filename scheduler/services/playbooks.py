@@ -139,7 +139,7 @@ class PlaybookService:
             merged = {**self.spec_of(playbook), **changes}
             if "status" in changes and "resumeAt" not in changes:
                 merged["resumeAt"] = None  # a new status ends a pause-until unless it says a new instant
-            spec = parse_spec(merged, self.org_timezone(org_id), self.registry)
+            spec = parse_spec(merged, _zone_of(session.get(Organization, org_id), org_id), self.registry)
             now = self.clock.now()
             _check_resume(spec, now, said="resumeAt" in changes)
             before = (playbook.triggers, playbook.steps)
@@ -225,10 +225,7 @@ class PlaybookService:
     def org_timezone(self, org_id: str) -> str:
         """The organisation's IANA zone (the default for its schedules)."""
         with Session(self.engine) as session:
-            org = session.get(Organization, org_id)
-        if org is None:
-            raise NotFound(f"no organisation {org_id!r}")
-        return org.timezone
+            return _zone_of(session.get(Organization, org_id), org_id)
 
     def _moved(self, instant: datetime | None, resume_at: datetime | None = None) -> None:
         # The doorbell also rings to end a pause.
@@ -259,3 +256,10 @@ def playbook_json(playbook: Playbook, next_run_at: datetime | None, upcoming: li
         "resumeAt": iso_utc(playbook.resume_at),
         "createdAt": iso_utc(playbook.created_at), "updatedAt": iso_utc(playbook.updated_at),
     }
+
+
+def _zone_of(org: Organization | None, org_id: str) -> str:
+    """The organisation's zone, read in the caller's session (a change reads it inside its own transaction)."""
+    if org is None:
+        raise NotFound(f"no organisation {org_id!r}")
+    return org.timezone
