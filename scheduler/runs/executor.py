@@ -26,6 +26,7 @@ from scheduler.runs.checkpoints import (
     Plan,
     RunState,
 )
+from scheduler.runs.lane import HEARTBEAT, StoreLane
 from scheduler.settings import Settings
 from scheduler.steps.base import Accepted, Attempt, Once, StepContext, attempt
 from scheduler.steps.host import StepHost
@@ -111,6 +112,8 @@ class Executor:
         self.lease = timedelta(seconds=settings.lease_seconds)
         self.store = Repositories.on(engine)
         self.checkpoints = Checkpoints(engine, self.owner, self.lease, clock, settings.event_chain_limit)
+        # SQLite has one writer: one lane thread keeps the oldest run's write first in line; PostgreSQL takes several.
+        self.lane = StoreLane(1 if engine.dialect.name == "sqlite" else 4)
         # Fans out the events a commit logged (EventBus.deliver), set by the runtime; None: the sweep does it.
         self.relay: Callable[[str, list[str]], Any] | None = None
         self._held: dict[str, asyncio.Task[Any]] = {}  # runs this executor is running, by id
@@ -124,7 +127,8 @@ class Executor:
 
     async def run(self, execution_id: str) -> str | None:
         """Run (or resume) one execution if its lease can be taken; returns its final status."""
-        claimed = await asyncio.to_thread(self.checkpoints.claim, execution_id, self._plan)
+        rank = self.lane.next_rank()
+        claimed = await self.lane.call(rank, self.checkpoints.claim, execution_id, self._plan)
         if claimed is None:
             return None
         state, plan = claimed
@@ -140,11 +144,11 @@ class Executor:
                 await self.gate.enter(alone)
                 try:
                     if alone:
-                        await asyncio.to_thread(self.checkpoints.mark_alone, state, plan.next.index)
+                        await self.lane.call(rank, self.checkpoints.mark_alone, state, plan.next.index)
                     outcome = await self._run_step(state, plan.next)
                     if outcome.status == StepStatus.completed and outcome.output is not None:
                         state.absorb(outcome.index, outcome.output)
-                    plan = await asyncio.to_thread(self.checkpoints.advance, state, outcome, self._plan)
+                    plan = await self.lane.call(rank, self.checkpoints.advance, state, outcome, self._plan)
                     await self._hand_over(state)
                     self._parked(plan)
                 finally:
@@ -269,7 +273,7 @@ class Executor:
         while self._held:
             await asyncio.sleep(max(self.lease.total_seconds() / 3, 0.05))
             try:
-                lost = await asyncio.to_thread(self.checkpoints.renew_all, set(self._held))
+                lost = await self.lane.call(HEARTBEAT, self.checkpoints.renew_all, set(self._held))
             except Exception:
                 # A busy or unreachable store: try again next beat; the lease is three beats long.
                 log.exception("heartbeat of %s failed", self.owner)
@@ -321,6 +325,7 @@ class Executor:
 
     def release_leases(self) -> int:
         """Hand this executor's unfinished runs back at once (graceful stop); it does not count as an attempt."""
+        self.lane.close()
         return self.checkpoints.release()
 
 
