@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -47,16 +48,55 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "CREATE", "DROP", "ALTER")
 
 
+class FairTurn:
+    """A lock handed to its waiters in the order they came.
+
+    threading.Lock is not fair: a thread that releases it and asks again at once (the doorbell filing
+    a burst batch after batch) takes it straight back, and a run's claim waited behind every batch.
+    The standard library has no fair lock, hence these few lines.
+    """
+
+    def __init__(self) -> None:
+        self._mutex = threading.Lock()
+        self._held = False
+        self._waiters: deque[threading.Lock] = deque()
+
+    def acquire(self, timeout: float) -> bool:
+        """Take the turn, after those already waiting; False if `timeout` seconds pass first."""
+        with self._mutex:
+            if not self._held:
+                self._held = True
+                return True
+            waiter = threading.Lock()
+            waiter.acquire()
+            self._waiters.append(waiter)
+        if waiter.acquire(timeout=timeout):
+            return True  # handed over by release(): the turn stayed taken for us
+        with self._mutex:
+            if waiter in self._waiters:
+                self._waiters.remove(waiter)
+                return False
+        return True  # handed over just as the wait ran out: the turn is ours
+
+    def release(self) -> None:
+        """Hand the turn to the longest waiter, or leave it free."""
+        with self._mutex:
+            if self._waiters:
+                self._waiters.popleft().release()
+            else:
+                self._held = False
+
+
 def writer_queue(timeout: float = 30.0) -> type[sqlite3.Connection]:
     """A sqlite3 connection class whose instances (one engine's) take turns at SQLite's single write lock.
 
     Without it, a thread that finds the lock taken waits in SQLite's busy handler, which sleeps 1, 2,
     5 ... 100 ms between tries: under 32 concurrent requests most of the time went to sleeping past a
     free lock. A transaction takes the turn at its first write statement and gives it back once its
-    commit or rollback has returned (or its connection closes), waking the next writer at once.
-    Other processes still meet at the busy timeout.
+    commit or rollback has returned (or its connection closes), handing it to the writer that has
+    waited longest. Other processes still meet at the busy timeout.
     """
-    turn = threading.Lock()
+    turn = FairTurn()
 
     class TurnTakingConnection(sqlite3.Connection):
         holds = False

@@ -14,7 +14,7 @@ from scheduler.domain.status import TriggeredBy
 from scheduler.runs.start import Firing, RunStarter
 from scheduler.services.playbooks import PlaybookService
 from scheduler.steps.registry import default_registry
-from scheduler.store.db import make_engine, migrate, writer_queue
+from scheduler.store.db import FairTurn, make_engine, migrate, writer_queue
 from scheduler.store.tables import ApiToken
 from tests.conftest import sales_report_spec
 
@@ -114,3 +114,38 @@ def test_a_batch_of_runs_is_handed_over_once_in_order(settings):
     started = starter.start_runs([(p, Firing(TriggeredBy.manual)) for p in playbooks])
     assert batches == [[s.execution_id for s in started]] and one_by_one == []
     engine.dispose()
+
+
+def test_the_writer_turn_goes_to_the_writer_that_waited_longest():
+    """A writer that gives the turn back and asks again at once queues behind the one already waiting."""
+    turn = FairTurn()
+    order, waiting = [], threading.Event()
+    assert turn.acquire(timeout=1)
+
+    def waiter() -> None:
+        waiting.set()
+        assert turn.acquire(timeout=5)
+        order.append("waiter")
+        turn.release()
+
+    thread = threading.Thread(target=waiter)
+    thread.start()
+    waiting.wait(5)
+    time.sleep(0.05)  # the waiter is now queued
+    turn.release()
+    assert turn.acquire(timeout=5)  # asked again at once: granted only after the waiter's turn
+    order.append("releaser")
+    turn.release()
+    thread.join(5)
+    assert order == ["waiter", "releaser"]
+    assert turn.acquire(timeout=0)  # free again: taken at once
+    turn.release()
+
+
+def test_a_writer_that_times_out_leaves_the_queue():
+    turn = FairTurn()
+    assert turn.acquire(timeout=1)
+    assert turn.acquire(timeout=0.05) is False  # held: it gives up after its timeout
+    turn.release()
+    assert turn.acquire(timeout=0.05) is True  # nobody left queued ahead
+    turn.release()
