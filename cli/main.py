@@ -50,7 +50,7 @@ def _engine():
 
 @app.command()
 def serve(host: str = "127.0.0.1", port: int = 8000, no_demo: bool = typer.Option(False, "--no-demo")) -> None:
-    """API + scheduler + inline executor in one process."""
+    """API + scheduler + inline executor in one process (with PLAYBOOKS_EXECUTOR=celery, runs go to `playbooks worker`s)."""
     import uvicorn
 
     from api.app import create_app
@@ -92,6 +92,9 @@ def serve(host: str = "127.0.0.1", port: int = 8000, no_demo: bool = typer.Optio
                "    CRON_SECRET=$(python3 -c 'import secrets; print(secrets.token_hex(16))') make run\n")
         )
     engine.dispose()
+    if settings.executor == "celery":
+        typer.echo(f"  Runs go to Celery workers: queue {settings.celery_queue!r} on {settings.redis_url_shown} "
+                   "(start them with `playbooks worker`)")
     config = uvicorn.Config(create_app(settings, demo=not no_demo), host=host, port=port, log_level="info")
     uvicorn.Server(config).run(sockets=[sock])
 
