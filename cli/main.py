@@ -239,6 +239,8 @@ def _scale_out_settings(command: str) -> Settings:
 @app.command()
 def worker(concurrency: int | None = typer.Option(None, "--concurrency", min=1, help="runs at once in this process "
                                                   "(default PLAYBOOKS_MAX_CONCURRENT_RUNS)"),
+           grace: float = typer.Option(10.0, "--grace", min=0, help="seconds runs in flight may go on after SIGTERM before "
+                                       "they are handed back to the queue"),
            loglevel: str = typer.Option("info", "--loglevel")) -> None:
     """Celery worker: runs the executions the scheduler and API processes send through Redis."""
     from agents.delegate import PersonaDelegate
@@ -250,7 +252,7 @@ def worker(concurrency: int | None = typer.Option(None, "--concurrency", min=1, 
     runtime = Runtime.build(settings)
     # delegate steps reach the personas through this runner, as in `serve`; the engine never imports agents.
     runtime.use_delegate(PersonaDelegate(model_factory(settings), runtime))
-    raise typer.Exit(serve_worker(runtime, concurrency or settings.max_concurrent_runs, loglevel.upper()))
+    raise typer.Exit(serve_worker(runtime, concurrency or settings.max_concurrent_runs, grace, loglevel.upper()))
 
 
 @app.command("scheduler")

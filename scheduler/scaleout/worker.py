@@ -118,8 +118,8 @@ class WorkerEngine:
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result()
 
 
-def serve_worker(runtime: Runtime, concurrency: int, loglevel: str = "INFO") -> int:
-    """Consume the queue until stopped: `concurrency` runs at once; answers the worker's exit code."""
+def serve_worker(runtime: Runtime, concurrency: int, grace: float = GRACE_SECONDS, loglevel: str = "INFO") -> int:
+    """Consume the queue until stopped: `concurrency` runs at once, `grace` seconds to finish at a stop; the exit code."""
     dispatcher = runtime.dispatcher
     if not isinstance(dispatcher, CeleryDispatcher):
         raise ValueError("a worker needs PLAYBOOKS_EXECUTOR=celery")
@@ -131,7 +131,7 @@ def serve_worker(runtime: Runtime, concurrency: int, loglevel: str = "INFO") -> 
         return engine.run(execution_id)
 
     def stopping(**_: Any) -> None:
-        engine.hand_back_after(GRACE_SECONDS)
+        engine.hand_back_after(grace)
 
     signals.worker_shutting_down.connect(stopping, weak=False)
     engine.start()

@@ -55,9 +55,9 @@ class Process:
             self.log.close()
 
 
-def worker(settings: Settings, log: Path, concurrency: int = 4) -> Process:
+def worker(settings: Settings, log: Path, concurrency: int = 4, grace: float = 10) -> Process:
     """A `playbooks worker` on the test's queue."""
-    return Process(settings, "worker", "--concurrency", str(concurrency), "--loglevel", "info", log=log)
+    return Process(settings, "worker", "--concurrency", str(concurrency), "--grace", str(grace), "--loglevel", "info", log=log)
 
 
 def scheduler(settings: Settings, log: Path) -> Process:

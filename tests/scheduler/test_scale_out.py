@@ -106,6 +106,33 @@ async def test_a_worker_killed_mid_step_leaves_its_run_to_another_worker_which_e
     assert [m["Subject"] for m in smtp.messages] == ["Once"]
 
 
+async def test_a_worker_told_to_stop_hands_a_stuck_run_back_to_the_queue_at_once(settings, celery_queue, tmp_path):
+    with SmtpServer() as smtp:
+        # No sweep in this test: only the requeued message can bring the run to the second worker.
+        settings = on_celery(settings, celery_queue, PLAYBOOKS_SMTP_URL=smtp.url, PLAYBOOKS_RECOVERY_INTERVAL=3600)
+        async with running(settings) as runtime:
+            playbook = runtime.playbooks.create("demo", {
+                "name": "Handed back", "agent": "pops", "triggers": [{"type": "manual"}],
+                "steps": [{"action": "notify", "params": {"title": "before"}},
+                          {"action": "send_email", "params": {"to": "{{user.email}}", "subject": "Once"}}]})
+            smtp.stall()
+            with worker(settings, tmp_path / "first.log", grace=0.5) as first:
+                run_id = runtime.runs.start_run(playbook, _manual()).execution.id
+                assert await asyncio.to_thread(smtp.wait_until_stalled, 60), first.output()
+                assert await asyncio.to_thread(first.stop) == 0, first.output()  # SIGTERM: grace, then hand back
+            with Session(runtime.engine) as session:
+                row = session.get(Execution, run_id)
+                assert (row.status, row.lease_owner, row.attempts) == ("running", None, 0), first.output()
+            smtp.release()
+            with worker(settings, tmp_path / "second.log") as second:
+                run = await until(lambda: (r := get_execution(runtime.engine, "demo", run_id))["status"] == "completed" and r,
+                                  timeout=90, every=0.1)
+                assert second.stop() == 0, second.output()
+    assert [s["status"] for s in run["stepResults"]] == ["completed"] * 2
+    assert _notes(runtime.engine, run_id) == ["before"]
+    assert [m["Subject"] for m in smtp.messages] == ["Once"]
+
+
 def _manual():
     from scheduler.domain.status import TriggeredBy
     from scheduler.runs.start import Firing
