@@ -188,6 +188,15 @@ class Runtime:
         self.lapsed.check_due()
         return resumed + follow_up(self.playbooks, self.runs, beaten, self.clock.now())
 
+    def tick_turn(self) -> bool:
+        """Whether this process ticks now: always, alone; with several schedulers on one queue, one of them a minute.
+
+        Two processes ticking together would both find an organisation's heartbeat due and both beat it
+        (and both make its follow-up playbook, the first time).
+        """
+        take_turn = getattr(self.dispatcher, "take_turn", None)
+        return take_turn is None or take_turn("tick", TICK_EVERY.total_seconds() - 5)
+
     async def _sweep_forever(self) -> None:
         # Timeouts are in hours and heartbeats hourly: a tick a minute is plenty, and keeps the sweep light.
         ticked = self.clock.now()
@@ -199,6 +208,7 @@ class Runtime:
                 await asyncio.to_thread(self.jobs.reconcile)
                 if self.clock.now() - ticked >= TICK_EVERY:
                     ticked = self.clock.now()
-                    await asyncio.to_thread(self.tick)
+                    if await asyncio.to_thread(self.tick_turn):
+                        await asyncio.to_thread(self.tick)
             except Exception:
                 log.exception("recovery sweep failed")

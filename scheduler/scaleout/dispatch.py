@@ -72,6 +72,14 @@ class CeleryDispatcher:
         self.dispatch_many(fresh)
         return fresh
 
+    def take_turn(self, job: str, seconds: float) -> bool:
+        """Whether this process does a periodic job now: the first of the processes on this queue to ask in `seconds`."""
+        try:
+            return bool(self._redis.set(f"{self.queue}.turn.{job}", 1, nx=True, ex=max(1, int(seconds))))
+        except redis.RedisError:
+            log.exception("broker unreachable: %s skipped this time", job)
+            return False
+
     async def drain(self, timeout: float | None = None) -> None:
         """Nothing to wait for: the workers run the runs."""
 

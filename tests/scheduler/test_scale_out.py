@@ -267,3 +267,18 @@ def test_processes_starting_together_on_a_fresh_postgres_database_migrate_it_onc
     for thread in threads:
         thread.join(timeout=max(0.0, deadline - time.monotonic()))
     assert not failures and not any(t.is_alive() for t in threads), failures
+
+
+def test_schedulers_on_one_queue_take_turns_at_the_ticks_that_are_not_idempotent(settings, celery_queue):
+    settings = on_celery(settings, celery_queue)
+    first, second = Runtime.build(settings, demo=True), Runtime.build(settings)
+    try:
+        # Both would beat the demo organisation: its heartbeat is due for each of them.
+        assert first.heartbeat.due() == second.heartbeat.due() == ["demo"]
+        turns = [first.tick_turn(), second.tick_turn(), first.tick_turn()]
+        assert turns == [True, False, False]
+        assert first.tick() is not None and first.heartbeat.due() == second.heartbeat.due() == []
+    finally:
+        for runtime in (first, second):
+            runtime.engine.dispose()
+            runtime.dispatcher.close()
