@@ -74,7 +74,7 @@ def celery_queue() -> Iterator[str]:
     try:
         yield queue
     finally:
-        keys = [queue, f"_kombu.binding.{queue}", *client.scan_iter(f"{queue}.*")]
+        keys = [queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}", *client.scan_iter(f"{queue}.*")]
         client.delete(*keys)
         client.close()
 

@@ -34,7 +34,7 @@ def make_celery(settings: Settings) -> Celery:
         # The unacked bookkeeping keys named after the queue: two deployments (or tests) on one Redis never restore
         # each other's messages.
         broker_transport_options={
-            "visibility_timeout": VISIBILITY_TIMEOUT,
+            "visibility_timeout": VISIBILITY_TIMEOUT, "socket_connect_timeout": 10,
             "unacked_key": f"{queue}.unacked", "unacked_index_key": f"{queue}.unacked_index",
             "unacked_mutex_key": f"{queue}.unacked_mutex",
         },

@@ -46,6 +46,16 @@ class CeleryDispatcher:
         """Send each execution to the workers, in this order, on one producer connection (any thread)."""
         if not execution_ids:
             return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            loop = None
+        if loop is None:
+            self._send(execution_ids)
+        else:  # an async route or step: the loop never waits on the broker (a slow or lost one would stall every request)
+            loop.run_in_executor(None, self._send, tuple(execution_ids))
+
+    def _send(self, execution_ids: Sequence[str]) -> None:
         sent = 0
         try:
             with self.app.producer_or_acquire() as producer:

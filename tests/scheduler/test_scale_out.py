@@ -72,13 +72,14 @@ def test_serve_with_celery_hands_runs_to_a_worker_that_runs_them_to_the_end(stor
         assert len(list((settings.home / "outbox").glob("*.eml"))) == 1
         # The worker ran it: this process's dispatcher only sends.
         assert isinstance(server.runtime.dispatcher, CeleryDispatcher)
-        assert "execution " + run_id + " completed" in proc.output()
+        wait_for(lambda: f"execution {run_id} completed" in proc.output(), timeout=10)
         assert proc.stop() == 0, proc.output()  # SIGTERM: a warm shutdown
 
 
-async def test_a_worker_killed_mid_step_leaves_its_run_to_another_worker_which_ends_it_once(settings, celery_queue, tmp_path):
+async def test_a_worker_killed_mid_step_leaves_its_run_to_another_worker_which_ends_it_once(store_settings, celery_queue,
+                                                                                           tmp_path):
     with SmtpServer() as smtp:
-        settings = on_celery(settings, celery_queue, PLAYBOOKS_SMTP_URL=smtp.url, PLAYBOOKS_RECOVERY_INTERVAL=0.2)
+        settings = on_celery(store_settings, celery_queue, PLAYBOOKS_SMTP_URL=smtp.url, PLAYBOOKS_RECOVERY_INTERVAL=0.2)
         async with running(settings) as runtime:  # the scheduler's side: files runs, sweeps for orphans
             playbook = runtime.playbooks.create("demo", {
                 "name": "Crash", "agent": "pops", "triggers": [{"type": "manual"}],
