@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 
 from scheduler.auth.tokens import issue_session_token
 from scheduler.runs.history import get_execution
+from scheduler.runs.ledger import open_execution
 from scheduler.runtime import Runtime
 from scheduler.scaleout.dispatch import CeleryDispatcher
 from scheduler.store.db import make_engine, migrate
@@ -283,3 +284,19 @@ def test_schedulers_on_one_queue_take_turns_at_the_ticks_that_are_not_idempotent
         for runtime in (first, second):
             runtime.engine.dispose()
             runtime.dispatcher.close()
+
+
+async def test_the_sweep_arms_the_wake_bell_for_a_run_another_process_parked(settings):
+    settings = settings.model_copy(update={"recovery_interval_seconds": 3600})
+    async with running(settings) as runtime:
+        playbook = runtime.playbooks.create("demo", _child_spec())
+        run_id = open_execution(runtime.engine, playbook, triggered_by="manual", dedupe_key="parked").execution.id
+        wake_at = (runtime.clock.now() + timedelta(hours=1)).replace(microsecond=0)
+        with Session(runtime.engine) as session:  # as a worker's `wait` step leaves it: asleep in the ledger
+            row = session.get(Execution, run_id)
+            row.status, row.wake_at = "waiting", wake_at
+            session.add(row)
+            session.commit()
+        assert runtime.wakeups.armed_at is None
+        await asyncio.to_thread(runtime.sweep)
+        assert await until(lambda: runtime.wakeups.armed_at == wake_at)
