@@ -50,7 +50,7 @@ def _engine():
 
 @app.command()
 def serve(host: str = "127.0.0.1", port: int = 8000, no_demo: bool = typer.Option(False, "--no-demo")) -> None:
-    """API + scheduler + inline executor in one process."""
+    """API + scheduler + inline executor in one process (with PLAYBOOKS_EXECUTOR=celery, runs go to `playbooks worker`s)."""
     import uvicorn
 
     from api.app import create_app
@@ -92,6 +92,9 @@ def serve(host: str = "127.0.0.1", port: int = 8000, no_demo: bool = typer.Optio
                "    CRON_SECRET=$(python3 -c 'import secrets; print(secrets.token_hex(16))') make run\n")
         )
     engine.dispose()
+    if settings.executor == "celery":
+        typer.echo(f"  Runs go to Celery workers: queue {settings.celery_queue!r} on {settings.redis_url_shown} "
+                   "(start them with `playbooks worker`)")
     config = uvicorn.Config(create_app(settings, demo=not no_demo), host=host, port=port, log_level="info")
     uvicorn.Server(config).run(sockets=[sock])
 
@@ -224,13 +227,46 @@ def steps(as_json: bool = typer.Option(False, "--json")) -> None:
         typer.echo(f"{e['name']:<34} {e['family']:<12} {e['owner'] or '(any)':<10} {available:<9}  {e['description']}")
 
 
+def _scale_out_settings(command: str) -> Settings:
+    """The settings of a scale-out process: they must name Celery and its broker (fail closed)."""
+    settings = get_settings()
+    if settings.executor != "celery":
+        fail(f"`playbooks {command}` is a scale-out process: set PLAYBOOKS_EXECUTOR=celery and PLAYBOOKS_REDIS_URL "
+             "(the Celery broker) in every process; `playbooks serve` alone runs everything inline")
+    return settings
+
+
 @app.command()
-def worker() -> None:
-    """Celery worker (scale-out): not built yet."""
-    fail("the Celery worker is not built yet; PLAYBOOKS_EXECUTOR=inline runs everything in `playbooks serve`")
+def worker(concurrency: int | None = typer.Option(None, "--concurrency", min=1, help="runs at once in this process "
+                                                  "(default PLAYBOOKS_MAX_CONCURRENT_RUNS)"),
+           grace: float = typer.Option(10.0, "--grace", min=0, help="seconds runs in flight may go on after SIGTERM before "
+                                       "they are handed back to the queue"),
+           loglevel: str = typer.Option("info", "--loglevel")) -> None:
+    """Celery worker: runs the executions the scheduler and API processes send through Redis."""
+    from agents.delegate import PersonaDelegate
+    from agents.models import model_factory
+    from scheduler.runtime import Runtime
+    from scheduler.scaleout.worker import serve_worker
+
+    settings = _scale_out_settings("worker")
+    runtime = Runtime.build(settings)
+    # delegate steps reach the personas through this runner, as in `serve`; the engine never imports agents.
+    runtime.use_delegate(PersonaDelegate(model_factory(settings), runtime))
+    raise typer.Exit(serve_worker(runtime, concurrency or settings.max_concurrent_runs, grace, loglevel.upper()))
 
 
 @app.command("scheduler")
 def scheduler_cmd() -> None:
-    """Standby-safe scheduler process (scale-out): not built yet."""
-    fail("the standalone scheduler is not built yet; `playbooks serve` runs the scheduler in process")
+    """Standby-safe scheduler: schedules, catch-up, recovery sweep, wake-ups and ticks; runs go to the workers."""
+    import logging
+
+    from scheduler.scaleout.scheduler import serve_scheduler
+
+    settings = _scale_out_settings("scheduler")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from sqlalchemy.engine import make_url
+
+    database = make_url(settings.resolved_database_url).render_as_string(hide_password=True)
+    typer.echo(f"playbooks scheduler on {database}; runs go to queue {settings.celery_queue!r} on {settings.redis_url_shown}",
+               err=True)
+    asyncio.run(serve_scheduler(settings))

@@ -14,7 +14,7 @@ from scheduler.events.bus import EventBus
 from scheduler.events.lapsed import LapsedCustomers
 from scheduler.marketing.writer import TextWriter
 from scheduler.runs.children import ChildRunStarter
-from scheduler.runs.dispatch import InlineDispatcher
+from scheduler.runs.dispatch import Dispatcher, InlineDispatcher
 from scheduler.runs.executor import Executor
 from scheduler.runs.ledger import release_waiting
 from scheduler.runs.recovery import orphaned_executions
@@ -36,6 +36,15 @@ log = logging.getLogger(__name__)
 TICK_EVERY = timedelta(minutes=1)  # approval timeouts and heartbeats (Runtime.tick)
 
 
+def make_dispatcher(settings: Settings, executor: Executor) -> Dispatcher:
+    """PLAYBOOKS_EXECUTOR's dispatcher: runs as tasks of this process (inline), or sent to Celery workers."""
+    if settings.executor == "celery":
+        from scheduler.scaleout.dispatch import CeleryDispatcher  # Celery is imported only where it is used
+
+        return CeleryDispatcher.from_settings(settings)
+    return InlineDispatcher(executor)
+
+
 @dataclass
 class Runtime:
     """One process's engine: what `serve` runs and what the API and tools call."""
@@ -44,7 +53,7 @@ class Runtime:
     engine: Engine
     registry: StepRegistry
     executor: Executor
-    dispatcher: InlineDispatcher
+    dispatcher: Dispatcher
     jobs: ScheduleJobs
     playbooks: PlaybookService
     runs: RunStarter
@@ -65,7 +74,8 @@ class Runtime:
         self.lapsed = LapsedCustomers(self.events, self.settings.customer_lapsed_days, self.clock)
         self.approvals = ApprovalService(self.engine, self.clock)
         self.heartbeat = HeartbeatService(self.engine, self.clock, self.settings.heartbeat_interval_seconds)
-        self.dispatcher.after_run = self._after_run
+        if isinstance(self.dispatcher, InlineDispatcher):
+            self.dispatcher.after_run = self._after_run
         # Parked runs (wait, run_playbook wait) sleep in the ledger; this bell rings at the earliest wake_at.
         self.wakeups = Doorbell(self._wake_ring, self.clock)
         self.executor.on_park = self.wakeups.moved
@@ -86,7 +96,7 @@ class Runtime:
             seed_demo(engine, clock)
         registry = registry or default_registry()
         executor = Executor(engine, settings, registry, clock=clock, writer=writer)
-        dispatcher = InlineDispatcher(executor)
+        dispatcher = make_dispatcher(settings, executor)
         runs = RunStarter(engine, dispatcher.dispatch, clock=clock, dispatch_many=dispatcher.dispatch_many)
         jobs = ScheduleJobs(engine, runs, clock=clock)
         playbooks = PlaybookService(engine, registry, jobs, clock=clock)
@@ -119,6 +129,9 @@ class Runtime:
         await self.dispatcher.abandon()
         self.executor.release_leases()
         self.engine.dispose()
+        close = getattr(self.dispatcher, "close", None)  # a queue-backed dispatcher's broker connections
+        if close is not None:
+            close()
 
     def _warm(self) -> None:
         # The first fire and the first run of a process compiled their statements first (5 to 15 ms late).
@@ -132,11 +145,18 @@ class Runtime:
             log.info("resuming execution %s", execution_id)
         # Events a crash left pending between a run's commit and their fan-out: their runs start now.
         self.events.deliver_pending()
-        self.dispatcher.dispatch_many(orphans)
+        # A queue-backed dispatcher resends a run at most once a while: its first message may still wait in the queue.
+        recover = getattr(self.dispatcher, "recover", None)
+        if recover is not None:
+            recover(orphans)
+        else:
+            self.dispatcher.dispatch_many(orphans)
         # Overlap policy queue: followers of runs that ended in another process, or before a restart.
         released = self.release_waiting()
-        # Runs parked by another process (or whose child ended there) whose time has come.
-        woken, _ = self.wake()
+        # Runs parked by another process (or whose child ended there) whose time has come; the bell rings at the
+        # earliest wake-up left, so a run another process parked for a short while is not woken a sweep late.
+        woken, earliest = self.wake()
+        self.wakeups.moved(earliest)
         return orphans + released + woken
 
     def wake(self) -> tuple[list[str], datetime | None]:
@@ -174,6 +194,15 @@ class Runtime:
         self.lapsed.check_due()
         return resumed + follow_up(self.playbooks, self.runs, beaten, self.clock.now())
 
+    def tick_turn(self) -> bool:
+        """Whether this process ticks now: always, alone; with several schedulers on one queue, one of them a minute.
+
+        Two processes ticking together would both find an organisation's heartbeat due and both beat it
+        (and both make its follow-up playbook, the first time).
+        """
+        take_turn = getattr(self.dispatcher, "take_turn", None)
+        return take_turn is None or take_turn("tick", TICK_EVERY.total_seconds() - 5)
+
     async def _sweep_forever(self) -> None:
         # Timeouts are in hours and heartbeats hourly: a tick a minute is plenty, and keeps the sweep light.
         ticked = self.clock.now()
@@ -185,6 +214,7 @@ class Runtime:
                 await asyncio.to_thread(self.jobs.reconcile)
                 if self.clock.now() - ticked >= TICK_EVERY:
                     ticked = self.clock.now()
-                    await asyncio.to_thread(self.tick)
+                    if await asyncio.to_thread(self.tick_turn):
+                        await asyncio.to_thread(self.tick)
             except Exception:
                 log.exception("recovery sweep failed")

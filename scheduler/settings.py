@@ -2,12 +2,23 @@
 from __future__ import annotations
 
 import os
+import re
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+EXECUTORS = ("inline", "celery")
+
+
+def _without_password(url: str) -> str:
+    """A URL fit for a message or a log line: its password replaced by ***."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    return parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@", 1)).geturl()
 
 
 class Settings(BaseSettings):
@@ -33,8 +44,11 @@ class Settings(BaseSettings):
     # Retries of an overloaded or failing Claude call (the client backs off between them) before the user is told.
     model_retries: int = Field(2, ge=0, le=10, validation_alias="PLAYBOOKS_MODEL_RETRIES")
     smtp_url: str | None = Field(None, validation_alias="PLAYBOOKS_SMTP_URL")
+    # inline: runs are asyncio tasks of the process that files them; celery: they go to `playbooks worker`s through Redis.
     executor: str = Field("inline", validation_alias="PLAYBOOKS_EXECUTOR")
     redis_url: str | None = Field(None, validation_alias="PLAYBOOKS_REDIS_URL")
+    # The Celery queue (and the prefix of its Redis keys): deployments or tests sharing one Redis keep apart by name.
+    celery_queue: str = Field("playbooks", validation_alias="PLAYBOOKS_CELERY_QUEUE")
     allow_loopback_fetch: bool = Field(
         False, validation_alias="PLAYBOOKS_ALLOW_LOOPBACK_FETCH"
     )
@@ -76,10 +90,25 @@ class Settings(BaseSettings):
     @field_validator("executor")
     @classmethod
     def _known_executor(cls, value: str) -> str:
-        if value != "inline":
-            # Celery is the scale-out issue; running inline when celery was asked would surprise.
-            raise ValueError(f"PLAYBOOKS_EXECUTOR={value!r} is not available yet; use 'inline'")
+        value = value.strip().lower()
+        if value not in EXECUTORS:
+            # Running inline when something else was asked would surprise: refuse instead.
+            raise ValueError(f"PLAYBOOKS_EXECUTOR={value!r} is not an executor; use 'inline' or 'celery'")
         return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: str | None) -> str | None:
+        if not value or not value.strip():
+            return None
+        parts = urlsplit(value.strip())
+        try:
+            _ = parts.port  # reading it checks it
+        except ValueError:
+            raise ValueError(f"PLAYBOOKS_REDIS_URL has a bad port: {_without_password(value)!r}") from None
+        if parts.scheme not in ("redis", "rediss") or not parts.hostname:
+            raise ValueError("PLAYBOOKS_REDIS_URL must look like redis://[:password@]host:6379/0 (rediss:// for TLS)")
+        return value.strip()
 
     @field_validator("model_fast", "model_strong")
     @classmethod
@@ -114,6 +143,21 @@ class Settings(BaseSettings):
             raise ValueError("PLAYBOOKS_TWILIO_BASE_URL must be an https:// URL (http:// only on loopback)")
         return value
 
+    @field_validator("celery_queue")
+    @classmethod
+    def _queue_name(cls, value: str) -> str:
+        if not re.fullmatch(r"[A-Za-z0-9_.-]{1,100}", value):
+            raise ValueError(f"PLAYBOOKS_CELERY_QUEUE must be 1 to 100 letters, digits, '.', '_' or '-'; got {value!r}")
+        return value
+
+    @model_validator(mode="after")
+    def _broker_given(self) -> Settings:
+        # Fail closed: with no broker, runs would be filed and never run.
+        if self.executor == "celery" and not self.redis_url:
+            raise ValueError("PLAYBOOKS_EXECUTOR=celery needs PLAYBOOKS_REDIS_URL, the Celery broker "
+                             "(e.g. redis://127.0.0.1:6379/0)")
+        return self
+
     @model_validator(mode="after")
     def _twilio_complete(self) -> Settings:
         given = {"PLAYBOOKS_TWILIO_ACCOUNT_SID": self.twilio_account_sid, "PLAYBOOKS_TWILIO_AUTH_TOKEN": self.twilio_auth_token,
@@ -132,6 +176,11 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.home / 'playbooks.db').resolve()}"
+
+    @property
+    def redis_url_shown(self) -> str:
+        """The broker URL without its password (banners, logs)."""
+        return _without_password(self.redis_url or "")
 
     @property
     def outbox(self) -> Path:

@@ -56,6 +56,45 @@ def pg_settings(tmp_path) -> Iterator[Settings]:
         admin.close()
 
 
+REDIS_URL = os.environ.get("PLAYBOOKS_TEST_REDIS", "redis://127.0.0.1:6379/0")
+
+
+@pytest.fixture
+def celery_queue() -> Iterator[str]:
+    """A Celery queue of this test alone on the Redis server (skipped without one unless CI=true); its keys go after."""
+    redis = pytest.importorskip("redis")
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3)
+    try:
+        client.ping()
+    except redis.ConnectionError as exc:
+        if os.environ.get("CI") == "true":
+            raise
+        pytest.skip(f"Redis not reachable at {REDIS_URL}: {exc}")
+    queue = f"test-{uuid.uuid4().hex[:12]}"
+    try:
+        yield queue
+    finally:
+        keys = [queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}", *client.scan_iter(f"{queue}.*")]
+        client.delete(*keys)
+        client.close()
+
+
+def on_celery(settings: Settings, queue: str, **more: Any) -> Settings:
+    """The same settings with runs sent to Celery workers on `queue` (a test's own, from the celery_queue fixture)."""
+    return Settings(**{**settings_env(settings), "PLAYBOOKS_EXECUTOR": "celery", "PLAYBOOKS_REDIS_URL": REDIS_URL,
+                       "PLAYBOOKS_CELERY_QUEUE": queue, **more})
+
+
+def settings_env(settings: Settings) -> dict[str, str]:
+    """The environment that gives a child process these settings (the ones tests set)."""
+    env = {"PLAYBOOKS_HOME": str(settings.home), "PLAYBOOKS_LEASE_SECONDS": str(settings.lease_seconds),
+           "PLAYBOOKS_RECOVERY_INTERVAL": str(settings.recovery_interval_seconds), "PLAYBOOKS_EXECUTOR": settings.executor,
+           "PLAYBOOKS_CELERY_QUEUE": settings.celery_queue}
+    optional = {"PLAYBOOKS_DATABASE_URL": settings.database_url, "CRON_SECRET": settings.cron_secret,
+                "PLAYBOOKS_REDIS_URL": settings.redis_url, "PLAYBOOKS_SMTP_URL": settings.smtp_url}
+    return {**env, **{name: value for name, value in optional.items() if value}}
+
+
 @pytest.fixture
 def server(settings: Settings) -> Iterator[LiveServer]:
     """The app served on loopback with the demo organisation."""

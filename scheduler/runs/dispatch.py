@@ -5,13 +5,15 @@ import asyncio
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from scheduler.runs.executor import Executor
 
 log = logging.getLogger(__name__)
 
 
+# Checkable at run time: pydantic builds a validator for every field of the Runtime (the chat tools' context holds one).
+@runtime_checkable
 class Dispatcher(Protocol):
     """What the engine needs of a dispatcher; a Celery one sends the id to a queue in `dispatch`."""
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
@@ -19,6 +19,7 @@ from scheduler.settings import Settings
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 SQLITE_POOL = 40
+MIGRATION_LOCK = 0x706C6179626F6F6B  # "playbook": the advisory lock migrations take on PostgreSQL
 
 
 def make_engine(settings: Settings) -> Engine:
@@ -144,6 +145,9 @@ def migrate(engine: Engine) -> None:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            # The processes of a scale-out start together: one migrates, the others wait here, then find the schema current.
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
 

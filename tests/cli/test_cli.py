@@ -96,10 +96,31 @@ def test_plan_batch_prints_one_line_per_request_in_order(tmp_path):
 @pytest.mark.parametrize("env,needle", [
     ({"ANTHROPIC_API_KEY": "sk-test", "PLAYBOOKS_MODEL_STRONG": " "}, "PLAYBOOKS_MODEL_STRONG must name Claude models"),
     ({"PLAYBOOKS_SMTP_URL": "smtp://localhost:abc"}, "bad port"),
-    ({"PLAYBOOKS_EXECUTOR": "celery"}, "not available yet"),
+    ({"PLAYBOOKS_EXECUTOR": "celery"}, "PLAYBOOKS_EXECUTOR=celery needs PLAYBOOKS_REDIS_URL, the Celery broker"),
+    ({"PLAYBOOKS_EXECUTOR": "rq"}, "PLAYBOOKS_EXECUTOR='rq' is not an executor; use 'inline' or 'celery'"),
+    ({"PLAYBOOKS_EXECUTOR": "celery", "PLAYBOOKS_REDIS_URL": "http://127.0.0.1:6379"}, "PLAYBOOKS_REDIS_URL must look like redis://"),
+    ({"PLAYBOOKS_EXECUTOR": "celery", "PLAYBOOKS_REDIS_URL": "redis://:hunter2@127.0.0.1:63x79/0"}, "redis://:***@127.0.0.1"),
 ])
 def test_bad_settings_stop_the_cli_with_a_plain_message(home, env, needle):
     out = subprocess.run([PLAYBOOKS, "chat", "hello"], capture_output=True, text=True, timeout=60,
                          env={**os.environ, "PLAYBOOKS_HOME": str(home), **env})
     assert out.returncode == 1 and out.stderr.startswith("error: configuration: ") and needle in out.stderr
     assert "Traceback" not in out.stderr
+
+
+NO_BROKER = "configuration: PLAYBOOKS_EXECUTOR=celery needs PLAYBOOKS_REDIS_URL"
+
+
+@pytest.mark.parametrize("command,env,needle", [
+    *[(command, env, NO_BROKER) for command in ("worker", "scheduler", "serve")
+      for env in ({"PLAYBOOKS_EXECUTOR": "celery"}, {"PLAYBOOKS_EXECUTOR": "celery", "PLAYBOOKS_REDIS_URL": " "})],
+    # serve runs inline by default; the scale-out processes do not (nothing would run their runs, or send them).
+    *[(command, {}, "is a scale-out process: set PLAYBOOKS_EXECUTOR=celery and PLAYBOOKS_REDIS_URL")
+      for command in ("worker", "scheduler")],
+])
+def test_scale_out_commands_fail_closed_without_celery_and_its_broker(home, command, env, needle):
+    out = subprocess.run([PLAYBOOKS, command], capture_output=True, text=True, timeout=60,
+                         env={**os.environ, "PLAYBOOKS_HOME": str(home), **env})
+    assert out.returncode == 1, (out.stdout, out.stderr)
+    assert out.stderr.startswith("error: ") and needle in out.stderr and "Traceback" not in out.stderr
+    assert "hunter2" not in out.stderr

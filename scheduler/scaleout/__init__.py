@@ -1,0 +1,1 @@
+"""The scale-out: the Celery app, the dispatcher that sends runs to it, the worker, the standalone scheduler."""
