@@ -98,16 +98,17 @@ class ScheduleJobs:
         return resumed
 
     def warm(self) -> None:
-        """Fire the earliest row as if due, then roll it all back: the first real fire finds its statements compiled.
+        """Fire the earliest rows as if due, then roll it all back: the first real fire finds its statements compiled.
 
         Compiling the fire's dozen statements took the first fire after a start about 5 ms, so its first
-        runs started late; nothing of this dry fire is kept or dispatched.
+        runs started late. A first batch's worth of rows, so that the many-row forms compile too; nothing
+        of this dry fire is kept or dispatched.
         """
         earliest = self.earliest()
         if earliest is None:
             return
         with self.engine.connect() as conn, conn.begin() as transaction:
-            self._fire_in(RunBatch(self.runs, conn), earliest, 1)
+            self._fire_in(RunBatch(self.runs, conn), earliest, CLAIM_BATCHES[0])
             transaction.rollback()
 
     def _fire_batch(self, limit: int) -> tuple[int, list[str]]:
