@@ -21,6 +21,18 @@ def _without_password(url: str) -> str:
     return parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@", 1)).geturl()
 
 
+def _server_url(value: str, name: str, schemes: tuple[str, ...], looks_like: str) -> str:
+    """`value` if it is a URL of one of `schemes` with a host and a good port; else a clear error (no password shown)."""
+    parts = urlsplit(value)
+    try:
+        _ = parts.port  # reading it checks it
+    except ValueError:
+        raise ValueError(f"{name} has a bad port: {_without_password(value)!r}") from None
+    if parts.scheme not in schemes or not parts.hostname:
+        raise ValueError(f"{name} must look like {looks_like}")
+    return value
+
+
 class Settings(BaseSettings):
     """Every knob of the service; unset secrets stay None and fail closed."""
 
@@ -101,14 +113,8 @@ class Settings(BaseSettings):
     def _redis_url(cls, value: str | None) -> str | None:
         if not value or not value.strip():
             return None
-        parts = urlsplit(value.strip())
-        try:
-            _ = parts.port  # reading it checks it
-        except ValueError:
-            raise ValueError(f"PLAYBOOKS_REDIS_URL has a bad port: {_without_password(value)!r}") from None
-        if parts.scheme not in ("redis", "rediss") or not parts.hostname:
-            raise ValueError("PLAYBOOKS_REDIS_URL must look like redis://[:password@]host:6379/0 (rediss:// for TLS)")
-        return value.strip()
+        return _server_url(value.strip(), "PLAYBOOKS_REDIS_URL", ("redis", "rediss"),
+                           "redis://[:password@]host:6379/0 (rediss:// for TLS)")
 
     @field_validator("model_fast", "model_strong")
     @classmethod
@@ -122,14 +128,7 @@ class Settings(BaseSettings):
     def _smtp_url(cls, value: str | None) -> str | None:
         if not value:
             return None
-        parts = urlsplit(value)
-        try:
-            _ = parts.port  # reading it checks it
-        except ValueError:
-            raise ValueError(f"PLAYBOOKS_SMTP_URL has a bad port: {value!r}") from None
-        if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
-            raise ValueError("PLAYBOOKS_SMTP_URL must look like smtp://user:pass@host:port or smtps://host:port")
-        return value
+        return _server_url(value, "PLAYBOOKS_SMTP_URL", ("smtp", "smtps"), "smtp://user:pass@host:port or smtps://host:port")
 
     @field_validator("twilio_base_url")
     @classmethod
