@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from agents.planner import lexicon as V
 from agents.planner.asks import actions
-from agents.planner.normalise import Text
+from agents.planner.normalise import Text, no_addresses
 from agents.planner.tasks import find_event
 from scheduler.timing.schedule_text import (
     ParsedSchedule,
@@ -71,6 +71,7 @@ class Reading:
     schedule: ParsedSchedule | None = None
     problem: ScheduleTextError | None = None  # a schedule was said but cannot run as said
     event: str | None = None
+    manual: bool = False  # "a button I press", "on demand": run only when asked
     free: str = ""  # the core with every claimed span blanked
 
     def add(self, kind: str, intent: str) -> None:
@@ -200,12 +201,13 @@ def _instead(r: Reading) -> None:
 def _triggers(r: Reading) -> None:
     """A schedule (or one that cannot run as said) or an event: a trigger speaks for a new playbook."""
     try:
-        r.schedule = parse_schedule(r.text.text, r.timezone)
+        r.schedule = parse_schedule(no_addresses(r.text.text), r.timezone)
     except ScheduleTextError as e:
         r.problem = None if e.kind == "missing" else e
     found = find_event(r.text.low)
     r.event = found[0] if found else None
-    if r.schedule or r.problem or r.event:
+    r.manual = bool(V.MANUAL.search(r.text.low))
+    if r.schedule or r.problem or r.event or r.manual:
         r.add("trigger", "create_playbook")
 
 

@@ -119,7 +119,8 @@ FEATURES = {k: re.compile(v) for k, v in {
                r"more\s+expensive|price\s+(?:position|parity)|(?:drop|fall|go)\s+below\s+(?:ours|us|our)|"
                r"\b(?:higher|lower|cheaper|pricier|less|more)\s+than\s+(?:the\s+)?(?:competition|competitors?|rivals?|theirs|them)\b|"
                r"\b(?:priced|pricing)\s+(?:\w+\s+)?(?:higher|lower|above|below|under|over)\b|"
-               r"\b(?:above|below|over|under)\s+(?:them|theirs|the\s+competition|(?:the\s+)?competitors?'?)\b|"
+               r"\b(?:above|below|over|under)\s+(?:them|theirs|the\s+competition|(?:the\s+)?competitors?'?|"
+               r"(?:the\s+)?market(?:\s+(?:prices?|rates?|average))?)\b|"
                r"\bover-?priced\b|\bunder-?priced\b",
     "menu": r"\bmenus?\b",
     "out_of_stock": r"\b(?:anything|something|items?|products?|any\s+\w+)\s+(?:is|are|goes|go|runs?)\s+out\b|"
@@ -182,6 +183,16 @@ def _compile_events(entries: tuple[tuple[str, tuple[str, ...]], ...]) -> list[tu
     ordered = [(name, i) for name, i in EVENT_ORDER if name in words and i < len(words[name])]
     ordered += [(name, i) for name, ws in entries for i in range(len(ws)) if (name, i) not in ordered]
     return [(name, re.compile(words[name][i])) for name, i in ordered]
+
+
+# --- a playbook run only when asked -------------------------------------------------------
+
+# "a button I press", "on demand", "whenever I ask": no schedule, no event, a manual trigger.
+MANUAL = re.compile(
+    r"\b(?:on[\s-]demand|(?:a|one)\s+(?:button|shortcut)\b|"
+    r"(?:when(?:ever)?|each\s+time|every\s+time|any\s*time)\s+i\s+(?:press|click|hit|tap|push|ask|say\s+(?:so|go)|"
+    r"tell\s+you|want|need|trigger\s+it|run\s+it)\b|"
+    r"(?:run|start|trigger|kick\s+off|fire\s+off)\s+(?:it\s+)?(?:myself|on\s+my\s+own|manually|by\s+hand)\b)")
 
 
 # --- personas asked to do part of the work ----------------------------------------------
