@@ -91,7 +91,11 @@ def target_of(rest: str) -> str:
     """The words of a verb's object that name a playbook: "the low stock alert for now" -> "low stock alert"."""
     if re.match(r"(?:all|everything|every\s+one)\b", rest):
         return "all playbooks"
-    t = V.TARGET_TRIM.sub("", re.split(r"\s*[,:;!?]", rest.strip())[0])
+    first = re.split(r"\s*[,:;!?]", rest.strip())[0]
+    pronoun = re.match(r"(?:that|this)(?:\s+one)?(?=\s|$)", first)
+    if pronoun and not V.TARGET_STOP.sub("", first[pronoun.end():]).strip():
+        return pronoun.group(0)  # "run that now": "that" is the name, not a determiner before "now"
+    t = V.TARGET_TRIM.sub("", first)
     t = V.TARGET_STOP.sub("", t)
     t = V.TARGET_TRIM.sub("", t)
     return V.TARGET_TRIM.sub("", t).strip(" '\"")
@@ -132,6 +136,8 @@ def _refers(r: Reading, verb: Verb) -> bool:
     rest = verb.rest
     target = verb.named or target_of(rest)
     edit_only = verb.intent == "update_playbook" and re.match(V.EDIT_ONLY, r.text.core)
+    if re.match(V.STOP_ABOUT, r.text.core):
+        return True
     return bool(verb.named or (re.match(V.REFERENCE, rest) and (
         re.search(V.PLAYBOOK_NOUN, target) or target in V.PRONOUNS
         or re.search(r"\b(?:playbook|automation|workflow)s?\b", rest) or edit_only

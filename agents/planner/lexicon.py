@@ -51,8 +51,12 @@ LIST = [
     re.compile(r"^what(?:'?s|\s+is|\s+do\s+i\s+have|\s+have\s+i\s+got)\s+(?:currently\s+)?"
                r"(?:scheduled|running|set\s+up|active|automated|on)\b"),
 ]
+# "stop texting me about low stock": what the messages are about names the playbook that sends them.
+STOP_ABOUT = (r"^(?:stop|quit)\s+(?:texting|emailing|messaging|pinging|sending|notifying|alerting|bugging|spamming|"
+              r"slacking|warning)\s+(?:me|us)\s+(?:about|with|on|over|regarding|re)\s+(?P<rest>.*)$")
 MANAGE = [  # (intent, pattern matching the verb at the start; group "rest" is the object)
-    ("pause_playbook", r"^(?:pause|suspend|disable|deactivate|halt|mute|snooze|freeze|skip|stop(?:\s+\w+ing(?:\s+(?:me|us))?)?|"
+    ("pause_playbook", STOP_ABOUT),
+    ("pause_playbook", r"^(?:pause|suspend|disable|deactivate|halt|mute|snooze|freeze|skip|(?:stop|quit)(?:\s+\w+ing(?:\s+(?:me|us))?)?|"
                        r"hold\s+off\s+on|temporarily\s+stop|(?:turn|switch|shut)\s+(?:off|down)|hit\s+pause\s+on)\s+(?P<rest>.*)$"),
     ("pause_playbook", r"^(?:put|place)\s+(?P<rest>.*?)\s+on\s+hold\b.*$"),
     ("pause_playbook", r"^(?:turn|switch)\s+(?P<rest>.*?)\s+off\b.*$"),
@@ -61,7 +65,7 @@ MANAGE = [  # (intent, pattern matching the verb at the start; group "rest" is t
     ("resume_playbook", r"^(?:turn|switch|start|bring)\s+(?P<rest>.*?)\s+(?:back\s+on|on\s+again|again|back)\b.*$"),
     ("resume_playbook", r"^(?:bring\s+back|pick\s+up|start\s+up|switch\s+back\s+on|wake\s+up)\s+(?P<rest>.*)$"),
     ("delete_playbook", r"^(?:delete|remove|cancel|erase|trash|destroy|discard|kill|scrap|ditch|nuke|drop|archive|"
-                        r"get\s+rid\s+of|do\s+away\s+with|unsubscribe\s+(?:me\s+|us\s+)?from)\s+(?P<rest>.*)$"),
+                        r"nix|axe|toss|get\s+rid\s+of|do\s+away\s+with|unsubscribe\s+(?:me\s+|us\s+)?from)\s+(?P<rest>.*)$"),
     ("run_playbook", r"^(?:run|re-?run|trigger|execute|kick\s+off|fire\s+off|fire|launch|start|test|"
                      r"(?:do|give|try)\s+(?:it\s+)?(?:a\s+)?(?:test\s+|quick\s+|manual\s+|dry\s+)?run\s+(?:of|on|for))\s+(?P<rest>.*)$"),
     # "add a Slack message to the low stock alert": one more step for an existing playbook
@@ -128,7 +132,9 @@ FEATURES = {k: re.compile(v) for k, v in {
                     r"\b(?:hits?|reach\w*|at)\s+(?:zero|0)\b|\bzero\s+(?:stock|inventory|units)\b",
     "low_stock": r"\blow\s+(?:on\s+)?(?:stock|inventory)\b|\brun(?:s|ning)?\s+low\b|\bgetting\s+low\b|\blow[- ]stock\b|"
                  r"\breorder\s+(?:point|level|threshold)\b|\bneeds?\s+(?:re-?order\w*|restock\w*)\b|"
-                 r"\b(?:below|under)\s+(?:\d+\s+units|par)\b|\bfew(?:er)?\s+than\s+\d+\b",
+                 r"\b(?:below|under)\s+(?:\d+\s+units|par)\b|\bfew(?:er)?\s+than\s+\d+\b|"
+                 # "text me what's low": what is low is stock
+                 r"\b(?:what'?s|what\s+is|whats|anything(?:\s+that'?s)?|everything\s+that'?s|stuff\s+that'?s|items?\s+(?:that\s+)?(?:is|are)|products?\s+(?:that\s+)?(?:is|are))\s+(?:running\s+|getting\s+)?low\b|\b(?:below|under|only)\s+\d+\s+(?:left|in\s+stock|on\s+hand)\b",
     "welcome": r"\bwelcome\b|\bthank[\s-]?you\s+(?:email|note|message|text)\b|\bonboarding\b",
     # "email me a report" after a plain competitor scan: the report is about the scan
     "report": r"\b(?:an?|the)\s+(?:full\s+|short\s+|quick\s+)?(?:report|digest|write-?up|rundown)\b",

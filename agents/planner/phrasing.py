@@ -34,7 +34,8 @@ _OTHER_PLAYBOOK = re.compile(
     r"(?:the\s+)?other)\s+(?:['\"\u2018\u201c](?P<quoted>[^'\"\u2019\u201d]{1,60})['\"\u2019\u201d]\s*|"
     r"(?P<bare>(?:[\w&-]+\s+){1,4}))(?:playbook|automation|workflow)\b", re.IGNORECASE)
 _EMIT = re.compile(r"\b(?:emit|raise|publish|broadcast|fire(?:\s+off)?|trigger|send\s+out)\s+(?:an?\s+|the\s+)?"
-                   r"(?:custom\s+)?(?P<what>(?:[\w.'-]+\s+){0,3}?)event\b(?:\s+(?:called|named)\s+['\"]?(?P<called>[\w.-]+))?")
+                   r"(?:custom\s+)?(?P<what>(?:[\w.'-]+\s+){0,3}?)event\b(?:\s+(?:called|named)\s+['\"]?(?P<called>[\w.-]+)|"
+                   r"\s+(?:for|about|of|saying)\s+(?:an?\s+|the\s+)?(?P<about>(?:[\w.'-]+(?:\s+|$)){1,3}))?")
 
 
 def other_playbook(text: str) -> str | None:
@@ -48,7 +49,7 @@ def emitted_event(low: str) -> str | None:
     m = _EMIT.search(low)
     if not m:
         return None
-    said = (m.group("called") or m.group("what") or "").strip().rstrip(".")
+    said = (m.group("called") or m.group("what") or m.group("about") or "").strip().rstrip(".")
     if not said or said in EVENT_TYPES:
         return said or None
     # "a price drop event": the last part of its name; "an out of stock event": its words

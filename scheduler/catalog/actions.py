@@ -139,6 +139,8 @@ _ACTIONS = (
                     "items": "the items listed, each with quantity, reorder point and days of cover (days)"},
            words=(r"\binventory\b|\bstock\b|\bstock\s+levels?\b|\breorder|\bre-order|\bout[\s-]of[\s-]stock\b|\bstockouts?\b",
                   r"\brun(?:s|ning)?\s+(?:low|out)\b|\bsold[\s-]out\b|\bunits\s+left\b|\b\d+\s+units\b|\bon\s+hand\b",
+                  # "text me what's low", "anything that's getting low": what is low is stock
+                  r"\b(?:what'?s|what\s+is|whats|anything(?:\s+that'?s)?|everything\s+that'?s|stuff\s+that'?s|items?\s+(?:that\s+)?(?:is|are)|products?\s+(?:that\s+)?(?:is|are))\s+(?:running\s+|getting\s+)?low\b",
                   r"\bquantit(?:y|ies)\b")),
     Action("create_reorder_list", "operations", "pops", Stage.analyse, "build a reorder list",
            "Quantities to reorder for low items, from sales velocity and lead time; a stored draft, not an order.",
@@ -164,7 +166,9 @@ _ACTIONS = (
                   r"\b(?:slow|slowest|worst)[\s-]+(?:moving|selling|sellers?|movers?)\b|\bbottom\s+sellers?\b|\bdead\s+stock\b",
                   r"\bbest[\s-]?(?:sellers?|selling)\b|\bmost\s+popular\b|\bfast(?:est)?[\s-]moving\b",
                   r"\bsell(?:s|ing)?\s+(?:the\s+)?(?:best|most)\b|\b(?:biggest|best)\s+(?:sellers?|movers?|performers?)\b",
-                  r"\btop\s+(?:movers?|performers?)\b|\bmost\s+sold\b")),
+                  r"\btop\s+(?:movers?|performers?)\b|\bmost\s+sold\b",
+                  # "a rundown of what's selling and what's not"
+                  r"\bwhat(?:'?s|\s+is|\s+isn'?t|\s+sells?)\s+(?:not\s+)?(?:selling|moving|flying\s+off)\b")),
     Action("export_csv", "operations", "pops", Stage.file, "export a CSV",
            "Export orders, products, inventory or customers for a period as a CSV file (email attaches it).", "Export", 8,
            outputs={"row_count": "rows written (count)", "file": "the CSV file (name, path, bytes)"},
@@ -275,7 +279,7 @@ _ACTIONS = (
                   r"\btext\s+(?:it|them|this|that|those|the\s+\w+)\s+(?:over\s+)?to\s+(?:me|us|the\s+\w+)\b|\bsms\b|\btext\s+messages?\b",
                   r"\b(?:send|shoot|get|by|via|with|a|an)\s+(?:me\s+)?(?:a\s+|an\s+)?texts?\b(?!\s+(?:blasts?|campaigns?))",
                   r"\btexts?\s+me\b|\bmy\s+phone\b",
-                  r"\b(?:send|shoot)\s+(?:me|us|them|him|her)\s+(?:a|an)\s+(?:[\w'-]+\s+){0,2}texts?\b(?!\s+(?:blasts?|campaigns?))",
+                  r"\b(?:send|shoot)\s+(?:me|us|them|him|her)\s+(?:a|an)\s+(?:[\w'-]+\s+){0,3}texts?\b(?!\s+(?:blasts?|campaigns?))",
                   r"\b(?:welcome|thank[\s-]?you|quick|short|am|pm|daily|morning|evening|nightly|weekly)\s+texts?\b",
                   r"\btexts?\s+(?:with|of|about|listing|showing|summari\w+)\b")),
     Action("post_slack", "delivery", None, Stage.deliver, "post it to Slack",

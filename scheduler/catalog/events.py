@@ -38,7 +38,8 @@ EVENTS: dict[str, EventType] = {e.name: e for e in (
                      r"\b(?:below|under)\s+(?:the\s+)?(?:reorder|par)\s+(?:point|level)\b|"
                      r"\b(?:stock|inventory|quantity|units)\b.{0,30}?\b(?:drops?|falls?|goes|dips?|gets?|is|are)\s+"
                      r"(?:below|under|low|less\s+than|fewer\s+than)\b|"
-                     r"\b(?:below|under)\s+\d+\s+units\b|"
+                     r"\b(?:below|under|only)\s+\d+\s+(?:units|left|in\s+stock|on\s+hand)\b|"
+                     r"\b(?:anything|something|an?\s+item|an?\s+product|any\s+\w+)\s+(?:is|gets|goes|runs)\s+low\b|"
                      r"\b(?:stock|inventory|quantity)\b.{0,30}?\b(?:hits?|reach\w*|(?:gets?|goes|drops?|falls?)\s+to)\s+\d+\b|"
                      r"\b(?:fewer|less)\s+than\s+\d+\s+(?:units|left|in\s+stock)\b"),
               example={**_ITEM, "quantity": 3, "previous_quantity": 12}),

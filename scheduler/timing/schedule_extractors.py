@@ -86,6 +86,9 @@ def _unsupported(s: str) -> None:
          "standard cron cannot say 'the last day of the month'; pick a day such as the 28th or the 1st"),
         (r"\b(?:\d" + ORD + r"|last|final)\s+(?:" + DAY_RE + r"|weekday|business\s+day|working\s+day)s?\s+(?:of|in)\b",
          "standard cron cannot say 'the first or last <weekday> of the month'; pick a date or a weekday"),
+        # "every 3rd Tuesday", "each last Friday": an nth weekday, with "of the month" left unsaid
+        (r"\b(?:every|each|on\s+the)\s+(?:[1-5]" + ORD + r"|last|final)\s+(?:" + DAY_RE + r"|weekday|business\s+day|working\s+day)\b",
+         "standard cron cannot say 'the first or last <weekday> of the month'; pick a date or a weekday"),
         (r"\bevery\s+(?:other|2nd)\s+" + DAY_RE + r"\b",
          "standard cron cannot repeat every other week; pick days of the week instead"),
     ]
