@@ -36,7 +36,8 @@ PLAYBOOK_NOUN = (r"(?:playbooks?|automations?|workflows?|alerts?|reports?|scans?
                  r"checks?|schedules?|jobs?|monitors?|summar(?:y|ies)|backups?|posts?|campaigns?|"
                  r"trackers?|watch(?:es)?|exports?|notifications?|routines?|tasks?|emails?|texts?|messages?|"
                  r"newsletters?|lists?|analys[ie]s|syncs?|updates?|brief(?:ing)?s?|recaps?|round-?ups?|snapshots?|"
-                 r"blasts?|drafts?|feeds?|counts?|sweeps?|reviews?|comparisons?|audits?|sms)")
+                 r"blasts?|drafts?|feeds?|counts?|sweeps?|reviews?|comparisons?|audits?|sms|"
+                 r"things?|thingy|setups?)")  # "the slack thing": how owners name what they set up
 # Verbs that only ever edit something that exists ("reschedule the newsletter").
 EDIT_ONLY = r"(?:reschedule|rename|modify|edit|tweak|alter)\b"
 REFERENCE = r"(?:the|my|our|that|this|those|these|all|every|it\b|them\b)"
@@ -45,7 +46,7 @@ LIST = [
                r"is\s+there|are\s+there|can\s+i\s+(?:see|get)|let\s+me\s+see|pull\s+up|i'?d\s+like\s+to\s+see|"
                r"i\s+(?:want|need)\s+to\s+see)\b.*\b"
                r"(?:playbooks|automations|workflows|schedules|alerts|reports|jobs|routines|tasks|reminders)\b"),
-    re.compile(r"^(?:list|show|showing)\s+(?:me\s+)?(?:my|our|all)\b"),
+    re.compile(r"^(?:list|show|showing)\s+(?:me\s+)?(?:my|our|all|everything)\b"),
     re.compile(r"^(?:list|show|display|view|see|tell\s+me|give\s+me)\s+(?:me\s+)?(?:everything|all|what|anything)\b.*"
                r"\b(?:scheduled|running|set\s+up|active|automated|on|have|got)\b"),
     re.compile(r"^what(?:'?s|\s+is|\s+do\s+i\s+have|\s+have\s+i\s+got)\s+(?:currently\s+)?"

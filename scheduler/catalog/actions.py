@@ -50,7 +50,9 @@ class Action:
 COMPETITOR_WORDS = (
     r"\b(?:competitors?'?s?|competition|competitive|rivals?'?|(?<!\bour\s)(?<!\bmy\s)(?<!\bboth\s)dispensaries|"
     r"(?:other|nearby|nearest|local|competing|neighbou?ring|surrounding|area)\s+(?:\w+\s+)?(?:stores|shops|retailers)|"
-    r"(?:store|shop|dispensary)\s+(?:down|across|up)\s+the\s+(?:street|road|block))\b")
+    r"(?:store|shop|dispensary)\s+(?:down|across|up)\s+the\s+(?:street|road|block)|"
+    r"(?:any(?:one|body)|some(?:one|body)|other\s+(?:places|shops|stores|spots)|places|spots)\s+"
+    r"(?:nearby|near\s+(?:us|here|by)|around\s+(?:us|here)|in\s+(?:the|our)\s+area|in\s+town|down\s+the\s+(?:street|road)))\b")
 NEW_THINGS = (r"(?:products?|items?|skus?|arrivals|launch(?:es)?|strains?|flavou?rs|listings?|menu\s+items|drops|brands?|"
               r"edibles|vapes|carts|cartridges|concentrates|pre-?rolls|gummies|tinctures|flower|stuff|lines?)")
 

@@ -364,7 +364,10 @@ def _times(s: str, spec: Spec) -> str:
     # "at 9am and 5" / "at 9, 1 and 5": bare numbers chained straight onto a time.
     # ... and only when what follows reads like the rest of a schedule, not "and 3 posts".
     then = (r"(?=\s*(?:$|[,.;!?)]|(?:and|or|every|each|daily|on|in|at|from|to)\b|[a-z]+day|morning|"
-            r"afternoon|evening|night))")
+            r"afternoon|evening|night|"
+            # ... or the task starts: "at 9 and 5 text me the sales"
+            r"(?:text|e-?mail|send|slack|ping|notify|remind|check|post|run|export|pull|give|tell|let)\s+"
+            r"(?:me|us|the|a|an|our|my|it|what|how|if)\b))")
     return _scan(r"(?:,|\band\b|&)\s*(?P<h>\d{1,2})(?P<m>)(?P<ap>)\b" + then, s, chained)
 
 

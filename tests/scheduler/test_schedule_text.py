@@ -239,6 +239,7 @@ def test_generated_day_and_time_phrases(days, hour12, minute, ampm, plural):
     ("evry evenin send the report", "0 18 * * *"),
     ("everyday at 10am", "0 10 * * *"),
     ("M-F at 5pm", "0 17 * * 1-5"),
+    ("every day at 9 and 5 text me the sales", "0 9,17 * * *"),
 ])
 def test_informal_spellings(text, cron):
     assert parse_schedule(text, "America/New_York").cron == cron
