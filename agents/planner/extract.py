@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 
 from agents.planner import lexicon as V
+from agents.planner import phrasing as W
 from agents.planner.asks import actions
 from agents.planner.normalise import Text, no_addresses
 from agents.planner.tasks import find_event
@@ -207,10 +208,10 @@ def _instead(r: Reading) -> None:
 def _triggers(r: Reading) -> None:
     """A schedule (or one that cannot run as said) or an event: a trigger speaks for a new playbook."""
     try:
-        r.schedule = parse_schedule(no_addresses(r.text.text), r.timezone)
+        r.schedule = parse_schedule(no_addresses(W.blank_other_playbooks(r.text.text)), r.timezone)
     except ScheduleTextError as e:
         r.problem = None if e.kind == "missing" else e
-    found = find_event(r.text.low)
+    found = find_event(W.blank_other_playbooks(r.text.low))
     r.event = found[0] if found else None
     r.manual = bool(V.MANUAL.search(r.text.low))
     if r.schedule or r.problem or r.event or r.manual:

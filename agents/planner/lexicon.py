@@ -93,7 +93,8 @@ FOR_NOW = re.compile(r"\b(?:for\s+now|for\s+a\s+(?:while|bit|few\s+\w+)|for\s+th
 NEGATED = re.compile(r"\b(?:don't|do\s+not|never|not|no|instead\s+of|rather\s+than|except)\s+"
                      r"(?:(?:want|need|get|like)\s+(?:any\s*more\s+|more\s+|any\s+)?|\w+\s+)?$")
 TARGET_STOP = re.compile(
-    r"\s+(?:now|right\s+now|immediately|right\s+away|please|for\s+now|for\s+a\s+(?:while|bit)|until|till|"
+    r"\s+(?:now|right\s+now|immediately|right\s+away|please|for\s+now|for\s+a\s+(?:while|bit)|until|till|til|"
+    r"for\s+good|forever|"
     r"to|so|so\s+that|instead|from\s+now\s+on|again|back|on\s+hold|for\s+me|and|at|every|each|on|starting|"
     r"this\s+(?:week|month|weekend|time)|next\s+(?:week|month|time)|(?:over|for)\s+the\s+(?:weekend|holidays?|break|week)|"
     r"from|by|in|off|with|going\s+forward|anymore|any\s+more|permanently|temporarily|today|tonight|"

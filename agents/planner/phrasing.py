@@ -44,6 +44,16 @@ def other_playbook(text: str) -> str | None:
     return (m.group("quoted") or m.group("bare")).strip() if m else None
 
 
+def blank_other_playbooks(text: str) -> str:
+    """The text with the names of other playbooks it runs blanked: "run my Weekly Reorder playbook" asks for no
+    schedule, event or task of its own words."""
+    def blank(m: re.Match) -> str:
+        name = "quoted" if m.group("quoted") is not None else "bare"
+        a, b = m.start(name) - m.start(), m.end(name) - m.start()
+        return m.group(0)[:a] + " " * (b - a) + m.group(0)[b:]
+    return _OTHER_PLAYBOOK.sub(blank, text)
+
+
 def emitted_event(low: str) -> str | None:
     """The catalog event a request asks to emit ("raise a low stock event"), or None when none of the catalog's is named."""
     m = _EMIT.search(low)
@@ -80,7 +90,10 @@ def count_before(noun: str, low: str, most: int = 20) -> int | None:
 
     A number above `most` is a name, not a count ("a 420 themed post", "our 2024 holiday posts").
     """
-    m = re.search(r"\b(\d+|" + "|".join(NUMBER_WORDS) + r")\s+(?:[\w-]+\s+){0,2}" + noun, low)
+    # a time or an interval is no count: "at 9 check the competitors", "every 2 hours scan competitors"
+    m = re.search(r"(?<![:$])(?<!\bat\s)(?<!\baround\s)(?<!\bevery\s)(?<!\beach\s)(?<!\bby\s)\b(\d+|"
+                  + "|".join(NUMBER_WORDS) + r")\s+(?!(?:am|pm|o'?clock|hours?|minutes?|mins?|days?|weeks?)\b)"
+                  r"(?:[\w-]+\s+){0,2}" + noun, low)
     if not m:
         return None
     n = int(m.group(1)) if m.group(1).isdigit() else NUMBER_WORDS[m.group(1)]

@@ -70,7 +70,8 @@ _ACTIONS = (
            words=(r"\b(?:chang|rais|lower|cut|drop|mov|increas|decreas|adjust|updat|hik|slash|reduc)\w*\s+"
                   r"(?:\w+\s+){0,3}(?:prices?|pricing)\b",
                   r"\bprice\s+(?:changes?|moves?|movements?|drops?|increases?|decreases?|cuts?|hikes?|updates?)\b",
-                  r"\bprices?\s+(?:changed?|changes|went|go|move[sd]?|dropped)\b|\bprices?\s+for\s+(?:any\s+)?changes\b",
+                  r"\bprices?\s+(?:changed?|changes|went|go|move[sd]?|dropped|drops?|falls?|fell|rises?|rose|jumps?|jumped)\b|"
+                  r"\bprices?\s+for\s+(?:any\s+)?changes\b",
                   r"\bchanges?\s+(?:in|to)\s+(?:\w+\s+){0,2}prices?\b",
                   r"\bpric(?:es?|ing)\b[^.;]{0,40}\b(?:changed?|changes|moved?|shifted|jumped|swung|fluctuat\w*|"
                   r"went\s+(?:up|down)|dropped|fell|rose|increased|decreased|spiked|dipped|plunged|moved)\b")),
