@@ -20,7 +20,7 @@ event payload, or the run context. The steps must provide these fields:
 | sales_report | revenue, order_count | as scheduler.steps.reports.sales.SalesReportOutput |
 | create_campaign_draft, generate_social_post | content | the drafted text (their messages send it) |
 | every step | summary | short text used in message bodies |
-| event (order.created) | total, order_id | |
+| event (order.created) | total, order_id, customer.email, customer.phone, customer.name | the buyer, when known |
 | event (inventory.*) | product_name, quantity | |
 | event (competitor.*) | competitor, product_name, drop_pct, change_pct | percentages are positive numbers |
 | event (customer.*) | customer.email, customer.phone, customer.name, days_since_last_order | |
