@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from agents.planner import lexicon as V
+from agents.planner import phrasing as W
 from scheduler.catalog import ACTIONS
 
 
@@ -59,8 +60,9 @@ _REACH = 12
 
 def said(low: str) -> dict[str, re.Match | None]:
     """First match of every feature and of every action's words; `intel`: competitors (or their menus) named."""
-    hits = {k: p.search(low) for k, p in V.FEATURES.items()}
-    hits |= {name: p.search(low) for name, p in V.action_words().items()}
+    own = W.blank_other_playbooks(low)  # "run our reorder playbook" asks for no reorder list
+    hits = {k: p.search(own) for k, p in V.FEATURES.items()}
+    hits |= {name: p.search(low if name == "run_playbook" else own) for name, p in V.action_words().items()}
     menus = hits["menu"] if hits["track_new_products"] or hits["find_competitor_promotions"] else None
     hits["intel"] = hits["scan_competitors"] or menus
     return hits

@@ -5,6 +5,15 @@ import json
 from collections.abc import Iterable, Iterator
 
 from agents.planner.compose import plan
+from agents.planner.lexicon import PRONOUNS
+from agents.planner.manage import clarify
+
+
+def _alone(result: dict) -> dict:
+    """A batch line has no conversation before it: "pause it" names no playbook, so ask which one."""
+    if result["intent"] != "create_playbook" and (result.get("target") or "").lower() in PRONOUNS:
+        return clarify("Which playbook do you mean? Say its name, e.g. 'pause the low stock alert'.")
+    return result
 
 
 def plan_batch(lines: Iterable[str]) -> Iterator[str]:
@@ -21,7 +30,7 @@ def plan_batch(lines: Iterable[str]) -> Iterator[str]:
             text, zone = req.get("text"), req.get("timezone")
             if not isinstance(text, str) or not isinstance(zone, str):
                 raise ValueError("'text' and 'timezone' must be strings")
-            out = {"id": ident, **plan(text, zone)}
+            out = {"id": ident, **_alone(plan(text, zone))}
         except Exception as e:  # noqa: BLE001 - one bad line must not stop the batch; the reason goes back in the line
             out = {"id": ident, "intent": "clarify", "error": f"{type(e).__name__}: {e}"}
         yield json.dumps(out, separators=(",", ":"), ensure_ascii=False)

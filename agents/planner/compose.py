@@ -20,7 +20,7 @@ event payload, or the run context. The steps must provide these fields:
 | sales_report | revenue, order_count | as scheduler.steps.reports.sales.SalesReportOutput |
 | create_campaign_draft, generate_social_post | content | the drafted text (their messages send it) |
 | every step | summary | short text used in message bodies |
-| event (order.created) | total, order_id | |
+| event (order.created) | total, order_id, customer.email, customer.phone, customer.name | the buyer, when known |
 | event (inventory.*) | product_name, quantity | |
 | event (competitor.*) | competitor, product_name, drop_pct, change_pct | percentages are positive numbers |
 | event (customer.*) | customer.email, customer.phone, customer.name, days_since_last_order | |
@@ -64,8 +64,8 @@ def _create(reading: Reading) -> dict:
         if flt:
             trigger["filter"] = flt
         when = "Whenever " + EVENTS[event].label + (f" ({flt_words})" if flt else "")
-    elif re.search(r"\b(?:create|make|set\s+up|build|add)\s+(?:a|an|me\s+a)\s+(?:new\s+)?"
-                   r"(?:playbook|automation|workflow)\b", low) and steps:
+    elif (reading.manual or re.search(r"\b(?:create|make|set\s+up|build|add)\s+(?:a|an|me\s+a)\s+(?:new\s+)?"
+                                      r"(?:playbook|automation|workflow)\b", low)) and steps:
         trigger, when = {"type": "manual"}, "When you ask"
     else:
         trigger = None
@@ -79,6 +79,9 @@ def _create(reading: Reading) -> dict:
     if trigger is None:
         ask = "How often should I check?" if condition else "When should this run?"
         return clarify(f"{ask} Say a schedule ('every weekday at 9am') or an event ('when stock runs low').")
+    if any(s["action"] == "emit_event" and not s["params"].get("name") for s in steps):
+        known = ", ".join(EVENTS)
+        return clarify(f"Which event should I raise? I can raise one of these: {known}.")
     keep_criteria(steps, trigger, nums, low)
     # work handed on once done ("... and pass it to Money Mike") does not decide the owner
     agent = owner(steps, event, (meta["delegated"] - meta["handoff"]) or meta["delegated"])

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 
 from scheduler.catalog import ACTIONS
+from scheduler.steps.registry import default_registry
 
 _UNITS = (r"(?:(?P<cur>\$)\s*(?P<n1>\d[\d,]*(?:\.\d+)?)\s*(?P<k>k\b)?|(?P<n2>\d[\d,]*(?:\.\d+)?)\s*"
           r"(?P<unit>%|percent\b|dollars\b|bucks\b|units\b|items\b|pieces\b|left\b|in\s+stock\b|days\b|"
@@ -155,6 +157,13 @@ def _said_numbers(value) -> list[float]:
     return [float(x.replace(",", "")) for x in re.findall(r"\d[\d,]*(?:\.\d+)?", str(value))]
 
 
+@cache
+def _takes_criteria(action: str) -> bool:
+    """Whether the registered step type of `action` reads a limit in the user's words (params.criteria)."""
+    kind = default_registry().get(action)
+    return kind is not None and "criteria" in kind.Params.model_fields
+
+
 def keep_criteria(steps: list[dict], trigger: dict, nums: list, low: str) -> None:
     """A limit no condition or filter could express goes to the model-driven step that judges it.
 
@@ -163,7 +172,7 @@ def keep_criteria(steps: list[dict], trigger: dict, nums: list, low: str) -> Non
     """
     used = set(_said_numbers([s.get("condition") for s in steps] + [s.get("params") for s in steps]
                              + [trigger.get("filter")]))
-    judge = next((s for s in reversed(steps) if ACTIONS[s["action"]].thinking), None)
+    judge = next((s for s in reversed(steps) if ACTIONS[s["action"]].thinking and _takes_criteria(s["action"])), None)
     if judge is None:
         return
     said = []

@@ -15,8 +15,9 @@ import re
 from dataclasses import dataclass, field
 
 from agents.planner import lexicon as V
+from agents.planner import phrasing as W
 from agents.planner.asks import actions
-from agents.planner.normalise import Text
+from agents.planner.normalise import Text, no_addresses
 from agents.planner.tasks import find_event
 from scheduler.timing.schedule_text import (
     ParsedSchedule,
@@ -71,6 +72,7 @@ class Reading:
     schedule: ParsedSchedule | None = None
     problem: ScheduleTextError | None = None  # a schedule was said but cannot run as said
     event: str | None = None
+    manual: bool = False  # "a button I press", "on demand": run only when asked
     free: str = ""  # the core with every claimed span blanked
 
     def add(self, kind: str, intent: str) -> None:
@@ -90,7 +92,11 @@ def target_of(rest: str) -> str:
     """The words of a verb's object that name a playbook: "the low stock alert for now" -> "low stock alert"."""
     if re.match(r"(?:all|everything|every\s+one)\b", rest):
         return "all playbooks"
-    t = V.TARGET_TRIM.sub("", re.split(r"\s*[,:;!?]", rest.strip())[0])
+    first = re.split(r"\s*[,:;!?]", rest.strip())[0]
+    pronoun = re.match(r"(?:that|this)(?:\s+one)?(?=\s|$)", first)
+    if pronoun and not V.TARGET_STOP.sub("", first[pronoun.end():]).strip():
+        return pronoun.group(0)  # "run that now": "that" is the name, not a determiner before "now"
+    t = V.TARGET_TRIM.sub("", first)
     t = V.TARGET_STOP.sub("", t)
     t = V.TARGET_TRIM.sub("", t)
     return V.TARGET_TRIM.sub("", t).strip(" '\"")
@@ -131,6 +137,8 @@ def _refers(r: Reading, verb: Verb) -> bool:
     rest = verb.rest
     target = verb.named or target_of(rest)
     edit_only = verb.intent == "update_playbook" and re.match(V.EDIT_ONLY, r.text.core)
+    if re.match(V.STOP_ABOUT, r.text.core):
+        return True
     return bool(verb.named or (re.match(V.REFERENCE, rest) and (
         re.search(V.PLAYBOOK_NOUN, target) or target in V.PRONOUNS
         or re.search(r"\b(?:playbook|automation|workflow)s?\b", rest) or edit_only
@@ -200,12 +208,13 @@ def _instead(r: Reading) -> None:
 def _triggers(r: Reading) -> None:
     """A schedule (or one that cannot run as said) or an event: a trigger speaks for a new playbook."""
     try:
-        r.schedule = parse_schedule(r.text.text, r.timezone)
+        r.schedule = parse_schedule(no_addresses(W.blank_other_playbooks(r.text.text)), r.timezone)
     except ScheduleTextError as e:
         r.problem = None if e.kind == "missing" else e
-    found = find_event(r.text.low)
+    found = find_event(W.blank_other_playbooks(r.text.low))
     r.event = found[0] if found else None
-    if r.schedule or r.problem or r.event:
+    r.manual = bool(V.MANUAL.search(r.text.low))
+    if r.schedule or r.problem or r.event or r.manual:
         r.add("trigger", "create_playbook")
 
 

@@ -11,6 +11,7 @@ import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from agents.planner.normalise import no_addresses
 from scheduler.timing.schedule_text import ScheduleTextError, parse_schedule
 
 _IT = r"(?:it|that|this|that\s+one|this\s+one|them)"
@@ -81,7 +82,7 @@ _WHEN_WORDS = re.compile(r"\b(?:every\s+(?:day|morning|evening|night|week|month)
 
 def _schedule(text: str, zone: str) -> str | None:
     try:
-        return parse_schedule(text, zone).cron
+        return parse_schedule(no_addresses(text), zone).cron
     except ScheduleTextError:
         return None
 
@@ -91,7 +92,7 @@ def parts(text: str, zone: str) -> list[str]:
     pieces = [p.strip(" ,.;") for p in _SPLIT.split(text) if p and p.strip(" ,.;")]
     if len(pieces) < 2:
         return [text]
-    timed = [p for p in pieces if _WHEN_WORDS.search(p) and _schedule(p, zone)]
+    timed = [p for p in pieces if _WHEN_WORDS.search(no_addresses(p)) and _schedule(p, zone)]
     if len(timed) < 2 or len({_schedule(p, zone) for p in timed}) < 2:
         return [text]
     # A piece with a schedule and no task of its own ("also Fridays at 5") does the task said before it.

@@ -36,7 +36,8 @@ PLAYBOOK_NOUN = (r"(?:playbooks?|automations?|workflows?|alerts?|reports?|scans?
                  r"checks?|schedules?|jobs?|monitors?|summar(?:y|ies)|backups?|posts?|campaigns?|"
                  r"trackers?|watch(?:es)?|exports?|notifications?|routines?|tasks?|emails?|texts?|messages?|"
                  r"newsletters?|lists?|analys[ie]s|syncs?|updates?|brief(?:ing)?s?|recaps?|round-?ups?|snapshots?|"
-                 r"blasts?|drafts?|feeds?|counts?|sweeps?|reviews?|comparisons?|audits?|sms)")
+                 r"blasts?|drafts?|feeds?|counts?|sweeps?|reviews?|comparisons?|audits?|sms|"
+                 r"things?|thingy|setups?)")  # "the slack thing": how owners name what they set up
 # Verbs that only ever edit something that exists ("reschedule the newsletter").
 EDIT_ONLY = r"(?:reschedule|rename|modify|edit|tweak|alter)\b"
 REFERENCE = r"(?:the|my|our|that|this|those|these|all|every|it\b|them\b)"
@@ -45,14 +46,18 @@ LIST = [
                r"is\s+there|are\s+there|can\s+i\s+(?:see|get)|let\s+me\s+see|pull\s+up|i'?d\s+like\s+to\s+see|"
                r"i\s+(?:want|need)\s+to\s+see)\b.*\b"
                r"(?:playbooks|automations|workflows|schedules|alerts|reports|jobs|routines|tasks|reminders)\b"),
-    re.compile(r"^(?:list|show|showing)\s+(?:me\s+)?(?:my|our|all)\b"),
+    re.compile(r"^(?:list|show|showing)\s+(?:me\s+)?(?:my|our|all|everything)\b"),
     re.compile(r"^(?:list|show|display|view|see|tell\s+me|give\s+me)\s+(?:me\s+)?(?:everything|all|what|anything)\b.*"
                r"\b(?:scheduled|running|set\s+up|active|automated|on|have|got)\b"),
     re.compile(r"^what(?:'?s|\s+is|\s+do\s+i\s+have|\s+have\s+i\s+got)\s+(?:currently\s+)?"
                r"(?:scheduled|running|set\s+up|active|automated|on)\b"),
 ]
+# "stop texting me about low stock": what the messages are about names the playbook that sends them.
+STOP_ABOUT = (r"^(?:stop|quit)\s+(?:texting|emailing|messaging|pinging|sending|notifying|alerting|bugging|spamming|"
+              r"slacking|warning)\s+(?:me|us)\s+(?:about|with|on|over|regarding|re)\s+(?P<rest>.*)$")
 MANAGE = [  # (intent, pattern matching the verb at the start; group "rest" is the object)
-    ("pause_playbook", r"^(?:pause|suspend|disable|deactivate|halt|mute|snooze|freeze|skip|stop(?:\s+\w+ing(?:\s+(?:me|us))?)?|"
+    ("pause_playbook", STOP_ABOUT),
+    ("pause_playbook", r"^(?:pause|suspend|disable|deactivate|halt|mute|snooze|freeze|skip|(?:stop|quit)(?:\s+\w+ing(?:\s+(?:me|us))?)?|"
                        r"hold\s+off\s+on|temporarily\s+stop|(?:turn|switch|shut)\s+(?:off|down)|hit\s+pause\s+on)\s+(?P<rest>.*)$"),
     ("pause_playbook", r"^(?:put|place)\s+(?P<rest>.*?)\s+on\s+hold\b.*$"),
     ("pause_playbook", r"^(?:turn|switch)\s+(?P<rest>.*?)\s+off\b.*$"),
@@ -61,7 +66,7 @@ MANAGE = [  # (intent, pattern matching the verb at the start; group "rest" is t
     ("resume_playbook", r"^(?:turn|switch|start|bring)\s+(?P<rest>.*?)\s+(?:back\s+on|on\s+again|again|back)\b.*$"),
     ("resume_playbook", r"^(?:bring\s+back|pick\s+up|start\s+up|switch\s+back\s+on|wake\s+up)\s+(?P<rest>.*)$"),
     ("delete_playbook", r"^(?:delete|remove|cancel|erase|trash|destroy|discard|kill|scrap|ditch|nuke|drop|archive|"
-                        r"get\s+rid\s+of|do\s+away\s+with|unsubscribe\s+(?:me\s+|us\s+)?from)\s+(?P<rest>.*)$"),
+                        r"nix|axe|toss|get\s+rid\s+of|do\s+away\s+with|unsubscribe\s+(?:me\s+|us\s+)?from)\s+(?P<rest>.*)$"),
     ("run_playbook", r"^(?:run|re-?run|trigger|execute|kick\s+off|fire\s+off|fire|launch|start|test|"
                      r"(?:do|give|try)\s+(?:it\s+)?(?:a\s+)?(?:test\s+|quick\s+|manual\s+|dry\s+)?run\s+(?:of|on|for))\s+(?P<rest>.*)$"),
     # "add a Slack message to the low stock alert": one more step for an existing playbook
@@ -88,7 +93,8 @@ FOR_NOW = re.compile(r"\b(?:for\s+now|for\s+a\s+(?:while|bit|few\s+\w+)|for\s+th
 NEGATED = re.compile(r"\b(?:don't|do\s+not|never|not|no|instead\s+of|rather\s+than|except)\s+"
                      r"(?:(?:want|need|get|like)\s+(?:any\s*more\s+|more\s+|any\s+)?|\w+\s+)?$")
 TARGET_STOP = re.compile(
-    r"\s+(?:now|right\s+now|immediately|right\s+away|please|for\s+now|for\s+a\s+(?:while|bit)|until|till|"
+    r"\s+(?:now|right\s+now|immediately|right\s+away|please|for\s+now|for\s+a\s+(?:while|bit)|until|till|til|"
+    r"for\s+good|forever|"
     r"to|so|so\s+that|instead|from\s+now\s+on|again|back|on\s+hold|for\s+me|and|at|every|each|on|starting|"
     r"this\s+(?:week|month|weekend|time)|next\s+(?:week|month|time)|(?:over|for)\s+the\s+(?:weekend|holidays?|break|week)|"
     r"from|by|in|off|with|going\s+forward|anymore|any\s+more|permanently|temporarily|today|tonight|"
@@ -119,7 +125,8 @@ FEATURES = {k: re.compile(v) for k, v in {
                r"more\s+expensive|price\s+(?:position|parity)|(?:drop|fall|go)\s+below\s+(?:ours|us|our)|"
                r"\b(?:higher|lower|cheaper|pricier|less|more)\s+than\s+(?:the\s+)?(?:competition|competitors?|rivals?|theirs|them)\b|"
                r"\b(?:priced|pricing)\s+(?:\w+\s+)?(?:higher|lower|above|below|under|over)\b|"
-               r"\b(?:above|below|over|under)\s+(?:them|theirs|the\s+competition|(?:the\s+)?competitors?'?)\b|"
+               r"\b(?:above|below|over|under)\s+(?:them|theirs|the\s+competition|(?:the\s+)?competitors?'?|"
+               r"(?:the\s+)?market(?:\s+(?:prices?|rates?|average))?)\b|"
                r"\bover-?priced\b|\bunder-?priced\b",
     "menu": r"\bmenus?\b",
     "out_of_stock": r"\b(?:anything|something|items?|products?|any\s+\w+)\s+(?:is|are|goes|go|runs?)\s+out\b|"
@@ -127,7 +134,9 @@ FEATURES = {k: re.compile(v) for k, v in {
                     r"\b(?:hits?|reach\w*|at)\s+(?:zero|0)\b|\bzero\s+(?:stock|inventory|units)\b",
     "low_stock": r"\blow\s+(?:on\s+)?(?:stock|inventory)\b|\brun(?:s|ning)?\s+low\b|\bgetting\s+low\b|\blow[- ]stock\b|"
                  r"\breorder\s+(?:point|level|threshold)\b|\bneeds?\s+(?:re-?order\w*|restock\w*)\b|"
-                 r"\b(?:below|under)\s+(?:\d+\s+units|par)\b|\bfew(?:er)?\s+than\s+\d+\b",
+                 r"\b(?:below|under)\s+(?:\d+\s+units|par)\b|\bfew(?:er)?\s+than\s+\d+\b|"
+                 # "text me what's low": what is low is stock
+                 r"\b(?:what'?s|what\s+is|whats|anything(?:\s+that'?s)?|everything\s+that'?s|stuff\s+that'?s|items?\s+(?:that\s+)?(?:is|are)|products?\s+(?:that\s+)?(?:is|are))\s+(?:running\s+|getting\s+)?low\b|\b(?:below|under|only)\s+\d+\s+(?:left|in\s+stock|on\s+hand)\b",
     "welcome": r"\bwelcome\b|\bthank[\s-]?you\s+(?:email|note|message|text)\b|\bonboarding\b",
     # "email me a report" after a plain competitor scan: the report is about the scan
     "report": r"\b(?:an?|the)\s+(?:full\s+|short\s+|quick\s+)?(?:report|digest|write-?up|rundown)\b",
@@ -182,6 +191,16 @@ def _compile_events(entries: tuple[tuple[str, tuple[str, ...]], ...]) -> list[tu
     ordered = [(name, i) for name, i in EVENT_ORDER if name in words and i < len(words[name])]
     ordered += [(name, i) for name, ws in entries for i in range(len(ws)) if (name, i) not in ordered]
     return [(name, re.compile(words[name][i])) for name, i in ordered]
+
+
+# --- a playbook run only when asked -------------------------------------------------------
+
+# "a button I press", "on demand", "whenever I ask": no schedule, no event, a manual trigger.
+MANUAL = re.compile(
+    r"\b(?:on[\s-]demand|(?:a|one)\s+(?:button|shortcut)\b|"
+    r"(?:when(?:ever)?|each\s+time|every\s+time|any\s*time)\s+i\s+(?:press|click|hit|tap|push|ask|say\s+(?:so|go)|"
+    r"tell\s+you|want|need|trigger\s+it|run\s+it)\b|"
+    r"(?:run|start|trigger|kick\s+off|fire\s+off)\s+(?:it\s+)?(?:myself|on\s+my\s+own|manually|by\s+hand)\b)")
 
 
 # --- personas asked to do part of the work ----------------------------------------------

@@ -12,7 +12,7 @@ from agents.planner import phrasing as W
 from agents.planner.asks import actions
 from agents.planner.conditions import numbers
 from agents.planner.extract import Verb, target_of
-from agents.planner.normalise import Text
+from agents.planner.normalise import Text, no_addresses
 from scheduler.catalog import ACTIONS
 from scheduler.timing.schedule_text import (
     ParsedSchedule,
@@ -57,7 +57,7 @@ def _update_changes(text: str, low: str, after: str, timezone: str, verb: str = 
     said = text[at:at + len(after)] if at >= 0 else after  # original case, for "ET", "PT"
     said = _OLD_WHEN.sub(" ", said)  # "at 7am instead of 9am": only the new time
     try:
-        sched = parse_schedule(said, timezone)
+        sched = parse_schedule(no_addresses(said), timezone)
         changes["triggers"] = [schedule_trigger(sched)]
         minute, hour, dom, month, dow = sched.cron.split()
         if not re.search(r"\b(?:every|each|daily|nightly|hourly|weekly|monthly|quarterly|week|month|"

@@ -33,6 +33,15 @@ BUSINESS_HOURS = re.compile(r"\b(?:during|in|within|over)\s+(?:normal\s+|regular
                             re.IGNORECASE)
 
 
+# Web and mail addresses are names, not words: "https://hooks.shop.co/weekly" says no schedule.
+_ADDRESSES = re.compile(r"\bhttps?://\S+|\bwww\.\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+def no_addresses(text: str) -> str:
+    """The text with web and mail addresses blanked, for the schedule parser."""
+    return _ADDRESSES.sub(lambda m: " " * len(m.group(0)), text)
+
+
 def normalise(text: str) -> Text:
     """The request as text, lower-cased text and core."""
     text = BUSINESS_HOURS.sub("between 9am and 5pm", fix_spelling((text or "").strip()))

@@ -28,6 +28,45 @@ _TWEAKS = {  # name -> [(pattern in the request, better name)]
 }
 
 
+# "kick off my 'Price Matcher' playbook" -> Price Matcher (case kept: names are matched exactly)
+_OTHER_PLAYBOOK = re.compile(
+    r"\b(?:run|re-?run|kick\s+off|start|trigger|launch|fire\s+off|fire|call|chain)\s+(?:up\s+)?(?:my|our|the|that|"
+    r"(?:the\s+)?other)\s+(?:['\"\u2018\u201c](?P<quoted>[^'\"\u2019\u201d]{1,60})['\"\u2019\u201d]\s*|"
+    r"(?P<bare>(?:[\w&-]+\s+){1,4}))(?:playbook|automation|workflow)\b", re.IGNORECASE)
+_EMIT = re.compile(r"\b(?:emit|raise|publish|broadcast|fire(?:\s+off)?|trigger|send\s+out)\s+(?:an?\s+|the\s+)?"
+                   r"(?:custom\s+)?(?P<what>(?:[\w.'-]+\s+){0,3}?)event\b(?:\s+(?:called|named)\s+['\"]?(?P<called>[\w.-]+)|"
+                   r"\s+(?:for|about|of|saying)\s+(?:an?\s+|the\s+)?(?P<about>(?:[\w.'-]+(?:\s+|$)){1,3}))?")
+
+
+def other_playbook(text: str) -> str | None:
+    """The name of another playbook a request runs as a step, as said."""
+    m = _OTHER_PLAYBOOK.search(text)
+    return (m.group("quoted") or m.group("bare")).strip() if m else None
+
+
+def blank_other_playbooks(text: str) -> str:
+    """The text with the names of other playbooks it runs blanked: "run my Weekly Reorder playbook" asks for no
+    schedule, event or task of its own words."""
+    def blank(m: re.Match) -> str:
+        name = "quoted" if m.group("quoted") is not None else "bare"
+        a, b = m.start(name) - m.start(), m.end(name) - m.start()
+        return m.group(0)[:a] + " " * (b - a) + m.group(0)[b:]
+    return _OTHER_PLAYBOOK.sub(blank, text)
+
+
+def emitted_event(low: str) -> str | None:
+    """The catalog event a request asks to emit ("raise a low stock event"), or None when none of the catalog's is named."""
+    m = _EMIT.search(low)
+    if not m:
+        return None
+    said = (m.group("called") or m.group("what") or m.group("about") or "").strip().rstrip(".")
+    if not said or said in EVENT_TYPES:
+        return said or None
+    # "a price drop event": the last part of its name; "an out of stock event": its words
+    return next((e.name for e in EVENT_TYPES.values() if e.name.split(".")[-1].replace("_", " ") in said), None) or \
+        next((e.name for e in EVENT_TYPES.values() if any(re.search(w, said + " ") for w in e.words)), None)
+
+
 def period(low: str) -> str:
     """Reporting period said in a request, as scheduler.timing.periods.Period names it.
 
@@ -46,12 +85,19 @@ def period(low: str) -> str:
     return "since_last_run"
 
 
-def count_before(noun: str, low: str) -> int | None:
-    """'three social posts' -> 3: a number (digits or a small word) up to two words before `noun`."""
-    m = re.search(r"\b(\d+|" + "|".join(NUMBER_WORDS) + r")\s+(?:[\w-]+\s+){0,2}" + noun, low)
+def count_before(noun: str, low: str, most: int = 20) -> int | None:
+    """'three social posts' -> 3: a number (digits or a small word) up to two words before `noun`.
+
+    A number above `most` is a name, not a count ("a 420 themed post", "our 2024 holiday posts").
+    """
+    # a time or an interval is no count: "at 9 check the competitors", "every 2 hours scan competitors"
+    m = re.search(r"(?<![:$])(?<!\bat\s)(?<!\baround\s)(?<!\bevery\s)(?<!\beach\s)(?<!\bby\s)\b(\d+|"
+                  + "|".join(NUMBER_WORDS) + r")\s+(?!(?:am|pm|o'?clock|hours?|minutes?|mins?|days?|weeks?)\b)"
+                  r"(?:[\w-]+\s+){0,2}" + noun, low)
     if not m:
         return None
-    return int(m.group(1)) if m.group(1).isdigit() else NUMBER_WORDS[m.group(1)]
+    n = int(m.group(1)) if m.group(1).isdigit() else NUMBER_WORDS[m.group(1)]
+    return n if 0 < n <= most else None
 
 
 def plain(words: str) -> str:
@@ -82,7 +128,7 @@ def step_params(action: str, text: str, low: str, f: dict, units: float | None, 
         return {"dataset": data, "period": period(low)}
     if action == "generate_social_post":
         topic = re.search(r"\bposts?\s+(?:for|about|on|featuring)\s+(?:our\s+)?(.+?)(?:[,.;!?]|\s+and\s+|$)", low)
-        return {"count": count_before(r"(?:posts?|tweets?|captions?)\b", low) or 1,
+        return {"count": count_before(r"(?:posts?|tweets?|captions?)\b", low, most=10) or 1,
                 **({"topic": literal(topic.group(1))} if topic else {})}
     if action == "create_campaign_draft":
         return {"brief": literal(clause or text.strip())}
@@ -100,6 +146,10 @@ def step_params(action: str, text: str, low: str, f: dict, units: float | None, 
                       r"\b(\d+|an?)\s+(minute|hour|day|week)s?\s+later\b", low)
         n, unit = (m.group(1) or m.group(3), m.group(2) or m.group(4)) if m else ("1", "hour")
         return {f"{unit}s": int(n) if n.isdigit() else 1}
+    if action == "run_playbook":
+        return {"playbook": literal(name)} if (name := other_playbook(text)) else {}
+    if action == "emit_event":
+        return {"name": name} if (name := emitted_event(low)) else {}
     if action == "request_approval":
         return {"prompt": "Approve the suggested changes?"}
     if action == "save_to_drive":
@@ -111,8 +161,10 @@ def step_params(action: str, text: str, low: str, f: dict, units: float | None, 
     return {}
 
 
-def event_body(event: str | None, welcome: bool) -> str:
+def event_body(event: str | None, welcome: bool, to_customer: bool = False) -> str:
     """Message text for a delivery triggered straight by an event."""
+    if to_customer and event == "order.created":  # "text the customer": the buyer, not the shop
+        return "Thanks for your order at {{org.name}}, {{event.customer.name}}!"
     return {
         "inventory.low_stock": "Low stock: {{event.product_name}} has {{event.quantity}} left.",
         "inventory.out_of_stock": "Out of stock: {{event.product_name}}.",

@@ -29,8 +29,13 @@ _IN_APP = re.compile(r"\bin[\s-]?(?:the\s+)?app\b|\bapp\s+notifications?\b|\bpus
 _ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
 
+def _to_customer(low: str, event: str | None) -> bool:
+    """Whether a message goes to the customer the event is about (a sign-up, a lapse, the buyer of an order)."""
+    return bool(event and event.split(".")[0] in ("customer", "order") and V.TO_CUSTOMER.search(low))
+
+
 def _recipient(low: str, event: str | None, channel: str) -> str | list[str]:
-    customer = event and event.startswith("customer.") and V.TO_CUSTOMER.search(low)
+    customer = _to_customer(low, event)
     if channel == "send_email":
         said = list(dict.fromkeys(a.rstrip(".") for a in _ADDRESS.findall(low)))
         if said:
@@ -48,8 +53,11 @@ _SPAN_END = re.compile(r"[,.;!?]|\s+(?:(?:and|then)\s+)+" + _DELIVER + r"\b|"
                        r"\s+(?:email|e-mail|text|send|notify|alert|ping|tell|let)\s+(?:me|us)\b")
 
 
-# Steps that already put the result somewhere or before someone: no in-app notice is added for them.
-_SETTLED = ("save_to_drive", "post_webhook", "request_approval")
+# Steps that already put the result somewhere or before someone (or hand it to other playbooks): no in-app notice
+# is added for them.
+_SETTLED = ("save_to_drive", "post_webhook", "request_approval", "emit_event", "run_playbook")
+# Steps that only go ahead when the alert condition holds ("if anything is low, raise an event").
+_REACTS = ("request_approval", "emit_event", "run_playbook")
 
 
 def _persona_spans(low: str) -> list[tuple[int, int, str]]:
@@ -151,14 +159,14 @@ def build_steps(text: str, low: str, event: str | None, nums: list) -> tuple[lis
     last = next((s["action"] for s in reversed(steps) if ACTIONS[s["action"]].stage < 3), None)
     field = "content" if last and "content" in ACTIONS[last].outputs else "summary"  # drafts carry their text
     body = (f"Reminder: {W.literal(reminder)}" if reminder else f"{{{{{last}.{field}}}}}" if last
-            else W.event_body(event, bool(f["welcome"])))
+            else W.event_body(event, bool(f["welcome"]), _to_customer(low, event)))
     steps += [{"action": c, "params": _delivery_params(c, text, low, event, body)} for c in channels]
     if condition:
         at = next(i for i, s in enumerate(steps) if s["action"] == source)
         # "undercut us by more than 10%": 10 is also analyze_pricing's threshold, so the alert names only those.
         steps[at]["params"].update(source_params)
         for i, s in enumerate(steps):
-            if i > at and (ACTIONS[s["action"]].delivery or s["action"] == "request_approval" or i in delegated):
+            if i > at and (ACTIONS[s["action"]].delivery or s["action"] in _REACTS or i in delegated):
                 s["condition"] = condition
     return (steps, {"f": f, "reminder": reminder, "delegated": delegated, "handoff": handoff},
             condition, cond_words)

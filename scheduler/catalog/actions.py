@@ -50,7 +50,9 @@ class Action:
 COMPETITOR_WORDS = (
     r"\b(?:competitors?'?s?|competition|competitive|rivals?'?|(?<!\bour\s)(?<!\bmy\s)(?<!\bboth\s)dispensaries|"
     r"(?:other|nearby|nearest|local|competing|neighbou?ring|surrounding|area)\s+(?:\w+\s+)?(?:stores|shops|retailers)|"
-    r"(?:store|shop|dispensary)\s+(?:down|across|up)\s+the\s+(?:street|road|block))\b")
+    r"(?:store|shop|dispensary)\s+(?:down|across|up)\s+the\s+(?:street|road|block)|"
+    r"(?:any(?:one|body)|some(?:one|body)|other\s+(?:places|shops|stores|spots)|places|spots)\s+"
+    r"(?:nearby|near\s+(?:us|here|by)|around\s+(?:us|here)|in\s+(?:the|our)\s+area|in\s+town|down\s+the\s+(?:street|road)))\b")
 NEW_THINGS = (r"(?:products?|items?|skus?|arrivals|launch(?:es)?|strains?|flavou?rs|listings?|menu\s+items|drops|brands?|"
               r"edibles|vapes|carts|cartridges|concentrates|pre-?rolls|gummies|tinctures|flower|stuff|lines?)")
 
@@ -66,9 +68,10 @@ _ACTIONS = (
            outputs={"change_count": "prices changed since the last run (count)",
                     "max_change_pct": "largest price move (percent, positive)"},
            words=(r"\b(?:chang|rais|lower|cut|drop|mov|increas|decreas|adjust|updat|hik|slash|reduc)\w*\s+"
-                  r"(?:\w+\s+){0,2}(?:prices?|pricing)\b",
+                  r"(?:\w+\s+){0,3}(?:prices?|pricing)\b",
                   r"\bprice\s+(?:changes?|moves?|movements?|drops?|increases?|decreases?|cuts?|hikes?|updates?)\b",
-                  r"\bprices?\s+(?:changed?|changes|went|go|move[sd]?|dropped)\b|\bprices?\s+for\s+(?:any\s+)?changes\b",
+                  r"\bprices?\s+(?:changed?|changes|went|go|move[sd]?|dropped|drops?|falls?|fell|rises?|rose|jumps?|jumped)\b|"
+                  r"\bprices?\s+for\s+(?:any\s+)?changes\b",
                   r"\bchanges?\s+(?:in|to)\s+(?:\w+\s+){0,2}prices?\b",
                   r"\bpric(?:es?|ing)\b[^.;]{0,40}\b(?:changed?|changes|moved?|shifted|jumped|swung|fluctuat\w*|"
                   r"went\s+(?:up|down)|dropped|fell|rose|increased|decreased|spiked|dipped|plunged|moved)\b")),
@@ -94,14 +97,15 @@ _ACTIONS = (
            "analyze the competitive landscape", "Turn competitor findings into actions for the right persona.",
            "Competitive Intelligence Brief", 5, thinking=True, tells=True,
            reads=("analyze_pricing", "detect_price_changes", "track_new_products", "find_competitor_promotions"),
-           words=(r"\bcompetitive\s+(?:intelligence|landscape|analysis|positioning|insights?)\b",
-                  r"\bmarket\s+(?:analysis|trends|intelligence|insights?)\b|\bcompetitor\s+(?:analysis|trends|insights?)\b",
+           words=(r"\bcompetitive\s+(?:intelligence|intel|landscape|analysis|positioning|insights?)\b",
+                  r"\bmarket\s+(?:analysis|trends|intelligence|intel|insights?)\b|\bcompetitor\s+(?:analysis|trends|intel|insights?)\b",
                   r"\banaly[sz]\w*\s+(?:our\s+|the\s+)?(?:competitors|competition)\b")),
     # pricing (Money Mike)
     Action("analyze_pricing", "pricing", "money_mike", Stage.analyse, "compare their prices with yours",
            "Compare our prices with the competitors'.", "Competitor Price Alert", 1, thinking=True,
            outputs={"price_gap": "largest percent by which a competitor is below our price (0 if none)"},
-           words=(r"\b(?:review|audit|analy[sz]e|evaluate|assess)\w*\s+(?:our\s+|my\s+)?(?:prices|pricing)\b",)),
+           words=(r"\b(?:review|audit|analy[sz]e|evaluate|assess)\w*\s+(?:our\s+|my\s+|the\s+|their\s+|"
+                  r"(?:competitor|competition|rival|market)(?:'?s|s')?\s+)?(?:prices|pricing)\b",)),
     Action("suggest_price_adjustment", "pricing", "money_mike", Stage.produce, "suggest price adjustments",
            "Suggest price changes for approval.", "Price Adjustment Suggestions", 0, thinking=True, tells=True,
            words=(r"\b(?:suggest|recommend|propos|advis)\w*\b.{0,40}\b(?:prices?|pricing|adjust\w*|changes|match\w*|"
@@ -138,6 +142,8 @@ _ACTIONS = (
                     "items": "the items listed, each with quantity, reorder point and days of cover (days)"},
            words=(r"\binventory\b|\bstock\b|\bstock\s+levels?\b|\breorder|\bre-order|\bout[\s-]of[\s-]stock\b|\bstockouts?\b",
                   r"\brun(?:s|ning)?\s+(?:low|out)\b|\bsold[\s-]out\b|\bunits\s+left\b|\b\d+\s+units\b|\bon\s+hand\b",
+                  # "text me what's low", "anything that's getting low": what is low is stock
+                  r"\b(?:what'?s|what\s+is|whats|anything(?:\s+that'?s)?|everything\s+that'?s|stuff\s+that'?s|items?\s+(?:that\s+)?(?:is|are)|products?\s+(?:that\s+)?(?:is|are))\s+(?:running\s+|getting\s+)?low\b",
                   r"\bquantit(?:y|ies)\b")),
     Action("create_reorder_list", "operations", "pops", Stage.analyse, "build a reorder list",
            "Quantities to reorder for low items, from sales velocity and lead time; a stored draft, not an order.",
@@ -163,7 +169,9 @@ _ACTIONS = (
                   r"\b(?:slow|slowest|worst)[\s-]+(?:moving|selling|sellers?|movers?)\b|\bbottom\s+sellers?\b|\bdead\s+stock\b",
                   r"\bbest[\s-]?(?:sellers?|selling)\b|\bmost\s+popular\b|\bfast(?:est)?[\s-]moving\b",
                   r"\bsell(?:s|ing)?\s+(?:the\s+)?(?:best|most)\b|\b(?:biggest|best)\s+(?:sellers?|movers?|performers?)\b",
-                  r"\btop\s+(?:movers?|performers?)\b|\bmost\s+sold\b")),
+                  r"\btop\s+(?:movers?|performers?)\b|\bmost\s+sold\b",
+                  # "a rundown of what's selling and what's not"
+                  r"\bwhat(?:'?s|\s+is|\s+isn'?t|\s+sells?)\s+(?:not\s+)?(?:selling|moving|flying\s+off)\b")),
     Action("export_csv", "operations", "pops", Stage.file, "export a CSV",
            "Export orders, products, inventory or customers for a period as a CSV file (email attaches it).", "Export", 8,
            outputs={"row_count": "rows written (count)", "file": "the CSV file (name, path, bytes)"},
@@ -218,11 +226,13 @@ _ACTIONS = (
                     "with_email": "of them, with an email address (count)"},
            words=(r"\bsegment\w*|\b(?:list|report|summary|count|number)\s+of\s+(?:\w+\s+){0,2}(?:customers|members|sign-?ups|shoppers)\b",
                   r"\bloyalty\s+(?:members|customers|program)\b|\bvips?\b|\blapsed\b|\binactive\s+customers\b",
-                  r"\bcustomer\s+(?:lists?|groups?|segments?)\b|\b(?:customers|members|shoppers)\s+who\b")),
+                  r"\bcustomer\s+(?:lists?|groups?|segments?)\b|\b(?:customers|members|shoppers)\s+who\b",
+                  # "figure out which customers are slipping away": picking customers out is segmenting them
+                  r"\b(?:which|what)\s+(?:of\s+(?:our|my|the)\s+)?(?:customers|members|shoppers|regulars|clients)\b")),
     Action("generate_social_post", "marketing", "craig", Stage.produce, "write social posts",
            "Draft social media posts.", "Social Posts", 13, thinking=True, tells=True,
            outputs={"content": "the drafted posts"},
-           words=(r"\bsocial(?:\s+media)?\b|\binstagram\b|\bfacebook\b|\btweets?\b|\btwitter\b|\btiktok\b|\blinkedin\b|\bcaptions?\b",)),
+           words=(r"\bsocials?(?:\s+media)?\b|\binsta(?:gram)?\b|\bfacebook\b|\btweets?\b|\btwitter\b|\btiktok\b|\blinkedin\b|\bcaptions?\b",)),
     # The planner contract (shared/evals/CONTRACT.md) lists the actions a plan may name; these four, like set
     # and log below, are not among them yet, so they carry no words: playbooks name them, the planner does not.
     Action("compliance_check", "marketing", "craig", Stage.approve, "check the copy against the advertising rules",
@@ -267,11 +277,12 @@ _ACTIONS = (
     Action("send_sms", "delivery", None, Stage.deliver, "text you",
            "Send a text message (params.to, default the user's phone).", delivery=True,
            outputs={"to": "the number texted"},
-           words=(r"\btext\s+(?:me|us|them|him|her|the\s+team|the\s+manager|my\s+phone)\b",
+           words=(r"\btext\s+(?:me|us|them|him|her|the\s+team|the\s+manager|my\s+phone|"
+                  r"the\s+(?:customer|buyer|shopper|client|person|guest))\b",
                   r"\btext\s+(?:it|them|this|that|those|the\s+\w+)\s+(?:over\s+)?to\s+(?:me|us|the\s+\w+)\b|\bsms\b|\btext\s+messages?\b",
                   r"\b(?:send|shoot|get|by|via|with|a|an)\s+(?:me\s+)?(?:a\s+|an\s+)?texts?\b(?!\s+(?:blasts?|campaigns?))",
                   r"\btexts?\s+me\b|\bmy\s+phone\b",
-                  r"\b(?:send|shoot)\s+(?:me|us|them|him|her)\s+(?:a|an)\s+(?:[\w'-]+\s+){0,2}texts?\b(?!\s+(?:blasts?|campaigns?))",
+                  r"\b(?:send|shoot)\s+(?:me|us|them|him|her)\s+(?:a|an)\s+(?:[\w'-]+\s+){0,3}texts?\b(?!\s+(?:blasts?|campaigns?))",
                   r"\b(?:welcome|thank[\s-]?you|quick|short|am|pm|daily|morning|evening|nightly|weekly)\s+texts?\b",
                   r"\btexts?\s+(?:with|of|about|listing|showing|summari\w+)\b")),
     Action("post_slack", "delivery", None, Stage.deliver, "post it to Slack",
@@ -309,7 +320,11 @@ _ACTIONS = (
     Action("run_playbook", "control", None, Stage.hand_off, "run another playbook",
            "Start another playbook of this organisation (params.playbook: id or name) as a linked child run; "
            "params.wait parks this run until it ends.",
-           outputs={"child_execution_id": "the child run's id", "status": "the child's status (final, with wait)"}),
+           outputs={"child_execution_id": "the child run's id", "status": "the child's status (final, with wait)"},
+           # "then kick off my 'Price Matcher' playbook": another playbook, named (never "a new playbook")
+           words=(r"\b(?:run|re-?run|kick\s+off|start|trigger|launch|fire\s+off|fire|call|chain)\s+(?:up\s+)?"
+                  r"(?:my|our|the|that|(?:the\s+)?other)\s+(?!new\b)(?:['\"][^'\"]{1,60}['\"]\s*|(?:[\w&-]+\s+){1,4})"
+                  r"(?:playbook|automation|workflow)\b",)),
     Action("for_each", "control", None, Stage.produce, "do it for each item",
            "Run one step (params.step) per item of a list from an earlier step (params.items); {{item}} in its params.",
            outputs={"results": "each item's {index, status, output, error} (list)", "count": "items run (count)",
@@ -318,10 +333,16 @@ _ACTIONS = (
            "If a condition (params.if) holds run the steps of params.then, else those of params.else.",
            outputs={"taken": "then or else", "outputs": "the chosen steps' outputs by id and action"}),
     Action("emit_event", "control", None, Stage.hand_off, "raise an event", "Emit a named event.",
-           outputs={"event_id": "the id the event was logged under", "name": "the event's name"}),
+           outputs={"event_id": "the id the event was logged under", "name": "the event's name"},
+           words=(r"\b(?:emit|raise|publish|broadcast|fire(?:\s+off)?|trigger|send\s+out)\s+(?:an?\s+|the\s+)?"
+                  r"(?:custom\s+)?(?:[\w.'-]+\s+){0,3}?event\b",)),
     Action("summarize", "control", None, Stage.produce, "summarize it",
            "Summarise what earlier steps found, in at most max_chars.", outputs={"text": "the summary text"},
-           words=(r"\bsum\s+(?:it|it\s+all|everything|this|that|them)\s+up\b|\btl;?dr\b",)),
+           words=(r"\bsum\s+(?:it|it\s+all|everything|this|that|them)\s+up\b|\btl;?dr\b",
+                  # "summarize it for me", "boil the findings down": a summary of what earlier steps found
+                  r"\b(?:summari[sz]e|condense|boil\s+down)\s+(?:it|it\s+all|everything|this|that|them|those|"
+                  r"(?:the|their|its)\s+(?:results|findings|highlights|details))\b",
+                  r"\bboil\s+(?:it|them|that|everything|the\s+\w+)\s+down\b|\bbullet[\s-]points?\b")),
     Action("set", "control", None, Stage.gather, "note some values",
            "Name values (params.values) that later steps read as {{step_id.name}}."),
     Action("log", "control", None, Stage.hand_off, "write it to the run log",

@@ -38,7 +38,8 @@ EVENTS: dict[str, EventType] = {e.name: e for e in (
                      r"\b(?:below|under)\s+(?:the\s+)?(?:reorder|par)\s+(?:point|level)\b|"
                      r"\b(?:stock|inventory|quantity|units)\b.{0,30}?\b(?:drops?|falls?|goes|dips?|gets?|is|are)\s+"
                      r"(?:below|under|low|less\s+than|fewer\s+than)\b|"
-                     r"\b(?:below|under)\s+\d+\s+units\b|"
+                     r"\b(?:below|under|only)\s+\d+\s+(?:units|left|in\s+stock|on\s+hand)\b|"
+                     r"\b(?:anything|something|an?\s+item|an?\s+product|any\s+\w+)\s+(?:is|gets|goes|runs)\s+low\b|"
                      r"\b(?:stock|inventory|quantity)\b.{0,30}?\b(?:hits?|reach\w*|(?:gets?|goes|drops?|falls?)\s+to)\s+\d+\b|"
                      r"\b(?:fewer|less)\s+than\s+\d+\s+(?:units|left|in\s+stock)\b"),
               example={**_ITEM, "quantity": 3, "previous_quantity": 12}),
@@ -56,7 +57,9 @@ EVENTS: dict[str, EventType] = {e.name: e for e in (
                      r"\bcomes?\s+back\s+in(?:to)?\s+stock\b",),
               example={**_ITEM, "quantity": 40, "previous_quantity": 0}),
     EventType("order.created", "a new order comes in", "pops", "New Order Alert",
-              {"order_id": "the order", "total": "order total in dollars"},
+              {"order_id": "the order", "total": "order total in dollars",
+               "customer.email": "the buyer's email (when known)", "customer.phone": "the buyer's phone (when known)",
+               "customer.name": "the buyer's name (when known)"},
               words=(r"\bnew\s+orders?\b|\borders?\s+(?:\w+\s+){0,4}(?:comes?|came)\s+in\b|"
                      r"\borders?\s+(?:is\s+|are\s+|gets?\s+)?(?:placed|received|created|made)\b|"
                      r"\bplaces?\s+an?\s+(?:\w+\s+)?order\b|\b(?:receive|get|gets|have)\s+an?\s+(?:\w+\s+)?order\b|"
@@ -86,7 +89,7 @@ EVENTS: dict[str, EventType] = {e.name: e for e in (
     EventType("competitor.price_change", "a competitor changes a price", "ezal", "Competitor Price Change Alert",
               {"competitor": "the competitor", "product_name": "the product", "change_pct": "percent change (positive)"},
               words=(COMPETITOR_WORDS + r".{0,40}\b(?:chang\w+|rais\w+|updat\w+|mov\w+|increas\w+|adjust\w+)\s+"
-                     r"(?:\w+\s+){0,2}(?:prices?|pricing)\b|\bprice\s+changes?\b.{0,40}" + COMPETITOR_WORDS + "|" + COMPETITOR_WORDS +
+                     r"(?:\w+\s+){0,3}(?:prices?|pricing)\b|\bprice\s+changes?\b.{0,40}" + COMPETITOR_WORDS + "|" + COMPETITOR_WORDS +
                      r".{0,30}\bpric(?:es?|ing)\s+(?:\w+\s+)?(?:changes?|changed|moves?|moved|goes\s+up|went\s+up|"
                      r"increases?|increased|shifts?|shifted|rises?|rose)\b",),
               example={**_RIVAL, "old_price": 40.0, "new_price": 44.0, "change_pct": 10.0, "change_percent": 10.0}),

@@ -86,6 +86,9 @@ def _unsupported(s: str) -> None:
          "standard cron cannot say 'the last day of the month'; pick a day such as the 28th or the 1st"),
         (r"\b(?:\d" + ORD + r"|last|final)\s+(?:" + DAY_RE + r"|weekday|business\s+day|working\s+day)s?\s+(?:of|in)\b",
          "standard cron cannot say 'the first or last <weekday> of the month'; pick a date or a weekday"),
+        # "every 3rd Tuesday", "each last Friday": an nth weekday, with "of the month" left unsaid
+        (r"\b(?:every|each|on\s+the)\s+(?:[1-5]" + ORD + r"|last|final)\s+(?:" + DAY_RE + r"|weekday|business\s+day|working\s+day)\b",
+         "standard cron cannot say 'the first or last <weekday> of the month'; pick a date or a weekday"),
         (r"\bevery\s+(?:other|2nd)\s+" + DAY_RE + r"\b",
          "standard cron cannot repeat every other week; pick days of the week instead"),
     ]
@@ -361,7 +364,10 @@ def _times(s: str, spec: Spec) -> str:
     # "at 9am and 5" / "at 9, 1 and 5": bare numbers chained straight onto a time.
     # ... and only when what follows reads like the rest of a schedule, not "and 3 posts".
     then = (r"(?=\s*(?:$|[,.;!?)]|(?:and|or|every|each|daily|on|in|at|from|to)\b|[a-z]+day|morning|"
-            r"afternoon|evening|night))")
+            r"afternoon|evening|night|"
+            # ... or the task starts: "at 9 and 5 text me the sales"
+            r"(?:text|e-?mail|send|slack|ping|notify|remind|check|post|run|export|pull|give|tell|let)\s+"
+            r"(?:me|us|the|a|an|our|my|it|what|how|if)\b))")
     return _scan(r"(?:,|\band\b|&)\s*(?P<h>\d{1,2})(?P<m>)(?P<ap>)\b" + then, s, chained)
 
 

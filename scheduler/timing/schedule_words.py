@@ -187,6 +187,7 @@ def normalise(text: str) -> str:
     s = re.sub(r"\b(morn|even)in\b", r"\1ing", s)
     s = re.sub(r"\bev(?:ry|rey|eyr)\b", "every", s)
     s = re.sub(r"\beveryday\b", "every day", s)
+    s = re.sub(r"\bm\s?-\s?f\b", "monday-friday", s)  # "M-F": the working week, as shops write it
     s = re.sub(r"\s*\+\s*", " and ", s)
     return _words_to_numbers(s)
 

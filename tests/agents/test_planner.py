@@ -22,6 +22,8 @@ BLIND = Path(__file__).resolve().parent / "planner_blind_requests.jsonl"
 BLIND2 = Path(__file__).resolve().parent / "planner_blind2_requests.jsonl"
 # A third blind round (other organisation zones, delegation, channels), written the same way.
 BLIND3 = Path(__file__).resolve().parent / "planner_blind3_requests.jsonl"
+# A fourth blind round (shop-owner phrasing, management requests, more that must ask back), written the same way.
+BLIND4 = Path(__file__).resolve().parent / "planner_blind4_requests.jsonl"
 NY = "America/New_York"
 
 CATALOG = {
@@ -66,7 +68,8 @@ def _cases(path: Path) -> list[dict]:
 def _all_texts() -> list[str]:
     """Every request text: the in-tree sets, and the public set where present (required under CI=true)."""
     public = EVALS / "requests.jsonl"
-    paths = [public, EXTRA, BLIND, BLIND2] if public.exists() or os.environ.get("CI") == "true" else [EXTRA, BLIND, BLIND2]
+    paths = [EXTRA, BLIND, BLIND2, BLIND4]
+    paths = [public, *paths] if public.exists() or os.environ.get("CI") == "true" else paths
     return [c["text"] for path in paths for c in _cases(path)]
 
 
@@ -97,6 +100,10 @@ def test_every_second_round_blind_request_passes_the_scorer():
 
 def test_every_third_round_blind_request_passes_the_scorer():
     assert _run_cases(BLIND3) == []
+
+
+def test_every_fourth_round_blind_request_passes_the_scorer():
+    assert _run_cases(BLIND4) == []
 
 
 def _check_shape(result: dict) -> None:

@@ -188,6 +188,8 @@ def test_result_is_a_frozen_dataclass_with_a_description():
     ("every 30 seconds", "unsupported"),
     ("on the last day of the month", "unsupported"),
     ("the first Monday of the month", "unsupported"),
+    ("every 3rd Tuesday at 10am", "unsupported"),
+    ("on the last Friday at 3pm", "unsupported"),
     ("every day at 9am and 5:30pm", "unsupported"),
     ("tomorrow at 9am", "one_off"),
     ("next Monday at 10", "one_off"),
@@ -236,6 +238,8 @@ def test_generated_day_and_time_phrases(days, hour12, minute, ampm, plural):
     ("every mornin check prices", "0 9 * * *"),
     ("evry evenin send the report", "0 18 * * *"),
     ("everyday at 10am", "0 10 * * *"),
+    ("M-F at 5pm", "0 17 * * 1-5"),
+    ("every day at 9 and 5 text me the sales", "0 9,17 * * *"),
 ])
 def test_informal_spellings(text, cron):
     assert parse_schedule(text, "America/New_York").cron == cron
