@@ -150,6 +150,25 @@ def in_child(func: str, kwargs: dict[str, Any], cap: float, workdir: Path) -> di
     return result
 
 
+class NoFigures(Exception):
+    """A row's child timed out or failed: `row` says which, in the table."""
+
+    def __init__(self, row: Row) -> None:
+        super().__init__(row.status)
+        self.row = row
+
+
+def child_figures(cfg: Config, row: tuple[str, str, str], func: str, kwargs: dict[str, Any], cap: float) -> dict[str, Any]:
+    """`in_child` for a row (name, workload, target) with no baseline of its own: NoFigures carries the row to show."""
+    name, workload, target = row
+    try:
+        return in_child(func, kwargs, cfg.cap(cap), cfg.workdir)
+    except TimedOut as exc:
+        raise NoFigures(timed_out_row(name, workload, target, exc.cap, "-", {})) from None
+    except ChildFailed as exc:
+        raise NoFigures(failed_row(name, workload, target, str(exc))) from None
+
+
 def free_port() -> int:
     """A free TCP port on 127.0.0.1."""
     with socket.socket() as s:

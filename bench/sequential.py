@@ -14,18 +14,15 @@ from typing import Any
 
 from bench.common import (
     ORG,
-    ChildFailed,
     Config,
+    NoFigures,
     Row,
-    TimedOut,
-    failed_row,
+    child_figures,
     free_port,
     fresh_dir,
-    in_child,
     median,
     ms,
     ratio,
-    timed_out_row,
 )
 from bench.engine import open_run, seed_org, settings_for, wait_finished
 
@@ -111,11 +108,9 @@ def run(cfg: Config) -> list[Row]:
     reps = cfg.pick(3, 10, tiny=1)
     home = fresh_dir(cfg.workdir / NAME)
     try:
-        result = in_child("sequential:measure", {"home": str(home), "reps": reps}, cfg.cap(120), cfg.workdir)
-    except TimedOut as exc:
-        return [timed_out_row(NAME, WORKLOAD, TARGET, exc.cap, "-", {})]
-    except ChildFailed as exc:
-        return [failed_row(NAME, WORKLOAD, TARGET, str(exc))]
+        result = child_figures(cfg, (NAME, WORKLOAD, TARGET), "sequential:measure", {"home": str(home), "reps": reps}, cap=120)
+    except NoFigures as no:
+        return [no.row]
     ours, floor = median(result["ours"]), median(result["floor"])
     per_step = (ours - floor) / STEPS
     return [Row(NAME, WORKLOAD, f"{ms(ours)} ({ms(per_step)} per step beyond the fetch)",

@@ -13,17 +13,14 @@ from typing import Any
 from bench.common import (
     NOTIFY,
     ORG,
-    ChildFailed,
     Config,
+    NoFigures,
     Row,
-    TimedOut,
-    failed_row,
+    child_figures,
     fresh_dir,
-    in_child,
     median,
     ms,
     ratio,
-    timed_out_row,
 )
 from bench.engine import build, open_run, seed_org, wait_finished
 from bench.probes import CountingPool, StoreCounter
@@ -111,11 +108,9 @@ def run(cfg: Config) -> list[Row]:
     reps = cfg.pick(20, 100, tiny=2)
     home = fresh_dir(cfg.workdir / NAME)
     try:
-        result = in_child("step:measure", {"home": str(home), "reps": reps}, cfg.cap(120), cfg.workdir)
-    except TimedOut as exc:
-        return [timed_out_row(NAME, WORKLOAD, TARGET, exc.cap, "-", {})]
-    except ChildFailed as exc:
-        return [failed_row(NAME, WORKLOAD, TARGET, str(exc))]
+        result = child_figures(cfg, (NAME, WORKLOAD, TARGET), "step:measure", {"home": str(home), "reps": reps}, cap=120)
+    except NoFigures as no:
+        return [no.row]
     fig = summarise(result)
     step, run1, raw = fig["step"], fig["one_step_run"], fig["raw_commit_seconds"]
     now = (f"{ms(step['seconds'])}/step, {step['commits']:.0f} commits, {step['statements']:.0f} statements, "
