@@ -27,7 +27,7 @@ async def serve(app_name: str, home: Path, port: int, lag_out: Path) -> None:
     if app_name == "playbooks":
         from api.app import create_app
 
-        app = create_app(settings_for(home), demo=True)
+        app = create_app(settings_for(home), demo=True, freeze_after_start=True)  # as `playbooks serve`
     else:
         from bench.baseline_app import create_baseline
 

@@ -95,7 +95,8 @@ def serve(host: str = "127.0.0.1", port: int = 8000, no_demo: bool = typer.Optio
     if settings.executor == "celery":
         typer.echo(f"  Runs go to Celery workers: queue {settings.celery_queue!r} on {settings.redis_url_shown} "
                    "(start them with `playbooks worker`)")
-    config = uvicorn.Config(create_app(settings, demo=not no_demo), host=host, port=port, log_level="info")
+    config = uvicorn.Config(create_app(settings, demo=not no_demo, freeze_after_start=True), host=host, port=port,
+                            log_level="info")
     uvicorn.Server(config).run(sockets=[sock])
 
 
