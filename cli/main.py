@@ -246,13 +246,14 @@ def worker(concurrency: int | None = typer.Option(None, "--concurrency", min=1, 
     """Celery worker: runs the executions the scheduler and API processes send through Redis."""
     from agents.delegate import PersonaDelegate
     from agents.models import model_factory
-    from scheduler.runtime import Runtime
+    from scheduler.runtime import Runtime, freeze_heap
     from scheduler.scaleout.worker import serve_worker
 
     settings = _scale_out_settings("worker")
     runtime = Runtime.build(settings)
     # delegate steps reach the personas through this runner, as in `serve`; the engine never imports agents.
     runtime.use_delegate(PersonaDelegate(model_factory(settings), runtime))
+    freeze_heap()  # a long-lived process: start-up's objects out of the collector's walks (see the function)
     raise typer.Exit(serve_worker(runtime, concurrency or settings.max_concurrent_runs, grace, loglevel.upper()))
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -218,3 +219,15 @@ class Runtime:
                         await asyncio.to_thread(self.tick)
             except Exception:
                 log.exception("recovery sweep failed")
+
+
+def freeze_heap() -> None:
+    """Move what start-up made out of the garbage collector's sight, after collecting what is already garbage.
+
+    Modules, models and the chat graph (~380,000 objects in `serve`) live as long as the process; a full
+    collection walked them all, a 180 ms pause of every request in flight (GET p99 195 ms under load,
+    24 ms frozen). Only for a server or worker process: frozen objects that later form garbage cycles
+    are never collected, so a test run that starts many apps must not call it.
+    """
+    gc.collect()
+    gc.freeze()
