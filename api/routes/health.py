@@ -4,14 +4,15 @@ from __future__ import annotations
 from typing import Literal
 
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import text
 
 from api.deps import RuntimeDep
 from api.problems import problem
 
 router = APIRouter(tags=["health"])
-NOT_READY = {503: {"description": "Not ready: the database does not answer or the scheduler is not running",
+NOT_READY = {503: {"description": "Not ready: the database does not answer, the scheduler is not running, or (with "
+                                  "PLAYBOOKS_EXECUTOR=celery) the broker does not answer",
                    "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"},
                                "example": {"type": "about:blank", "title": "Service Unavailable", "status": 503,
                                            "detail": "scheduler not running"}}}}}
@@ -26,13 +27,14 @@ class Alive(BaseModel):
 
 
 class Ready(BaseModel):
-    """The database answers and the scheduler runs."""
+    """The database answers and the scheduler runs (and the broker answers, when runs go to Celery workers)."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"status": "ready", "database": "ok", "scheduler": "running"}]})
 
     status: Literal["ready"]
     database: Literal["ok"]
     scheduler: Literal["running"]
+    broker: Literal["ok"] | None = Field(None, description="Only with PLAYBOOKS_EXECUTOR=celery: the Redis broker answers")
 
 
 @router.get("/healthz")
@@ -41,7 +43,7 @@ async def healthz() -> Alive:
     return Alive(status="ok")
 
 
-@router.get("/readyz", response_model=Ready, responses=NOT_READY)  # type: ignore[arg-type]
+@router.get("/readyz", response_model=Ready, responses=NOT_READY, response_model_exclude_none=True)  # type: ignore[arg-type]
 def readyz(runtime: RuntimeDep):
     """Ready when the database answers and the scheduler runs; else a 503 saying which (no tenant data either way)."""
     try:
@@ -51,4 +53,7 @@ def readyz(runtime: RuntimeDep):
         return problem(503, f"database unavailable: {exc.__class__.__name__}")
     if not runtime.jobs.running:
         return problem(503, "scheduler not running")
-    return Ready(status="ready", database="ok", scheduler="running")
+    reachable = getattr(runtime.dispatcher, "reachable", None)  # a queue-backed dispatcher has a broker to ask
+    if reachable is not None and not reachable():
+        return problem(503, "broker unavailable")
+    return Ready(status="ready", database="ok", scheduler="running", broker="ok" if reachable else None)

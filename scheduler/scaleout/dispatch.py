@@ -90,6 +90,13 @@ class CeleryDispatcher:
             log.exception("broker unreachable: %s skipped this time", job)
             return False
 
+    def reachable(self) -> bool:
+        """Whether the broker answers a ping now (readiness: without it, runs are filed but none is sent)."""
+        try:
+            return bool(self._redis.ping())
+        except redis.RedisError:
+            return False
+
     async def drain(self, timeout: float | None = None) -> None:
         """Nothing to wait for: the workers run the runs."""
 

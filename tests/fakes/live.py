@@ -15,9 +15,11 @@ from tests.fakes.smtp import free_port
 class LiveServer:
     """`with LiveServer(settings) as srv:` -> srv.url, srv.app.state.runtime."""
 
-    def __init__(self, settings: Settings, demo: bool = True, clock: Clock = SYSTEM_CLOCK, model_factory=None) -> None:
+    def __init__(self, settings: Settings, demo: bool = True, clock: Clock = SYSTEM_CLOCK, model_factory=None,
+                 ready_status: int = 200) -> None:
         from api.app import create_app
 
+        self.ready_status = ready_status  # what /readyz answers once the server is up (503 for a test of not ready)
         self.app = create_app(settings, demo=demo, clock=clock, model_factory=model_factory)
         self.port = free_port()
         self.server = uvicorn.Server(uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning"))
@@ -36,7 +38,7 @@ class LiveServer:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
-                if httpx.get(f"{self.url}/readyz", timeout=1).status_code == 200:
+                if httpx.get(f"{self.url}/readyz", timeout=1).status_code == self.ready_status:
                     return self
             except httpx.TransportError:
                 pass

@@ -302,3 +302,15 @@ async def test_the_sweep_arms_the_wake_bell_for_a_run_another_process_parked(set
         assert runtime.wakeups.armed_at is None
         await asyncio.to_thread(runtime.sweep)
         assert await until(lambda: runtime.wakeups.armed_at == wake_at)
+
+
+def test_readiness_asks_the_broker_when_runs_go_to_celery(settings, celery_queue):
+    with LiveServer(on_celery(settings, celery_queue), demo=False) as server:
+        assert httpx.get(f"{server.url}/readyz").json() == {
+            "status": "ready", "database": "ok", "scheduler": "running", "broker": "ok"}
+    # Nothing listens on port 1: runs would be filed and never sent, so the server is not ready.
+    down = on_celery(settings, celery_queue, PLAYBOOKS_REDIS_URL="redis://127.0.0.1:1/0")
+    with LiveServer(down, demo=False, ready_status=503) as server:
+        r = httpx.get(f"{server.url}/readyz")
+        assert r.status_code == 503 and r.json()["detail"] == "broker unavailable"
+        assert "127.0.0.1:1" not in r.text  # nothing about where the broker is
