@@ -12,6 +12,14 @@ from scheduler.runs.executor import Executor
 log = logging.getLogger(__name__)
 
 
+def running_loop() -> asyncio.AbstractEventLoop | None:
+    """The event loop of the calling thread, or None when called from a plain thread (a route, the doorbell)."""
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
 # Checkable at run time: pydantic builds a validator for every field of the Runtime (the chat tools' context holds one).
 @runtime_checkable
 class Dispatcher(Protocol):
@@ -62,10 +70,7 @@ class InlineDispatcher:
         """Queue executions in order with one hand-over to the loop (callable from any thread)."""
         if not execution_ids:
             return
-        try:
-            running = asyncio.get_running_loop()
-        except RuntimeError:
-            running = None
+        running = running_loop()
         loop = self._loop or running
         if loop is None:
             raise RuntimeError("dispatcher has no event loop: start the runtime first")

@@ -324,7 +324,10 @@ class Executor:
         return once
 
     def release_leases(self) -> int:
-        """Hand this executor's unfinished runs back at once (graceful stop); it does not count as an attempt."""
+        """Hand this executor's unfinished runs back at once (graceful stop); it does not count as an attempt.
+
+        The store lane is closed first: the writes already queued there finish before the leases go.
+        """
         self.lane.close()
         return self.checkpoints.release()
 

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import redis
 from celery import Celery
 
+from scheduler.runs.dispatch import running_loop
 from scheduler.scaleout.celery_app import RUN_TASK, make_celery
 from scheduler.settings import Settings
 
@@ -46,10 +47,7 @@ class CeleryDispatcher:
         """Send each execution to the workers, in this order, on one producer connection (any thread)."""
         if not execution_ids:
             return
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            loop = None
+        loop = running_loop()
         if loop is None:
             self._send(execution_ids)
         else:  # an async route or step: the loop never waits on the broker (a slow or lost one would stall every request)
