@@ -164,7 +164,8 @@ class Checkpoints:
 
     def warm(self) -> None:
         """Run the claim's and a step's statements on no row, rolled back: the first run finds them compiled."""
-        now, at = self.clock.now(), {"_run": "ex_warm_up", "_now": self.clock.now(), "_owner": self.owner}
+        now = self.clock.now()
+        at = {"_run": "ex_warm_up", "_now": now, "_owner": self.owner}
         with self.engine.connect() as conn:
             conn.execute(_COUNT_CRASH, at)
             conn.execute(_TAKE, {**at, "_until": now})
